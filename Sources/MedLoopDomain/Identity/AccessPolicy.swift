@@ -1,0 +1,52 @@
+import Foundation
+
+/// Who is making a request: the signed-in account, its role and institution, and — for a patient —
+/// the patient record it owns.
+public struct Caller: Sendable, Equatable {
+    public var accountId: UUID
+    public var role: Role
+    public var institutionId: UUID?
+    /// The patient record of a patient account.
+    public var patientId: UUID?
+
+    public init(accountId: UUID, role: Role, institutionId: UUID? = nil, patientId: UUID? = nil) {
+        self.accountId = accountId
+        self.role = role
+        self.institutionId = institutionId
+        self.patientId = patientId
+    }
+}
+
+/// Actions that depend on the role alone.
+public enum Permission: String, Sendable, CaseIterable {
+    /// Create and list staff accounts.
+    case manageAccounts
+    /// Register and change institutions.
+    case manageInstitutions
+    /// Look up institutions of the registry.
+    case viewInstitutions
+    /// Read the audit log.
+    case readAuditLog
+}
+
+/// The access rules of MedLoop, one pure function per kind of resource. Routes ask; they never
+/// decide themselves.
+public enum AccessPolicy {
+    /// Whether `role` may perform `permission`.
+    public static func allows(_ role: Role, _ permission: Permission) -> Bool {
+        switch permission {
+        case .manageAccounts, .manageInstitutions: return role == .operator
+        case .viewInstitutions: return true
+        case .readAuditLog: return role == .regulator
+        }
+    }
+
+    /// Whether `caller` may read or change the personal and health data of patient `patientId`.
+    /// A patient reaches their own record and those of the family members they act for
+    /// (`actsFor`, e.g. a guardian for a child). Staff reach no patient data through the identity
+    /// routes; clinical access arrives with consultations, tied to one consultation.
+    public static func canAccessPatient(_ caller: Caller, patientId: UUID, actsFor: Set<UUID>) -> Bool {
+        guard caller.role == .patient, let own = caller.patientId else { return false }
+        return own == patientId || actsFor.contains(patientId)
+    }
+}

@@ -1,0 +1,40 @@
+/// A 6-digit administrative division code (GB/T 2260): province, city, county.
+public struct RegionCode: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let value: String
+
+    /// Province-level prefixes in use: the 31 mainland provinces, Taiwan, Hong Kong and Macao.
+    static let provinces: Set<String> = [
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+        "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+        "71", "81", "82",
+    ]
+
+    public init(_ text: String, field: String = "regionCode") throws(DomainError) {
+        guard text.count == 6, text.allSatisfy(\.isASCIIDigit) else {
+            throw .invalidField(field, code: "format", "A region code has 6 digits.")
+        }
+        guard RegionCode.isProvincePrefix(String(text.prefix(2))) else {
+            throw .invalidField(field, code: "province", "The region code starts with an unknown province code.")
+        }
+        value = text
+    }
+
+    static func isProvincePrefix(_ prefix: String) -> Bool { provinces.contains(prefix) }
+
+    public var province: String { String(value.prefix(2)) + "0000" }
+    /// The prefecture-level city this region belongs to.
+    public var city: String { String(value.prefix(4)) + "00" }
+    public var description: String { value }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a 6-digit region code"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+extension UUID {
+    /// A time-ordered UUID (RFC 9562 version 7): 48 bits of Unix milliseconds, then random bits,
+    /// so that new rows land at the end of an index.
+    public static func v7(at instant: Date = Date()) -> UUID {
+        let millis = UInt64(max(0, instant.timeIntervalSince1970 * 1000))
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
+        var generator = SystemRandomNumberGenerator()
+        for i in 6..<16 { bytes[i] = generator.next() }
+        bytes[6] = (bytes[6] & 0x0F) | 0x70
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    /// The lower-case text form stored in the database and shown in the API.
+    public var text: String { uuidString.lowercased() }
+}
+
+import Crypto
+
+extension UUID {
+    /// A stable UUID derived from a name (RFC 9562 version 8, SHA-256 based): the demo world gets the
+    /// same identifiers on every machine.
+    public static func named(_ name: String) -> UUID {
+        var bytes = Array(SHA256.hash(data: Data("medloop:\(name)".utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+
+/// The database engines MedLoop runs on.
+public enum Engine: String, Sendable {
+    /// Embedded default: one file, one writer connection, a few readers (WAL).
+    case sqlite
+    /// Production: a pool of connections to one primary.
+    case postgres
+}
+
+/// Where the database is and how to reach it.
+public enum DatabaseLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    /// A `postgres://user:password@host:port/database` URL, and optionally the schema to work in
+    /// (tests give each run a fresh schema).
+    case postgres(url: String, schema: String? = nil)
+
+    /// Parses a `DATABASE_URL`-style string into a PostgreSQL client configuration.
+    static func postgresConfiguration(_ url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url),
+              ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty, let user = components.user else {
+            throw DatabaseError.badURL("expected postgres://user:password@host:port/database")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let wantsTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } ?? false
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
+            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
+            tls: wantsTLS ? .require(.makeClientConfiguration()) : .disable)
+    }
+}
+
+/// Failures of the storage layer itself (not of domain rules).
+public enum DatabaseError: Error, CustomStringConvertible {
+    case badURL(String)
+    case closed
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .badURL(let reason): return "bad database URL: \(reason)"
+        case .closed: return "the database is closed"
+        case .unsupported(let what): return "unsupported: \(what)"
+        }
+    }
+}
+
+/// The one door to storage, on either engine. Reads run on any connection; writes run in a
+/// `unitOfWork`, one transaction that commits state, audit and events together or not at all.
+public final class Database: Sendable {
+    public let engine: Engine
+    public let logger: Logger
+    private let backend: Backend
+
+    private enum Backend: Sendable {
+        case sqlite(SQLiteBackend)
+        case postgres(PostgresBackend)
+    }
+
+    /// Opens the database. For SQLite the file and its folder are created when missing.
+    public static func open(_ location: DatabaseLocation, maxConnections: Int = 10,
+                            logger: Logger = Logger(label: "medloop.database")) async throws -> Database {
+        switch location {
+        case .sqlite(let path):
+            let backend = try await SQLiteBackend.open(path: path, readers: 3, logger: logger)
+            return Database(engine: .sqlite, backend: .sqlite(backend), logger: logger)
+        case .postgres(let url, let schema):
+            var configuration = try DatabaseLocation.postgresConfiguration(url)
+            configuration.options.maximumConnections = maxConnections
+            if let schema {
+                configuration.options.additionalStartupParameters = [("search_path", schema)]
+            }
+            let backend = PostgresBackend(configuration: configuration, logger: logger)
+            return Database(engine: .postgres, backend: .postgres(backend), logger: logger)
+        }
+    }
+
+    private init(engine: Engine, backend: Backend, logger: Logger) {
+        self.engine = engine
+        self.backend = backend
+        self.logger = logger
+    }
+
+    /// Runs read-only statements on a connection from the pool.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let sqlite): return try await sqlite.read(body)
+        case .postgres(let postgres): return try await postgres.client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
+        }
+    }
+
+    /// Runs `body` in one transaction: it commits when `body` returns and rolls back when it throws.
+    public func unitOfWork<T: Sendable>(_ body: @Sendable (Transaction) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let sqlite):
+            return try await sqlite.write { try await body(Transaction(sql: $0, engine: .sqlite)) }
+        case .postgres(let postgres):
+            return try await postgres.client.withTransaction(logger: logger) { connection in
+                try await body(Transaction(sql: connection.sql(queryLogLevel: nil), engine: .postgres))
+            }
+        }
+    }
+
+    /// Whether the database answers a trivial query (readiness).
+    public func isReachable() async -> Bool {
+        do {
+            return try await read { try await $0.raw("SELECT 1 AS ok").first() != nil }
+        } catch {
+            return false
+        }
+    }
+
+    /// Closes every connection. The database cannot be used afterwards.
+    public func close() async {
+        switch backend {
+        case .sqlite(let sqlite): await sqlite.close()
+        case .postgres(let postgres): await postgres.close()
+        }
+    }
+}
+
+/// One transaction's connection. Everything that belongs together is written through it.
+public struct Transaction: Sendable {
+    public let sql: any SQLDatabase
+    public let engine: Engine
+
+    /// Moves the row `id` of `table` from one of the states in `from` to `to` with a conditional
+    /// update, so that of two racing requests only one wins. Returns whether this one did.
+    public func transition(_ table: String, id: UUID, stateColumn: String = "state",
+                           from: [String], to: String) async throws -> Bool {
+        var query = SQLQueryString("UPDATE ")
+        query.appendInterpolation(ident: table)
+        query.appendLiteral(" SET ")
+        query.appendInterpolation(ident: stateColumn)
+        query.appendLiteral(" = ")
+        query.appendInterpolation(bind: to)
+        query.appendLiteral(" WHERE id = ")
+        query.appendInterpolation(bind: id.text)
+        query.appendLiteral(" AND ")
+        query.appendInterpolation(ident: stateColumn)
+        query.appendLiteral(" IN (")
+        query.appendInterpolation(binds: from)
+        query.appendLiteral(") RETURNING id")
+        return try await sql.raw(query).first() != nil
+    }
+}
+
+/// SQLite: one writer connection guarded by a lock (SQLite allows one writer at a time) and a
+/// few read-only connections that WAL lets run beside it.
+private final class SQLiteBackend: Sendable {
+    let writer: SQLiteConnection
+    let readers: [SQLiteConnection]
+    let writeLock = AsyncLock()
+    let nextReader = AtomicCounter()
+    let logger: Logger
+
+    init(writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+        self.writer = writer
+        self.readers = readers
+        self.logger = logger
+    }
+
+    static func open(path: String, readers count: Int, logger: Logger) async throws -> SQLiteBackend {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
+            try await writer.sql().raw(SQLQueryString(pragma)).run()
+        }
+        var readers: [SQLiteConnection] = []
+        for _ in 0..<count {
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            for pragma in sessionPragmas + ["PRAGMA query_only = ON"] {
+                try await reader.sql().raw(SQLQueryString(pragma)).run()
+            }
+            readers.append(reader)
+        }
+        return SQLiteBackend(writer: writer, readers: readers, logger: logger)
+    }
+
+    static let sessionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON"]
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let reader = readers[nextReader.next() % readers.count]
+        return try await body(reader.sql(queryLogLevel: nil))
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        await writeLock.lock()
+        defer { Task { await writeLock.unlock() } }
+        let sql = writer.sql(queryLogLevel: nil)
+        try await sql.raw("BEGIN IMMEDIATE").run()
+        do {
+            let result = try await body(sql)
+            try await sql.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await sql.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+
+    func close() async {
+        for connection in readers + [writer] {
+            try? await connection.close()
+        }
+    }
+}
+
+/// PostgreSQL: a `PostgresClient` pool, run by a task that lives as long as the database.
+private final class PostgresBackend: Sendable {
+    let client: PostgresClient
+    let runner: Task<Void, Never>
+
+    init(configuration: PostgresClient.Configuration, logger: Logger) {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.runner = Task { await client.run() }
+    }
+
+    func close() async {
+        runner.cancel()
+        await runner.value
+    }
+}

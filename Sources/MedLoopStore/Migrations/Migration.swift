@@ -1,0 +1,103 @@
+import Foundation
+import SQLKit
+
+/// One step of the schema. Migrations are numbered, applied in order, recorded in
+/// `schema_migrations`, and never edited once they have landed: a change is a new migration.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    /// The statements for an engine, run in one transaction.
+    public let statements: @Sendable (Engine) -> [String]
+
+    public init(version: Int, name: String, statements: @escaping @Sendable (Engine) -> [String]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+    }
+}
+
+/// Every migration of MedLoop, in order.
+public enum Migrations {
+    public static let all: [Migration] = [
+        foundation,
+    ]
+}
+
+/// Applies pending migrations to a database.
+public struct Migrator: Sendable {
+    let database: Database
+    let migrations: [Migration]
+
+    public init(database: Database, migrations: [Migration] = Migrations.all) {
+        self.database = database
+        self.migrations = migrations
+    }
+
+    /// Versions already applied, in order.
+    public func appliedVersions() async throws -> [Int] {
+        try await ensureLedger()
+        return try await database.read { sql in
+            try await sql.raw("SELECT version FROM schema_migrations ORDER BY version").all()
+                .map { try $0.decode(column: "version", as: Int.self) }
+        }
+    }
+
+    /// Applies every pending migration, each in its own transaction, and returns the applied
+    /// ones. Safe when several servers start at once: PostgreSQL takes an advisory lock, SQLite
+    /// has a single writer.
+    @discardableResult
+    public func migrate(now: Date = Date()) async throws -> [Migration] {
+        try await ensureLedger()
+        var applied: [Migration] = []
+        for migration in migrations.sorted(by: { $0.version < $1.version }) {
+            let didApply = try await database.unitOfWork { tx in
+                if tx.engine == .postgres {
+                    try await tx.sql.raw("SELECT pg_advisory_xact_lock(7270001)").run()
+                }
+                let done = try await tx.sql.raw(
+                    "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").first()
+                guard done == nil else { return false }
+                for statement in migration.statements(tx.engine) {
+                    try await tx.sql.raw(SQLQueryString(statement)).run()
+                }
+                try await tx.sql.raw("""
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now.epochMillis))
+                    """).run()
+                return true
+            }
+            if didApply {
+                applied.append(migration)
+                database.logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            }
+        }
+        return applied
+    }
+
+    /// Versions known to the code but not yet applied.
+    public func pending() async throws -> [Migration] {
+        let done = Set(try await appliedVersions())
+        return migrations.filter { !done.contains($0.version) }
+    }
+
+    private func ensureLedger() async throws {
+        try await database.unitOfWork { tx in
+            try await tx.sql.raw("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version BIGINT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    applied_at BIGINT NOT NULL
+                )
+                """).run()
+        }
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970 UTC: how every instant is stored, the same on both engines.
+    public var epochMillis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    public init(epochMillis: Int64) {
+        self.init(timeIntervalSince1970: TimeInterval(epochMillis) / 1000)
+    }
+}

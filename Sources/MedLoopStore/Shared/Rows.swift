@@ -1,0 +1,83 @@
+import Foundation
+import MedLoopDomain
+import SQLKit
+
+/// Typed reads of the columns MedLoop stores, one convention for both engines.
+extension SQLRow {
+    func text(_ column: String) throws -> String { try decode(column: column, as: String.self) }
+    func optionalText(_ column: String) throws -> String? { try decode(column: column, as: String?.self) }
+    func int64(_ column: String) throws -> Int64 { try decode(column: column, as: Int64.self) }
+    func optionalInt64(_ column: String) throws -> Int64? { try decode(column: column, as: Int64?.self) }
+    func bool(_ column: String) throws -> Bool { try decode(column: column, as: Bool.self) }
+    func instant(_ column: String) throws -> Date { Date(epochMillis: try int64(column)) }
+    func optionalInstant(_ column: String) throws -> Date? { try optionalInt64(column).map(Date.init(epochMillis:)) }
+
+    func uuid(_ column: String) throws -> UUID {
+        let value = try text(column)
+        guard let id = UUID(uuidString: value) else { throw StoredValueError(column: column, value: value) }
+        return id
+    }
+
+    func optionalUUID(_ column: String) throws -> UUID? {
+        guard let value = try optionalText(column) else { return nil }
+        guard let id = UUID(uuidString: value) else { throw StoredValueError(column: column, value: value) }
+        return id
+    }
+
+    /// A stored enumeration value (`RawRepresentable` by string).
+    func value<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
+        let raw = try text(column)
+        guard let value = T(rawValue: raw) else { throw StoredValueError(column: column, value: raw) }
+        return value
+    }
+
+    func optionalValue<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T? where T.RawValue == String {
+        guard let raw = try optionalText(column) else { return nil }
+        guard let value = T(rawValue: raw) else { throw StoredValueError(column: column, value: raw) }
+        return value
+    }
+}
+
+/// A stored value the code cannot read: the schema and the code disagree (a programmer error).
+public struct StoredValueError: Error, CustomStringConvertible {
+    public let column: String
+    public let value: String
+    public var description: String { "column \(column) holds an unreadable value" }
+}
+
+/// One page of a list and the opaque cursor of the next page (`nil` at the end).
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// Opaque list cursors: the sort key of the last item, base64url-encoded.
+public enum Cursor {
+    public static func encode(_ key: String) -> String {
+        Data(key.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The key inside a cursor; a cursor that was not made by `encode` is a 400.
+    public static func decode(_ cursor: String) throws(DomainError) -> String {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8), !key.isEmpty else {
+            throw .invalidField("cursor", code: "invalid", "The cursor is not one this server gave out.")
+        }
+        return key
+    }
+}
+
+/// Whether an error is the database refusing a duplicate of a unique key.
+func isUniqueViolation(_ error: any Error) -> Bool {
+    let text = String(reflecting: error)
+    // SQLite: "UNIQUE constraint failed"; PostgreSQL: SQLSTATE 23505.
+    return text.contains("UNIQUE constraint failed") || text.contains("23505") || text.contains("uniqueViolation")
+}
