@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import Logging
+import MedLoopDomain
+import MedLoopStore
+import Metrics
+import NIOCore
+import Prometheus
+
+/// What a running MedLoop server is made of: configuration, an open database, the field cipher
+/// and the clock. Tests build one on a fresh database and a clock they move.
+public struct AppServices: Sendable {
+    public let configuration: Configuration
+    public let database: Database
+    public let cipher: FieldCipher
+    public let clock: any MedLoopClock
+
+    public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) {
+        self.configuration = configuration
+        self.database = database
+        self.cipher = cipher
+        self.clock = clock
+    }
+
+    /// Opens the configured database, applies pending migrations and — on an empty database, when
+    /// configured — seeds the demo world. Returns the services and whether it seeded.
+    public static func start(_ configuration: Configuration, logger: Logger) async throws -> (AppServices, seeded: Bool) {
+        let cipher = try FieldCipher(dataKey: try configuration.loadDataKey())
+        let database = try await Database.open(configuration.databaseLocation, maxConnections: configuration.databaseConnections,
+                                               logger: logger)
+        do {
+            try await Migrator(database: database).migrate()
+            let services = AppServices(configuration: configuration, database: database, cipher: cipher)
+            var seeded = false
+            if configuration.seedDemoWhenEmpty, try await services.isEmpty() {
+                seeded = try await services.seedDemo()
+            }
+            return (services, seeded)
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    /// Whether no account exists yet.
+    public func isEmpty() async throws -> Bool {
+        try await AccountStore(database: database, cipher: cipher).list(role: nil, institutionId: nil, limit: 1, cursor: nil)
+            .items.isEmpty
+    }
+
+    /// Seeds the demo world unless it is there; returns whether it created it.
+    public func seedDemo() async throws -> Bool {
+        let hash = try await PasswordHasher(cost: configuration.bcryptCost).hash(DemoWorld.password)
+        return try await DemoWorld.seed(database: database, cipher: cipher, passwordHash: hash, now: clock.now())
+    }
+}
+
+/// The process-wide Prometheus registry behind swift-metrics (bootstrapped once).
+public let metricsRegistry: PrometheusCollectorRegistry = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}()
+
+/// The router with every route of MedLoop.
+public func buildRouter(_ services: AppServices) -> Router<AppContext> {
+    let router = Router(context: AppContext.self)
+    router.add(middleware: RequestMiddleware(maxBodyBytes: services.configuration.maxBodyBytes))
+    router.add(middleware: MetricsMiddleware())
+
+    let database = services.database
+    let clock = services.clock
+    let accounts = AccountStore(database: database, cipher: services.cipher)
+    let patients = PatientStore(database: database, cipher: services.cipher)
+    let audit = AuditStore(database: database)
+    let hasher = PasswordHasher(cost: services.configuration.bcryptCost)
+    let authorizer = Authorizer(audit: audit, patients: patients, clock: clock)
+
+    HealthRoutes(database: database, registry: metricsRegistry).register(router)
+    let api = router.group("api/v1")
+    let authenticated = api.group().add(middleware: AuthenticationMiddleware(accounts: accounts, clock: clock))
+    AuthRoutes(accounts: accounts, audit: audit, hasher: hasher, clock: clock,
+               tokenLifetime: services.configuration.tokenLifetime).register(public: api, authenticated: authenticated)
+    AccountRoutes(accounts: accounts, audit: audit, authorizer: authorizer, hasher: hasher, clock: clock).register(authenticated)
+    InstitutionRoutes(institutions: InstitutionStore(database: database), authorizer: authorizer, clock: clock)
+        .register(authenticated)
+    PatientRoutes(patients: patients, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
+    AuditRoutes(audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
+    return router
+}
+
+/// The HTTP application on the configured address.
+public func buildApplication(_ services: AppServices, logger: Logger,
+                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+    -> some ApplicationProtocol {
+    _ = metricsRegistry
+    return Application(
+        router: buildRouter(services),
+        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port),
+                             serverName: "MedLoop"),
+        onServerRunning: onServerRunning,
+        logger: logger)
+}

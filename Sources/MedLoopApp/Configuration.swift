@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import MedLoopStore
+
+/// Every setting of a MedLoop server, read once at start-up from `MEDLOOP_*` variables and
+/// `DATABASE_URL`, then overridden by command-line flags.
+public struct Configuration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// SQLite file when `databaseURL` is not set.
+    public var sqlitePath = "./medloop.sqlite"
+    /// `postgres://...` to use PostgreSQL.
+    public var databaseURL: String?
+    /// Folder for the demo data key and, later, uploads.
+    public var dataDirectory = "./medloop-data"
+    /// Base64 of the 32-byte data key; when unset a demo key is kept in the data folder.
+    public var dataKey: String?
+    public var tokenLifetime: TimeInterval = 12 * 3600
+    public var maxBodyBytes = 1 << 20
+    /// bcrypt cost for new password hashes (4–31).
+    public var bcryptCost: UInt8 = 10
+    public var logLevel: Logger.Level = .info
+    /// Seed the demo world into an empty database at start-up.
+    public var seedDemoWhenEmpty = true
+    public var databaseConnections = 10
+
+    public init() {}
+
+    /// Reads the environment; a bad value is an error that names the variable.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Configuration {
+        var configuration = Configuration()
+        func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw ConfigurationError(variable: name, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+        if let host = environment["MEDLOOP_HOST"], !host.isEmpty { configuration.host = host }
+        if let port = try integer("MEDLOOP_PORT", in: 0...65535) { configuration.port = port }
+        if let path = environment["MEDLOOP_DB_PATH"], !path.isEmpty { configuration.sqlitePath = path }
+        if let url = environment["DATABASE_URL"], !url.isEmpty {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw ConfigurationError(variable: "DATABASE_URL", expected: "postgres://user:password@host:port/database")
+            }
+            configuration.databaseURL = url
+        }
+        if let folder = environment["MEDLOOP_DATA_DIR"], !folder.isEmpty { configuration.dataDirectory = folder }
+        if let key = environment["MEDLOOP_DATA_KEY"], !key.isEmpty {
+            guard (try? FieldCipher.decodeKey(key)) != nil else {
+                throw ConfigurationError(variable: "MEDLOOP_DATA_KEY", expected: "32 bytes in base64 (try `medloop generate-key`)")
+            }
+            configuration.dataKey = key
+        }
+        if let seconds = try integer("MEDLOOP_TOKEN_TTL_SECONDS", in: 60...(90 * 86400)) {
+            configuration.tokenLifetime = TimeInterval(seconds)
+        }
+        if let bytes = try integer("MEDLOOP_MAX_BODY_BYTES", in: 1024...(64 << 20)) { configuration.maxBodyBytes = bytes }
+        if let cost = try integer("MEDLOOP_BCRYPT_COST", in: 4...31) { configuration.bcryptCost = UInt8(cost) }
+        if let connections = try integer("MEDLOOP_DB_CONNECTIONS", in: 1...200) { configuration.databaseConnections = connections }
+        if let level = environment["MEDLOOP_LOG_LEVEL"], !level.isEmpty {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError(variable: "MEDLOOP_LOG_LEVEL", expected: "trace, debug, info, notice, warning, error or critical")
+            }
+            configuration.logLevel = parsed
+        }
+        return configuration
+    }
+
+    /// Where the database is.
+    public var databaseLocation: DatabaseLocation {
+        if let databaseURL { return .postgres(url: databaseURL) }
+        return .sqlite(path: sqlitePath)
+    }
+
+    /// The data key: `MEDLOOP_DATA_KEY`, or the demo key kept in the data folder (created when missing).
+    public func loadDataKey() throws -> Data {
+        if let dataKey { return try FieldCipher.decodeKey(dataKey) }
+        return try FieldCipher.loadOrCreateKey(at: URL(fileURLWithPath: dataDirectory).appendingPathComponent("demo-data.key"))
+    }
+}
+
+/// A configuration variable with a value MedLoop cannot use.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let variable: String
+    public let expected: String
+    public var description: String { "\(variable) must be \(expected)" }
+}

@@ -1,0 +1,49 @@
+import Crypto
+import Foundation
+import Hummingbird
+import MedLoopDomain
+import MedLoopStore
+
+/// Resolves `Authorization: Bearer <token>` to the caller for the routes behind it; a missing,
+/// unknown, expired or revoked token is a 401.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let accounts: AccountStore
+    let clock: any MedLoopClock
+
+    func handle(_ request: Request, context: AppContext,
+                next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { throw AppError.unauthenticated(code: "token_missing") }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 256 else {
+            throw AppError.unauthenticated(code: "token_invalid")
+        }
+        let tokenHash = SessionToken.hash(String(parts[1]))
+        switch try await accounts.session(tokenHash: tokenHash, now: clock.now()) {
+        case .valid(let caller, _):
+            var context = context
+            context.caller = caller
+            context.tokenHash = tokenHash
+            context.logger[metadataKey: "account_id"] = .string(caller.accountId.text)
+            return try await next(request, context)
+        case .expired: throw AppError.unauthenticated(code: "token_expired")
+        case .revoked: throw AppError.unauthenticated(code: "token_revoked")
+        case .unknown: throw AppError.unauthenticated(code: "token_invalid")
+        }
+    }
+}
+
+/// Bearer tokens: 32 random bytes, base64url; only their SHA-256 is stored.
+enum SessionToken {
+    static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return "ml_" + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

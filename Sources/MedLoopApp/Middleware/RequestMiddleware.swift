@@ -1,0 +1,71 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MedLoopDomain
+
+/// The outermost middleware: gives every request its id (`X-Request-Id`, echoed when the client
+/// sent a safe one), its language and body limit, renders every error in the standard shape, and
+/// logs one line per request — method, path, status, time — never a body or an identifier.
+struct RequestMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let maxBodyBytes: Int
+
+    func handle(_ request: Request, context: AppContext,
+                next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestId = Self.requestId(from: request.headers[.requestId])
+        context.language = Language(acceptLanguage: request.headers[.acceptLanguage])
+        context.maxBodyBytes = maxBodyBytes
+        context.logger[metadataKey: "request_id"] = .string(context.requestId)
+        let start = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let appError = AppError.from(error)
+            if appError.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["error": .string(String(describing: error))])
+            }
+            response = render(appError, context: context)
+        }
+        response.headers[.requestId] = context.requestId
+        let elapsed = ContinuousClock.now - start
+        context.logger.info("request", metadata: [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status.code),
+            "ms": .string(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15
+                                 + Double(elapsed.components.seconds) * 1000)),
+        ])
+        return response
+    }
+
+    private func render(_ error: AppError, context: AppContext) -> Response {
+        let message = Catalogue.shared.message(for: error.code, in: context.language, fallback: error.message)
+        let body = ErrorBody(error: .init(code: error.code, message: message, requestId: context.requestId,
+                                          details: error.details.isEmpty ? nil : error.details))
+        let data = (try? JSONCoding.encoder.encode(body)) ?? Data()
+        var headers = error.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The client's id if it is at most 64 safe characters, a new one otherwise.
+    static func requestId(from header: String?) -> String {
+        if let header, (1...64).contains(header.utf8.count),
+           header.utf8.allSatisfy({ $0.isSafeIdentifierByte }) {
+            return header
+        }
+        return UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
+}
+
+extension UInt8 {
+    fileprivate var isSafeIdentifierByte: Bool {
+        (48...57).contains(self) || (65...90).contains(self) || (97...122).contains(self) || self == 45 || self == 46 || self == 95
+    }
+}
+
+extension HTTPField.Name {
+    static let requestId = HTTPField.Name("X-Request-Id")!
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import MedLoopDomain
+
+/// The one error type the HTTP layer renders: status, stable code, an English fallback message
+/// and field details. The catalogue supplies the message in the caller's language.
+public struct AppError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var details: [FieldIssue]
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, details: [FieldIssue] = [],
+                headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+    }
+
+    static func unauthenticated(code: String) -> AppError {
+        AppError(.unauthorized, code: code, message: "Sign in to continue.", headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    static func forbidden(_ message: String = "You are not allowed to do this.") -> AppError {
+        AppError(.forbidden, code: "forbidden", message: message)
+    }
+
+    static func notFound(_ resource: String) -> AppError {
+        AppError(.notFound, code: "not_found", message: "No such \(resource).")
+    }
+
+    static func invalid(_ field: String, code: String, _ message: String) -> AppError {
+        AppError(.badRequest, code: "invalid_request", message: "The request has invalid fields.",
+                 details: [FieldIssue(field: field, code: code, message: message)])
+    }
+
+    /// Any error as an `AppError`: domain errors map here, in one place.
+    static func from(_ error: any Error) -> AppError {
+        switch error {
+        case let error as AppError:
+            return error
+        case let error as DomainError:
+            switch error {
+            case .invalid(let issues):
+                return AppError(.badRequest, code: "invalid_request", message: "The request has invalid fields.", details: issues)
+            case .refused(let code, let message):
+                return AppError(.unprocessableContent, code: code, message: message)
+            case .conflict(let code, let message):
+                return AppError(.conflict, code: code, message: message)
+            case .notFound(let resource):
+                return notFound(resource)
+            case .forbidden(let code, let message):
+                return AppError(.forbidden, code: code, message: message)
+            }
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return notFound("resource")
+            case .methodNotAllowed: return AppError(.methodNotAllowed, code: "method_not_allowed", message: "This method is not allowed here.")
+            case .contentTooLarge: return bodyTooLarge
+            default: return AppError(error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
+            }
+        default:
+            return AppError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
+        }
+    }
+
+    static let bodyTooLarge = AppError(.contentTooLarge, code: "body_too_large", message: "The request body is too large.")
+}
+
+/// The standard error body (API.md, errors).
+struct ErrorBody: Encodable {
+    struct Content: Encodable {
+        var code: String
+        var message: String
+        var requestId: String
+        var details: [FieldIssue]?
+    }
+
+    var error: Content
+}
