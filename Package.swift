@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -39,6 +40,7 @@ let package = Package(
                 "MedLoopDomain",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -74,6 +76,12 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "MedLoopTestSupport",
+            dependencies: ["MedLoopStore", "MedLoopDomain"],
+            path: "Tests/MedLoopTestSupport",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "MedLoopDomainTests",
             dependencies: ["MedLoopDomain"],
@@ -81,13 +89,13 @@ let package = Package(
         ),
         .testTarget(
             name: "MedLoopStoreTests",
-            dependencies: ["MedLoopStore", "MedLoopDomain"],
+            dependencies: ["MedLoopStore", "MedLoopDomain", "MedLoopTestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
             name: "MedLoopAppTests",
             dependencies: [
-                "MedLoopApp", "MedLoopStore", "MedLoopDomain",
+                "MedLoopApp", "MedLoopStore", "MedLoopDomain", "MedLoopTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

@@ -101,8 +101,14 @@ public final class Database: Sendable {
         case .sqlite(let sqlite):
             return try await sqlite.write { try await body(Transaction(sql: $0, engine: .sqlite)) }
         case .postgres(let postgres):
-            return try await postgres.client.withTransaction(logger: logger) { connection in
-                try await body(Transaction(sql: connection.sql(queryLogLevel: nil), engine: .postgres))
+            do {
+                return try await postgres.client.withTransaction(logger: logger) { connection in
+                    try await body(Transaction(sql: connection.sql(queryLogLevel: nil), engine: .postgres))
+                }
+            } catch let error as PostgresTransactionError {
+                // The rollback went through: what matters is why the body failed.
+                if let cause = error.closureError, error.rollbackError == nil { throw cause }
+                throw error
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import MedLoopStore
 
@@ -8,6 +9,6 @@ struct GenerateKey: ParsableCommand {
         abstract: "Print a new random data key for MEDLOOP_DATA_KEY (keep it secret; losing it loses the encrypted data).")
 
     func run() {
-        print(FieldCipher.generateKey())
+        say(FieldCipher.generateKey())
     }
 }

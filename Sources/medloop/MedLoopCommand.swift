@@ -43,3 +43,9 @@ func bootstrapLogging(_ level: Logger.Level) -> Logger {
     LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
     return Logger(label: "medloop")
 }
+
+/// Prints a line to standard output at once (unbuffered), so credentials and addresses appear
+/// even when the output is a pipe or a file.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

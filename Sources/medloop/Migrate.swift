@@ -20,9 +20,9 @@ struct Migrate: AsyncParsableCommand {
             let migrator = Migrator(database: db)
             let migrations = dryRun ? try await migrator.pending() : try await migrator.migrate()
             let verb = dryRun ? "pending" : "applied"
-            if migrations.isEmpty { print("No migration \(verb); the schema is up to date.") }
+            if migrations.isEmpty { say("No migration \(verb); the schema is up to date.") }
             for migration in migrations {
-                print(String(format: "%@ %04d %@", verb, migration.version, migration.name))
+                say(String(format: "%@ %04d %@", verb, migration.version, migration.name))
             }
         } catch {
             await db.close()

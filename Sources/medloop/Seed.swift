@@ -21,7 +21,7 @@ struct Seed: AsyncParsableCommand {
         let (services, _) = try await AppServices.start(configuration, logger: logger)
         do {
             let created = try await services.seedDemo()
-            print(created ? "Seeded the demo world." : "The demo world is already there.")
+            say(created ? "Seeded the demo world." : "The demo world is already there.")
             printDemoCredentials()
         } catch {
             await services.database.close()
@@ -33,13 +33,13 @@ struct Seed: AsyncParsableCommand {
 
 /// Prints every demo sign-in, grouped by role.
 func printDemoCredentials() {
-    print("Demo accounts (password for all: \(DemoWorld.password)):")
+    say("Demo accounts (password for all: \(DemoWorld.password)):")
     var lastRole: Role?
     for credential in DemoWorld.credentials {
         if credential.role != lastRole {
-            print("  \(credential.role.rawValue):")
+            say("  \(credential.role.rawValue):")
             lastRole = credential.role
         }
-        print("    \(credential.phone)  \(credential.name)")
+        say("    \(credential.phone)  \(credential.name)")
     }
 }

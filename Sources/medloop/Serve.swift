@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand {
         if seeded { printDemoCredentials() }
         let app = buildApplication(services, logger: logger) { channel in
             let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
-            print("MedLoop is listening on http://\(address) (\(services.database.engine.rawValue))")
+            say("MedLoop is listening on http://\(address) (\(services.database.engine.rawValue))")
         }
         do {
             try await app.runService()

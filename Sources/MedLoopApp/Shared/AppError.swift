@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MedLoopDomain
+import NIOCore
 
 /// The one error type the HTTP layer renders: status, stable code, an English fallback message
 /// and field details. The catalogue supplies the message in the caller's language.
@@ -62,6 +63,8 @@ public struct AppError: Error, Sendable {
             case .contentTooLarge: return bodyTooLarge
             default: return AppError(error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
             }
+        case is NIOTooManyBytesError:
+            return bodyTooLarge
         default:
             return AppError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MedLoopDomain
+import NIOCore
 
 /// The JSON coders of the API: camelCase keys, instants as RFC 3339 in China Standard Time.
 enum JSONCoding {
@@ -36,6 +37,8 @@ extension Request {
         do {
             buffer = try await body.collect(upTo: context.maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw AppError.bodyTooLarge
+        } catch is NIOTooManyBytesError {
             throw AppError.bodyTooLarge
         }
         do {

@@ -58,13 +58,14 @@ public enum AuditChain {
     /// SHA-256 (hex) over the entry's canonical text and `previousHash`.
     public static func hash(of entry: AuditEntry) -> String {
         let millis = Int64((entry.at.timeIntervalSince1970 * 1000).rounded())
-        let fields: [String] = [
-            String(entry.sequence), String(millis), entry.actorAccountId?.text ?? "", entry.actorRole?.rawValue ?? "",
-            entry.action, entry.resourceType, entry.resourceId ?? "", entry.patientId?.text ?? "",
-            entry.outcome.rawValue, entry.clientAddress ?? "", entry.requestId ?? "", entry.previousHash,
+        let fields: [String?] = [
+            String(entry.sequence), String(millis), entry.actorAccountId?.text, entry.actorRole?.rawValue,
+            entry.action, entry.resourceType, entry.resourceId, entry.patientId?.text,
+            entry.outcome.rawValue, entry.clientAddress, entry.requestId, entry.previousHash,
         ]
-        // Unit separators keep field boundaries unambiguous.
-        let canonical = fields.joined(separator: "\u{1F}")
+        // Length-prefixed fields, `-` for an absent one: no text can move across a field boundary,
+        // and absent differs from empty.
+        let canonical = fields.map { $0.map { "\($0.utf8.count):\($0)" } ?? "-" }.joined(separator: ",")
         return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
@@ -75,13 +76,18 @@ public enum AuditChain {
         return sealed
     }
 
-    /// The sequence number of the first entry that does not follow from the one before it, or
-    /// `nil` when `entries` (consecutive, in order) form an unbroken chain after `previousHash`.
+    /// The position (sequence number it should carry) of the first entry that does not follow from
+    /// the one before it, or `nil` when `entries` form an unbroken chain after `previousHash`.
+    /// Entries must be numbered consecutively from the first one's number.
     public static func firstBreak(in entries: [AuditEntry], after previousHash: String = genesis) -> Int64? {
-        var expected = previousHash
-        for entry in entries {
-            if entry.previousHash != expected || hash(of: entry) != entry.hash { return entry.sequence }
-            expected = entry.hash
+        guard let first = entries.first else { return nil }
+        var expectedHash = previousHash
+        for (offset, entry) in entries.enumerated() {
+            let position = first.sequence + Int64(offset)
+            if entry.sequence != position || entry.previousHash != expectedHash || hash(of: entry) != entry.hash {
+                return position
+            }
+            expectedHash = entry.hash
         }
         return nil
     }

@@ -15,7 +15,7 @@ public struct NationalID: Hashable, Sendable, CustomStringConvertible {
     /// Validates `text` and derives birth date and sex. A birth date after `today` is refused.
     public init(_ text: String, today: CalendarDate) throws(DomainError) {
         let field = "nationalId"
-        let normalised = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let normalised = text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
         let characters = Array(normalised)
         guard characters.count == 18 else {
             throw .invalidField(field, code: "length", "A national ID number has 18 characters.")

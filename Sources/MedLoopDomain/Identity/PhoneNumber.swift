@@ -19,7 +19,7 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
     public var description: String { masked }
 }
 
-/// Password rules for accounts: 8 to 128 characters, not all of one kind.
+/// Password rules for accounts: 8 to 128 characters, at least 4 of them different.
 public enum PasswordRule {
     public static func check(_ password: String, field: String = "password") throws(DomainError) {
         guard (8...128).contains(password.count) else {

@@ -12,10 +12,11 @@ public enum Timestamp {
     /// `2026-03-02T12:30:00+08:00` (milliseconds are added when present).
     public static func format(_ instant: Date) -> String {
         let parts = shanghai.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: instant)
-        let millis = ((parts.nanosecond ?? 0) + 500_000) / 1_000_000
+        // Truncated, never rounded: rounding up to 1000 would need a carry into the seconds.
+        let millis = (parts.nanosecond ?? 0) / 1_000_000
         var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!,
                           parts.hour!, parts.minute!, parts.second!)
-        if millis > 0 && millis < 1000 { text += String(format: ".%03d", millis) }
+        if millis > 0 { text += String(format: ".%03d", millis) }
         return text + "+08:00"
     }
 

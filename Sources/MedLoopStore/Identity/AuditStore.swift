@@ -139,7 +139,8 @@ public struct AuditStore: Sendable {
         }
     }
 
-    /// The sequence number of the first entry that breaks the hash chain, or `nil` if it is whole.
+    /// The position of the first entry that breaks the hash chain (an edit, a gap, or entries cut
+    /// off the end, which the head row reveals), or `nil` if the log is whole.
     public func firstBreak(batch: Int = 1000) async throws -> Int64? {
         var previous = AuditChain.genesis
         var after: Int64 = 0
@@ -149,11 +150,13 @@ public struct AuditStore: Sendable {
                 try await sql.raw("SELECT * FROM audit_log WHERE sequence > \(bind: start) ORDER BY sequence LIMIT \(literal: batch)")
                     .all().map(Self.entry(from:))
             }
-            guard let last = entries.last else { return nil }
-            if entries.first?.sequence != after + 1 { return after + 1 }
-            for (offset, entry) in entries.enumerated() where offset > 0 && entry.sequence != entries[offset - 1].sequence + 1 {
-                return entries[offset - 1].sequence + 1
+            guard let last = entries.last else {
+                // The head must name the last entry, or entries were cut off the end.
+                let head = try await database.read { try await $0.raw("SELECT sequence, hash FROM audit_head WHERE id = 1").first() }
+                guard let head, try head.int64("sequence") == after, try head.text("hash") == previous else { return after + 1 }
+                return nil
             }
+            if entries.first?.sequence != after + 1 { return after + 1 }
             if let broken = AuditChain.firstBreak(in: entries, after: previous) { return broken }
             previous = last.hash
             after = last.sequence

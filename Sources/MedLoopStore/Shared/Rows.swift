@@ -1,6 +1,8 @@
 import Foundation
 import MedLoopDomain
+import PostgresNIO
 import SQLKit
+import SQLiteNIO
 
 /// Typed reads of the columns MedLoop stores, one convention for both engines.
 extension SQLRow {
@@ -77,7 +79,12 @@ public enum Cursor {
 
 /// Whether an error is the database refusing a duplicate of a unique key.
 func isUniqueViolation(_ error: any Error) -> Bool {
-    let text = String(reflecting: error)
-    // SQLite: "UNIQUE constraint failed"; PostgreSQL: SQLSTATE 23505.
-    return text.contains("UNIQUE constraint failed") || text.contains("23505") || text.contains("uniqueViolation")
+    if let postgres = error as? PSQLError {
+        return postgres.serverInfo?[.sqlState] == "23505"
+    }
+    if let sqlite = error as? SQLiteError {
+        return sqlite.reason == .constraintUniqueFailed || sqlite.reason == .constraintPrimaryKeyFailed
+            || sqlite.message.contains("UNIQUE constraint failed")
+    }
+    return false
 }

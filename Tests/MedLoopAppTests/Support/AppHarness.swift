@@ -1,0 +1,138 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import HummingbirdTesting
+import MedLoopApp
+import MedLoopDomain
+import MedLoopStore
+import MedLoopTestSupport
+import NIOCore
+
+/// A response as the tests read it.
+struct Reply: Sendable {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var text: String
+
+    /// The body as a JSON object (empty when it is not one).
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// `items` of a list body.
+    var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+
+    /// The `error.code` of a standard error body.
+    var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+
+    /// The `error.details[].field` of a 400.
+    var errorFields: [String] {
+        ((json["error"] as? [String: Any])?["details"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+    }
+
+    /// `error.details[].code` of a 400.
+    var errorDetailCodes: [String] {
+        ((json["error"] as? [String: Any])?["details"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+    }
+
+    /// Whether the body is the standard error shape with a code, a message and the request id.
+    var isStandardError: Bool {
+        guard let error = json["error"] as? [String: Any] else { return false }
+        return (error["code"] as? String)?.isEmpty == false && (error["message"] as? String)?.isEmpty == false
+            && (error["requestId"] as? String) == headers[HTTPField.Name("X-Request-Id")!]
+    }
+
+    func string(_ key: String) -> String? { json[key] as? String }
+}
+
+/// The app on a fresh database, driven through its router as a client would.
+struct Harness: Sendable {
+    let client: any TestClientProtocol
+    let services: AppServices
+    let clock: ManualClock
+
+    var database: Database { services.database }
+
+    /// Sends a request; `json` is serialised as given (so tests can send wrong types), `raw` as is.
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: Any? = nil, raw: String? = nil,
+              headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+        } else if let raw {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(string: raw)
+        }
+        let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        return Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
+    }
+
+    /// Signs in and returns the bearer token.
+    func signIn(_ phone: String, password: String = DemoWorld.password) async throws -> String {
+        let reply = try await send(.post, "/api/v1/auth/sign-in", json: ["phone": phone, "password": password])
+        guard reply.status == .ok, let token = reply.string("token") else {
+            throw HarnessError.signInFailed(phone: phone, status: reply.status.code, body: reply.text)
+        }
+        return token
+    }
+
+    /// The number of audit entries matching a condition (SQL over the audit_log columns).
+    func auditCount(action: String, outcome: AuditOutcome? = nil, patientId: UUID? = nil) async throws -> Int {
+        let entries = try await AuditStore(database: database).list(AuditFilter(patientId: patientId, limit: 1000)).items
+        return entries.filter { $0.action == action && (outcome == nil || $0.outcome == outcome) }.count
+    }
+}
+
+enum HarnessError: Error {
+    case signInFailed(phone: String, status: Int, body: String)
+}
+
+/// Runs `body` against the app on a fresh database; the demo world is seeded unless `seedDemo`
+/// is false. Passwords use the cheapest bcrypt cost to keep tests quick.
+func withApp(seedDemo: Bool = true, configure: @Sendable (inout Configuration) -> Void = { _ in },
+             _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+    try await withTestDatabase { database in
+        var configuration = Configuration()
+        configuration.bcryptCost = 4
+        configure(&configuration)
+        let clock = ManualClock()
+        let services = AppServices(configuration: configuration, database: database, cipher: try aCipher(), clock: clock)
+        if seedDemo { _ = try await services.seedDemo() }
+        var logger = Logger(label: "medloop.test")
+        logger.logLevel = .warning
+        let app = Application(router: buildRouter(services), logger: logger)
+        try await app.test(.router) { client in
+            try await body(Harness(client: client, services: services, clock: clock))
+        }
+    }
+}
+
+/// Demo identities used across tests.
+enum Demo {
+    static let operatorPhone = "13000000001"
+    static let regulatorPhone = "13500000001"
+    static let insurerPhone = "13600000001"
+    static let pharmacistPhone = "13700000001"
+    static let pharmacyStaffPhone = "13700000011"
+    static let courierPhone = "13700000021"
+    static let doctorPhone = "13900000001"
+    static let patientPhone = "13800000001"
+    static let otherPatientPhone = "13800000003"
+
+    static let phoneByRole: [Role: String] = [
+        .operator: operatorPhone, .regulator: regulatorPhone, .insurer: insurerPhone, .pharmacist: pharmacistPhone,
+        .pharmacyStaff: pharmacyStaffPhone, .courier: courierPhone, .doctor: doctorPhone, .patient: patientPhone,
+    ]
+
+    static func patientId(_ phone: String) -> UUID { UUID.named("patient:\(phone)") }
+    static func accountId(_ phone: String) -> UUID { UUID.named("account:\(phone)") }
+}
+
+/// A valid national ID text for a new person (distinct per `sequence`).
+func aNationalIDText(born year: Int = 1985, sequence: Int) -> String {
+    NationalID.make(region: "330802", birth: CalendarDate(year: year, month: 6, day: 1)!, sequence: sequence)
+}
