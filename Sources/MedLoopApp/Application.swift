@@ -86,6 +86,8 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
         .register(authenticated)
     PatientRoutes(patients: patients, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     AuditRoutes(audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
+    DoctorRoutes(doctors: DoctorStore(database: database), authorizer: authorizer, clock: clock)
+        .register(public: api, authenticated: authenticated)
     return router
 }
 

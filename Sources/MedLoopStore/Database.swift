@@ -74,7 +74,8 @@ public final class Database: Sendable {
             var configuration = try DatabaseLocation.postgresConfiguration(url)
             configuration.options.maximumConnections = maxConnections
             if let schema {
-                configuration.options.additionalStartupParameters = [("search_path", schema)]
+                // Extensions (pg_trgm) stay in `public`; the schema's own tables come first.
+                configuration.options.additionalStartupParameters = [("search_path", "\(schema), public")]
             }
             let backend = PostgresBackend(configuration: configuration, logger: logger)
             return Database(engine: .postgres, backend: .postgres(backend), logger: logger)

@@ -27,6 +27,10 @@ public enum Permission: String, Sendable, CaseIterable {
     case viewInstitutions
     /// Read the audit log.
     case readAuditLog
+    /// Register doctors in the directory.
+    case manageDoctors
+    /// Approve or suspend a doctor's qualification.
+    case qualifyDoctors
 }
 
 /// The access rules of MedLoop, one pure function per kind of resource. Routes ask; they never
@@ -37,7 +41,8 @@ public enum AccessPolicy {
         switch permission {
         case .manageAccounts, .manageInstitutions: return role == .operator
         case .viewInstitutions: return true
-        case .readAuditLog: return role == .regulator
+        case .readAuditLog, .qualifyDoctors: return role == .regulator
+        case .manageDoctors: return role == .operator
         }
     }
 

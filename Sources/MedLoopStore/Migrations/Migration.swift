@@ -20,6 +20,7 @@ public struct Migration: Sendable {
 public enum Migrations {
     public static let all: [Migration] = [
         foundation,
+        doctorDirectory,
     ]
 }
 
@@ -82,6 +83,10 @@ public struct Migrator: Sendable {
 
     private func ensureLedger() async throws {
         try await database.unitOfWork { tx in
+            // Two servers starting together would otherwise race on creating the table.
+            if tx.engine == .postgres {
+                try await tx.sql.raw("SELECT pg_advisory_xact_lock(7270001)").run()
+            }
             try await tx.sql.raw("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version BIGINT PRIMARY KEY,

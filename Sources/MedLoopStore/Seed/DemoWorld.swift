@@ -110,6 +110,45 @@ public enum DemoWorld {
         }
     }
 
+    static let doctorDepartments = ["cardiology", "endocrinology", "respiratory", "pediatrics", "neurology",
+                                    "gastroenterology", "generalSurgery", "orthopedics", "obstetrics", "gynecology",
+                                    "dermatology", "psychiatry", "nephrology", "generalPractice", "traditionalChineseMedicine"]
+
+    /// The directory entry of demo doctor `index` (1...30): departments in turn, every title, menus
+    /// around the average prices of DOMAIN.md, one free service (doctor 7), one doctor still
+    /// pending qualification (29) and one with too little practice to be booked (30).
+    static func doctor(_ index: Int, year: Int) -> (DoctorDraft, DoctorPlacement) {
+        typealias I = Institutions
+        let department = doctorDepartments[(index - 1) % doctorDepartments.count]
+        let conditions = ConditionCatalogue.conditions(of: department).prefix(4)
+        let title = DoctorTitle.allCases[(index - 1) % DoctorTitle.allCases.count]
+        let draft = DoctorDraft(
+            name: staff.first { $0.1 == String(format: "139%08d", index) }!.2, title: title, department: department,
+            specialties: conditions.prefix(2).map(\.nameZh), training: "浙江大学医学院 临床医学",
+            practiceSince: index == 30 ? year - 1 : year - 3 - index % 20, licenceNumber: String(format: "1103308%08d", index),
+            bio: "\(title.nameZh)，擅长\(conditions.first?.nameZh ?? "常见病")的诊治与随访。",
+            conditions: conditions.map(\.icd10))
+        let hospital: UUID
+        let appointmentFen: Int64?
+        switch index {
+        case 1...12: (hospital, appointmentFen) = (I.tertiaryHospital, 5000)
+        case 13...20: (hospital, appointmentFen) = (I.secondaryHospital, 3000)
+        case 21...24: (hospital, appointmentFen) = (I.primaryHospital, 2000)
+        default: (hospital, appointmentFen) = (I.platform, nil)
+        }
+        var services = [
+            ServiceOffer(kind: .textPackage, priceFen: index == 7 ? 0 : 4000 + Int64(index % 10) * 500),
+            ServiceOffer(kind: .voicePerMinute, priceFen: 500 + Int64(index % 8) * 100),
+            ServiceOffer(kind: .videoPerMinute, priceFen: 1200 + Int64(index % 8) * 150, isPaused: index % 5 == 0),
+        ]
+        if let appointmentFen { services.append(ServiceOffer(kind: .appointment, priceFen: appointmentFen)) }
+        let placement = DoctorPlacement(
+            accountId: UUID.named("account:" + String(format: "139%08d", index)), hospitalId: hospital,
+            practiceSites: [hospital == I.platform ? I.platform : I.internetHospital], services: services,
+            qualification: index == 29 ? .pending : .approved)
+        return (draft, placement)
+    }
+
     /// Every demo sign-in, staff first.
     public static var credentials: [Credential] {
         staff.map { Credential(role: $0.0, phone: $0.1, name: $0.2) }
@@ -135,6 +174,12 @@ public enum DemoWorld {
                 let draft = StaffAccountDraft(role: role, phone: try PhoneNumber(phone), passwordHash: passwordHash,
                                               displayName: name, institutionId: institution)
                 _ = try await accounts.createStaff(draft, id: UUID.named("account:\(phone)"), at: now, in: tx)
+            }
+            let year = CalendarDate.shanghai(now).year
+            let doctorStore = DoctorStore(database: database)
+            for index in 1...30 {
+                let (draft, placement) = doctor(index, year: year)
+                try await doctorStore.register(draft, placement: placement, id: UUID.named("doctor:\(index)"), at: now, in: tx)
             }
             let today = CalendarDate.shanghai(now)
             for patient in patients {

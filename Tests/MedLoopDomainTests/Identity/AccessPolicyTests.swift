@@ -11,8 +11,8 @@ struct AccessPolicyTests {
         .pharmacyStaff: [.viewInstitutions],
         .courier: [.viewInstitutions],
         .insurer: [.viewInstitutions],
-        .regulator: [.viewInstitutions, .readAuditLog],
-        .`operator`: [.manageAccounts, .manageInstitutions, .viewInstitutions],
+        .regulator: [.viewInstitutions, .readAuditLog, .qualifyDoctors],
+        .`operator`: [.manageAccounts, .manageInstitutions, .viewInstitutions, .manageDoctors],
     ]
 
     static let staffRoles: [Role] = [.doctor, .pharmacist, .pharmacyStaff, .courier, .insurer, .regulator, .`operator`]

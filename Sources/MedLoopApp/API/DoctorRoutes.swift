@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import MedLoopDomain
+import MedLoopStore
+
+/// The doctor directory: anyone may search and read profiles; operators register doctors,
+/// regulators qualify them, and each doctor sets their own menu.
+struct DoctorRoutes {
+    let doctors: DoctorStore
+    let authorizer: Authorizer
+    let clock: any MedLoopClock
+
+    func register(public group: RouterGroup<AppContext>, authenticated: RouterGroup<AppContext>) {
+        group.get("departments", use: departments)
+        group.get("doctors", use: search)
+        group.get("doctors/:id", use: show)
+        authenticated.post("doctors", use: create)
+        authenticated.put("doctors/me/services/:kind", use: setService)
+        authenticated.put("doctors/:id/qualification", use: qualify)
+    }
+
+    struct DepartmentView: APIView, Encodable {
+        var code: String
+        var nameZh: String
+        var nameEn: String
+    }
+
+    @Sendable func departments(_ request: Request, context: AppContext) async throws -> ListView<DepartmentView> {
+        ListView(items: Department.all.map { DepartmentView(code: $0.code, nameZh: $0.nameZh, nameEn: $0.nameEn) }, nextCursor: nil)
+    }
+
+    @Sendable func search(_ request: Request, context: AppContext) async throws -> ListView<DoctorSummaryView> {
+        let query = request.uri.queryParameters
+        func text(_ name: String) -> String? {
+            query[Substring(name)].map(String.init).flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        }
+        let paging = try Paging(request)
+        let search = DoctorSearch(
+            text: text("q"), department: text("department"), condition: text("condition"), city: text("city"),
+            hospitalId: try request.uuidQuery("hospital"), service: try request.enumQuery("service", as: ServiceKind.self),
+            sort: try request.enumQuery("sort", as: DoctorSort.self), limit: paging.limit,
+            offset: try DoctorStore.offset(fromCursor: paging.cursor))
+        let page = try await doctors.search(search)
+        let year = CalendarDate.shanghai(clock.now()).year
+        return ListView(items: page.items.map { DoctorSummaryView($0, year: year) }, nextCursor: page.nextCursor)
+    }
+
+    @Sendable func show(_ request: Request, context: AppContext) async throws -> DoctorProfileView {
+        let id = try context.parameters.uuid("id")
+        guard let profile = try await doctors.profile(id), profile.doctor.qualification == .approved else {
+            throw AppError.notFound("doctor")
+        }
+        return DoctorProfileView(profile, year: CalendarDate.shanghai(clock.now()).year)
+    }
+
+    struct CreateBody: Decodable {
+        var accountId: UUID?
+        var name: String
+        var title: DoctorTitle
+        var department: String
+        var specialties: [String]?
+        var training: String?
+        var practiceSince: Int
+        var licenceNumber: String
+        var bio: String?
+        var conditions: [String]?
+        var hospitalId: UUID
+        var practiceSites: [UUID]?
+        var services: [ServiceBody]?
+    }
+
+    struct ServiceBody: Decodable {
+        var kind: ServiceKind
+        var priceFen: Int64
+        var isPaused: Bool?
+        var dailyCap: Int?
+
+        var offer: ServiceOffer {
+            ServiceOffer(kind: kind, priceFen: priceFen, isPaused: isPaused ?? false, dailyCap: dailyCap ?? ServiceOffer.defaultDailyCap)
+        }
+    }
+
+    struct CreatedView: APIView, Encodable {
+        var id: UUID
+    }
+
+    @Sendable func create(_ request: Request, context: AppContext) async throws -> Created<CreatedView> {
+        _ = try await authorizer.require(.manageDoctors, context, action: "doctor.create", resourceType: "doctor")
+        let body = try await request.decodeJSON(as: CreateBody.self, context: context)
+        let draft = DoctorDraft(name: body.name, title: body.title, department: body.department,
+                                specialties: body.specialties ?? [], training: body.training ?? "",
+                                practiceSince: body.practiceSince, licenceNumber: body.licenceNumber, bio: body.bio ?? "",
+                                conditions: body.conditions ?? [])
+        let placement = DoctorPlacement(accountId: body.accountId, hospitalId: body.hospitalId,
+                                        practiceSites: body.practiceSites ?? [], services: (body.services ?? []).map(\.offer))
+        let id = try await doctors.register(draft, placement: placement, context: context.auditContext(at: clock.now()))
+        return Created(value: CreatedView(id: id))
+    }
+
+    struct ServiceUpdateBody: Decodable {
+        var priceFen: Int64
+        var isPaused: Bool?
+        var dailyCap: Int?
+    }
+
+    /// A doctor sets one line of their own menu.
+    @Sendable func setService(_ request: Request, context: AppContext) async throws -> DoctorProfileView {
+        let caller = try context.requireCaller()
+        guard let kind = context.parameters.get("kind").flatMap(ServiceKind.init(rawValue:)) else {
+            throw AppError.notFound("service")
+        }
+        guard caller.role == .doctor, let doctor = try await doctors.doctorId(account: caller.accountId) else {
+            throw AppError.forbidden("Only a doctor sets their own services.")
+        }
+        let body = try await request.decodeJSON(as: ServiceUpdateBody.self, context: context)
+        let offer = ServiceOffer(kind: kind, priceFen: body.priceFen, isPaused: body.isPaused ?? false,
+                                 dailyCap: body.dailyCap ?? ServiceOffer.defaultDailyCap)
+        let now = clock.now()
+        try await doctors.setService(offer, doctor: doctor, context: context.auditContext(at: now))
+        guard let profile = try await doctors.profile(doctor) else { throw AppError.notFound("doctor") }
+        return DoctorProfileView(profile, year: CalendarDate.shanghai(now).year)
+    }
+
+    struct QualificationBody: Decodable {
+        var status: QualificationStatus
+    }
+
+    @Sendable func qualify(_ request: Request, context: AppContext) async throws -> Response {
+        let id = try context.parameters.uuid("id")
+        _ = try await authorizer.require(.qualifyDoctors, context, action: "doctor.qualification", resourceType: "doctor",
+                                         resourceId: id.text)
+        let body = try await request.decodeJSON(as: QualificationBody.self, context: context)
+        try await doctors.setQualification(body.status, doctor: id, context: context.auditContext(at: clock.now()))
+        return Response(status: .noContent)
+    }
+}

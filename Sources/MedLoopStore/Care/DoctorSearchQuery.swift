@@ -1,0 +1,105 @@
+import Foundation
+import MedLoopDomain
+import SQLKit
+
+extension DoctorStore {
+    /// Approved doctors matching `search`, in its order. Every word of the text must match a
+    /// doctor, exactly (a term of `doctor_terms`) or as a substring of 3+ characters (trigram index);
+    /// exact matches rank first. Filters and orders run on indexes, never a scan of all doctors.
+    public func search(_ search: DoctorSearch) async throws -> Page<DoctorSummary> {
+        try search.validate()
+        let query = Self.searchQuery(search, engine: database.engine)
+        let rows = try await database.read { sql in try await sql.raw(query).all() }
+        let summaries = try rows.prefix(search.limit).map { row in
+            let ratingCount = try row.int64("rating_count")
+            return DoctorSummary(
+                id: try row.uuid("id"), name: try row.text("name"), title: try row.value("title", as: DoctorTitle.self),
+                department: try row.text("department"), hospitalId: try row.uuid("hospital_id"),
+                hospitalName: try row.text("hospital_name"), cityCode: try row.text("city_code"),
+                practiceSince: Int(try row.int64("practice_since")), patientsServed: try row.int64("patients_served"),
+                ratingAverage: ratingCount == 0 ? nil : Double(try row.int64("rating_total")) / Double(ratingCount),
+                ratingCount: ratingCount, priceFen: try row.optionalInt64("price_fen"))
+        }
+        let hasMore = rows.count > search.limit && search.offset + search.limit <= DoctorSearch.maximumOffset
+        return Page(items: summaries, nextCursor: hasMore ? Cursor.encode("o:\(search.offset + search.limit)") : nil)
+    }
+
+    /// The offset inside a search cursor.
+    public static func offset(fromCursor cursor: String?) throws(DomainError) -> Int {
+        guard let cursor else { return 0 }
+        let key = try Cursor.decode(cursor)
+        guard key.hasPrefix("o:"), let offset = Int(key.dropFirst(2)), offset >= 0 else {
+            throw .invalidField("cursor", code: "invalid", "The cursor is not one this server gave out.")
+        }
+        return offset
+    }
+
+    /// The SQL of a search (exposed so tests and the benchmark can show its plan).
+    public static func searchQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
+        let kind = (search.service ?? .textPackage).rawValue
+        var query: SQLQueryString = """
+            SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
+                   d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
+            """
+        let terms = search.terms
+        if search.sort == .relevance && !terms.isEmpty {
+            let exact = terms.map { term -> SQLQueryString in
+                "(CASE WHEN d.id IN (SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)) THEN 1 ELSE 0 END)"
+            }
+            query += ", " + exact.joined(separator: " + ") + " AS relevance"
+        }
+        // With text or a condition, the candidates come first — the intersection of each word's
+        // matches (and the condition's doctors) — and doctors are read by key; otherwise the
+        // filters' indexes lead. CROSS JOIN keeps SQLite from walking every doctor in rank order.
+        var candidates: [SQLQueryString] = terms.map { term in
+            var match: SQLQueryString = "SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)"
+            if term.count >= 3 {
+                switch engine {
+                case .sqlite:
+                    let phrase = "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                    match += " UNION SELECT doctor_id FROM doctor_text WHERE doctor_text MATCH \(bind: phrase)"
+                case .postgres:
+                    let escaped = term.replacingOccurrences(of: "\\", with: "\\\\")
+                        .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                    match += " UNION SELECT id FROM doctors WHERE search_text LIKE \(bind: "%" + escaped + "%")"
+                }
+            }
+            // Parenthesised: INTERSECT and UNION bind equally, left to right.
+            return "SELECT doctor_id FROM (" + match + ") t"
+        }
+        if search.condition != nil {
+            let codes = search.conditionCodes
+            candidates.append(codes.isEmpty ? "SELECT doctor_id FROM doctor_conditions WHERE 1 = 0"
+                                            : "SELECT doctor_id FROM doctor_conditions WHERE icd10 IN (\(binds: codes))")
+        }
+        if candidates.isEmpty {
+            query += " FROM doctors d"
+        } else {
+            query += " FROM (" + candidates.joined(separator: " INTERSECT ") + ") m CROSS JOIN doctors d"
+        }
+        query += " JOIN institutions i ON i.id = d.hospital_id"
+        if search.service != nil {
+            query += " JOIN doctor_services s ON s.doctor_id = d.id AND s.kind = \(bind: kind) AND s.paused = \(bind: false)"
+        } else {
+            query += " LEFT JOIN doctor_services s ON s.doctor_id = d.id AND s.kind = \(bind: kind)"
+        }
+        var conditions: [SQLQueryString] = ["d.qualification = \(bind: QualificationStatus.approved.rawValue)"]
+        if !candidates.isEmpty { conditions.append("d.id = m.doctor_id") }
+        if let department = search.department { conditions.append("d.department = \(bind: department)") }
+        if let prefix = search.cityPrefix {
+            conditions.append(prefix.count >= 4 ? "d.city_code = \(bind: String(prefix.prefix(4)) + "00")"
+                                                : "d.city_code LIKE \(bind: prefix + "%")")
+        }
+        if let hospital = search.hospitalId { conditions.append("d.hospital_id = \(bind: hospital.text)") }
+        query += " WHERE " + conditions.joined(separator: " AND ")
+        switch search.sort {
+        case .relevance where !terms.isEmpty: query += " ORDER BY relevance DESC, d.rank_score DESC, d.id"
+        case .relevance, .rating: query += " ORDER BY d.rank_score DESC, d.id"
+        case .price: query += " ORDER BY s.price_fen ASC NULLS LAST, d.rank_score DESC, d.id"
+        case .patientsServed: query += " ORDER BY d.patients_served DESC, d.id"
+        }
+        // One row more than asked tells whether there is a next page.
+        query += " LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        return query
+    }
+}

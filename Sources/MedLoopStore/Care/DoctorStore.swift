@@ -1,0 +1,204 @@
+import Foundation
+import MedLoopDomain
+import SQLKit
+
+/// Where a new doctor works and what they sell.
+public struct DoctorPlacement: Sendable {
+    public var accountId: UUID?
+    /// The physical hospital (or platform) the doctor works at.
+    public var hospitalId: UUID
+    /// Internet hospitals the doctor consults under.
+    public var practiceSites: [UUID]
+    public var services: [ServiceOffer]
+    public var qualification: QualificationStatus
+
+    public init(accountId: UUID?, hospitalId: UUID, practiceSites: [UUID], services: [ServiceOffer],
+                qualification: QualificationStatus = .pending) {
+        self.accountId = accountId
+        self.hospitalId = hospitalId
+        self.practiceSites = practiceSites
+        self.services = services
+        self.qualification = qualification
+    }
+}
+
+/// A doctor's profile page: the doctor, their menu and where they work.
+public struct DoctorProfile: Sendable {
+    public var doctor: Doctor
+    public var services: [ServiceOffer]
+    public var hospitalName: String
+}
+
+/// One row of a search result.
+public struct DoctorSummary: Sendable {
+    public var id: UUID
+    public var name: String
+    public var title: DoctorTitle
+    public var department: String
+    public var hospitalId: UUID
+    public var hospitalName: String
+    public var cityCode: String
+    public var practiceSince: Int
+    public var patientsServed: Int64
+    public var ratingAverage: Double?
+    public var ratingCount: Int64
+    /// The price of the service searched for (the text package by default), if offered.
+    public var priceFen: Int64?
+}
+
+/// The doctor directory: profiles, menus, qualification and search.
+public struct DoctorStore: Sendable {
+    let database: Database
+    let audit: AuditStore
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditStore(database: database)
+    }
+
+    /// Registers a doctor with their placement, menu and search entries, in one transaction.
+    public func register(_ draft: DoctorDraft, placement: DoctorPlacement, id: UUID = .v7(),
+                         context: AuditContext) async throws -> UUID {
+        try draft.validate(year: CalendarDate.shanghai(context.at).year)
+        for offer in placement.services { try offer.validate() }
+        return try await database.unitOfWork { tx in
+            try await register(draft, placement: placement, id: id, at: context.at, in: tx)
+            try await audit.append(AuditRecord(action: "doctor.create", resourceType: "doctor", resourceId: id.text),
+                                   context: context, in: tx)
+            return id
+        }
+    }
+
+    /// Registers inside an open transaction (seeding registers many at once). `draft` and the
+    /// offers must already be valid.
+    func register(_ draft: DoctorDraft, placement: DoctorPlacement, id: UUID, at now: Date, in tx: Transaction) async throws {
+        guard let hospital = try await tx.sql.raw("SELECT kind, name, region_code FROM institutions WHERE id = \(bind: placement.hospitalId.text)").first(),
+              try hospital.value("kind", as: InstitutionKind.self).isHospital else {
+            throw DomainError.invalidField("hospitalId", code: "not_a_hospital", "The doctor's workplace must be a registered hospital.")
+        }
+        for site in placement.practiceSites {
+            let kind = try await tx.sql.raw("SELECT kind FROM institutions WHERE id = \(bind: site.text)").first()?
+                .value("kind", as: InstitutionKind.self)
+            guard kind == .internetHospital || kind == .platformInternetHospital else {
+                throw DomainError.invalidField("practiceSites", code: "not_an_internet_hospital",
+                                               "A practice site must be a registered internet hospital.")
+            }
+        }
+        let region = try RegionCode(try hospital.text("region_code"))
+        let terms = DoctorIndex.terms(name: draft.name, department: draft.department, specialties: draft.specialties,
+                                      conditions: draft.conditions, hospitalName: try hospital.text("name"))
+        let text = DoctorIndex.text(terms: terms, training: draft.training)
+        do {
+            try await tx.sql.raw("""
+                INSERT INTO doctors (id, account_id, name, title, department, specialties, training, practice_since,
+                                     licence_number, bio, photo_url, qualification, hospital_id, city_code, rank_score,
+                                     search_text, created_at, updated_at)
+                VALUES (\(bind: id.text), \(bind: placement.accountId?.text), \(bind: draft.name), \(bind: draft.title.rawValue),
+                        \(bind: draft.department), \(bind: draft.specialties.joined(separator: "|")), \(bind: draft.training),
+                        \(bind: draft.practiceSince), \(bind: draft.licenceNumber), \(bind: draft.bio), \(bind: String?.none),
+                        \(bind: placement.qualification.rawValue), \(bind: placement.hospitalId.text), \(bind: region.city),
+                        \(bind: DoctorIndex.rankScore(ratingTotal: 0, ratingCount: 0, patientsServed: 0)), \(bind: text),
+                        \(bind: now.epochMillis), \(bind: now.epochMillis))
+                """).run()
+        } catch where isUniqueViolation(error) {
+            throw DomainError.conflict(code: "doctor_exists", message: "A doctor with this account or licence number is already registered.")
+        }
+        for site in Set(placement.practiceSites) {
+            try await tx.sql.raw("INSERT INTO doctor_practice_sites (doctor_id, institution_id) VALUES (\(bind: id.text), \(bind: site.text))").run()
+        }
+        for offer in placement.services {
+            try await upsert(offer, doctor: id, in: tx)
+        }
+        for code in Set(draft.conditions.map { $0.uppercased() }) {
+            try await tx.sql.raw("INSERT INTO doctor_conditions (doctor_id, icd10) VALUES (\(bind: id.text), \(bind: code))").run()
+        }
+        for term in terms {
+            try await tx.sql.raw("INSERT INTO doctor_terms (term, doctor_id) VALUES (\(bind: term), \(bind: id.text))").run()
+        }
+        if tx.engine == .sqlite {
+            try await tx.sql.raw("INSERT INTO doctor_text (doctor_id, search_text) VALUES (\(bind: id.text), \(bind: text))").run()
+        }
+    }
+
+    private func upsert(_ offer: ServiceOffer, doctor: UUID, in tx: Transaction) async throws {
+        try await tx.sql.raw("""
+            INSERT INTO doctor_services (doctor_id, kind, price_fen, paused, daily_cap)
+            VALUES (\(bind: doctor.text), \(bind: offer.kind.rawValue), \(bind: offer.priceFen), \(bind: offer.isPaused),
+                    \(bind: offer.dailyCap))
+            ON CONFLICT (doctor_id, kind) DO UPDATE SET price_fen = excluded.price_fen, paused = excluded.paused,
+                daily_cap = excluded.daily_cap
+            """).run()
+    }
+
+    /// Sets one line of a doctor's menu (a new price, a pause, a cap).
+    public func setService(_ offer: ServiceOffer, doctor: UUID, context: AuditContext) async throws {
+        try offer.validate()
+        try await database.unitOfWork { tx in
+            guard try await tx.sql.raw("SELECT id FROM doctors WHERE id = \(bind: doctor.text)").first() != nil else {
+                throw DomainError.notFound(resource: "doctor")
+            }
+            try await upsert(offer, doctor: doctor, in: tx)
+            try await audit.append(AuditRecord(action: "doctor.service.set", resourceType: "doctor", resourceId: doctor.text),
+                                   context: context, in: tx)
+        }
+    }
+
+    /// Sets a doctor's qualification (a regulator's decision).
+    public func setQualification(_ status: QualificationStatus, doctor: UUID, context: AuditContext) async throws {
+        try await database.unitOfWork { tx in
+            let updated = try await tx.sql.raw("""
+                UPDATE doctors SET qualification = \(bind: status.rawValue), updated_at = \(bind: context.at.epochMillis)
+                WHERE id = \(bind: doctor.text) RETURNING id
+                """).first()
+            guard updated != nil else { throw DomainError.notFound(resource: "doctor") }
+            try await audit.append(AuditRecord(action: "doctor.qualification.\(status.rawValue)", resourceType: "doctor",
+                                               resourceId: doctor.text), context: context, in: tx)
+        }
+    }
+
+    /// The doctor record of a doctor account.
+    public func doctorId(account: UUID) async throws -> UUID? {
+        try await database.read { sql in
+            try await sql.raw("SELECT id FROM doctors WHERE account_id = \(bind: account.text)").first()?.uuid("id")
+        }
+    }
+
+    /// A doctor's whole profile.
+    public func profile(_ id: UUID) async throws -> DoctorProfile? {
+        try await database.read { sql in
+            guard let row = try await sql.raw("""
+                SELECT d.*, i.name AS hospital_name FROM doctors d JOIN institutions i ON i.id = d.hospital_id
+                WHERE d.id = \(bind: id.text)
+                """).first() else { return nil }
+            let sites = try await sql.raw("SELECT institution_id FROM doctor_practice_sites WHERE doctor_id = \(bind: id.text) ORDER BY institution_id")
+                .all().map { try $0.uuid("institution_id") }
+            let conditions = try await sql.raw("SELECT icd10 FROM doctor_conditions WHERE doctor_id = \(bind: id.text) ORDER BY icd10")
+                .all().map { try $0.text("icd10") }
+            let services = try await sql.raw("SELECT * FROM doctor_services WHERE doctor_id = \(bind: id.text)")
+                .all().map { row in
+                    ServiceOffer(kind: try row.value("kind", as: ServiceKind.self), priceFen: try row.int64("price_fen"),
+                                 isPaused: try row.bool("paused"), dailyCap: Int(try row.int64("daily_cap")))
+                }
+                .sorted { ServiceKind.allCases.firstIndex(of: $0.kind)! < ServiceKind.allCases.firstIndex(of: $1.kind)! }
+            let ratingCount = try row.int64("rating_count")
+            let replies = try row.int64("replies")
+            let counters = DoctorCounters(
+                patientsServed: Int(try row.int64("patients_served")), consultations: Int(try row.int64("consultations")),
+                averageReplySeconds: replies == 0 ? nil : Int(try row.int64("reply_seconds_total") / replies),
+                ratingAverage: ratingCount == 0 ? nil : Double(try row.int64("rating_total")) / Double(ratingCount),
+                ratingCount: Int(ratingCount))
+            let specialties = try row.text("specialties")
+            let doctor = Doctor(
+                id: try row.uuid("id"), accountId: try row.optionalUUID("account_id"), name: try row.text("name"),
+                title: try row.value("title", as: DoctorTitle.self), department: try row.text("department"),
+                specialties: specialties.isEmpty ? [] : specialties.components(separatedBy: "|"),
+                training: try row.text("training"), practiceSince: Int(try row.int64("practice_since")),
+                licenceNumber: try row.text("licence_number"), bio: try row.text("bio"),
+                photoURL: try row.optionalText("photo_url"),
+                qualification: try row.value("qualification", as: QualificationStatus.self),
+                hospitalId: try row.uuid("hospital_id"), cityCode: try row.text("city_code"), practiceSites: sites,
+                conditions: conditions, counters: counters)
+            return DoctorProfile(doctor: doctor, services: services, hospitalName: try row.text("hospital_name"))
+        }
+    }
+}

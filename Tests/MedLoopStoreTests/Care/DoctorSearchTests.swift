@@ -1,0 +1,149 @@
+import Foundation
+import MedLoopDomain
+import MedLoopStore
+import MedLoopTestSupport
+import SQLKit
+import Testing
+
+@Suite("Doctor directory search")
+struct DoctorSearchTests {
+    static let now = Date(timeIntervalSince1970: 1_788_000_000)
+
+    /// Runs `body` on a database holding the demo world.
+    static func withDirectory(_ body: @Sendable @escaping (DoctorStore, Database) async throws -> Void) async throws {
+        try await withTestDatabase { database in
+            _ = try await DemoWorld.seed(database: database, cipher: try aCipher(), passwordHash: "h", now: now)
+            try await body(DoctorStore(database: database), database)
+        }
+    }
+
+    static func departments(of page: Page<DoctorSummary>) -> Set<String> { Set(page.items.map(\.department)) }
+
+    @Test("a two-character Chinese term finds the department's doctors", arguments: ["儿科", "哮喘"])
+    func twoCharacterTerm(term: String) async throws {
+        try await Self.withDirectory { doctors, _ in
+            let page = try await doctors.search(DoctorSearch(text: term))
+            #expect(!page.items.isEmpty)
+            let expected = term == "儿科" ? "pediatrics" : "respiratory"
+            #expect(Self.departments(of: page) == [expected])
+        }
+    }
+
+    @Test("a longer Chinese term, its English name and its ICD-10 code find the same doctors",
+          arguments: ["高血压", "原发性高血压", "hypertension", "I10", "i10"])
+    func sameDoctors(query: String) async throws {
+        try await Self.withDirectory { doctors, _ in
+            let byChinese = try await doctors.search(DoctorSearch(text: "高血压", sort: .rating)).items.map(\.id)
+            let page = try await doctors.search(DoctorSearch(text: query, sort: .rating))
+            #expect(!byChinese.isEmpty)
+            #expect(page.items.map(\.id) == byChinese)
+            #expect(Self.departments(of: page) == ["cardiology"])
+        }
+    }
+
+    @Test("a substring of three or more characters matches inside names and codes")
+    func substring() async throws {
+        try await Self.withDirectory { doctors, _ in
+            let code = try await doctors.search(DoctorSearch(text: "e11"))
+            let name = try await doctors.search(DoctorSearch(text: "阻塞性肺"))
+            let nothing = try await doctors.search(DoctorSearch(text: "没有这种病"))
+            #expect(Self.departments(of: code) == ["endocrinology"])
+            #expect(Self.departments(of: name) == ["respiratory"])
+            #expect(nothing.items.isEmpty)
+        }
+    }
+
+    @Test("every word must match: a condition and a department together narrow the list")
+    func allWords() async throws {
+        try await Self.withDirectory { doctors, _ in
+            let both = try await doctors.search(DoctorSearch(text: "心血管内科 高血压"))
+            #expect(!both.items.isEmpty)
+            #expect(try await doctors.search(DoctorSearch(text: "儿科 高血压")).items.isEmpty)
+        }
+    }
+
+    @Test("a doctor pending qualification is not listed")
+    func pendingHidden() async throws {
+        try await Self.withDirectory { doctors, _ in
+            let all = try await doctors.search(DoctorSearch(limit: 100))
+            #expect(all.items.count == 29)
+            #expect(!all.items.contains { $0.id == UUID.named("doctor:29") })
+        }
+    }
+
+    @Test("filters by department, condition, city, hospital and service")
+    func filters() async throws {
+        try await Self.withDirectory { doctors, _ in
+            let pediatrics = try await doctors.search(DoctorSearch(department: "pediatrics", limit: 100))
+            #expect(pediatrics.items.count == 2)
+            let asthma = try await doctors.search(DoctorSearch(condition: "哮喘", limit: 100))
+            #expect(Self.departments(of: asthma) == ["respiratory"])
+            let byCode = try await doctors.search(DoctorSearch(condition: "J45.9", limit: 100))
+            #expect(byCode.items.map(\.id) == asthma.items.map(\.id))
+            #expect(try await doctors.search(DoctorSearch(city: "330800", limit: 100)).items.count == 29)
+            #expect(try await doctors.search(DoctorSearch(city: "110100", limit: 100)).items.isEmpty)
+            let platform = try await doctors.search(DoctorSearch(hospitalId: DemoWorld.Institutions.platform, limit: 100))
+            #expect(platform.items.allSatisfy { $0.hospitalId == DemoWorld.Institutions.platform })
+            #expect(platform.items.count == 5)
+            let video = try await doctors.search(DoctorSearch(service: .videoPerMinute, limit: 100))
+            // Every fifth demo doctor has paused video.
+            #expect(video.items.count == 29 - 6)
+            #expect(try await doctors.search(DoctorSearch(condition: "no such illness")).items.isEmpty)
+        }
+    }
+
+    @Test("sorting by price puts the free text package first and pages with a cursor")
+    func priceAndPaging() async throws {
+        try await Self.withDirectory { doctors, _ in
+            let first = try await doctors.search(DoctorSearch(sort: .price, limit: 10))
+            #expect(first.items.first?.priceFen == 0)
+            let prices = first.items.compactMap(\.priceFen)
+            #expect(prices == prices.sorted())
+            var seen = first.items.map(\.id)
+            var cursor = first.nextCursor
+            while let next = cursor {
+                let page = try await doctors.search(DoctorSearch(sort: .price, limit: 10, offset: try DoctorStore.offset(fromCursor: next)))
+                seen += page.items.map(\.id)
+                cursor = page.nextCursor
+            }
+            #expect(seen.count == 29)
+            #expect(Set(seen).count == 29)
+        }
+    }
+
+    @Test("a text search with filters reads indexes, not every doctor")
+    func queryPlan() async throws {
+        try await Self.withDirectory { _, database in
+            for search in [DoctorSearch(text: "高血压"), DoctorSearch(text: "儿科", city: "330800"),
+                           DoctorSearch(department: "cardiology"), DoctorSearch(text: "hypertension", sort: .rating)] {
+                let plan = try await explain(DoctorStore.searchQuery(search, engine: database.engine), in: database)
+                #expect(!plan.isEmpty)
+                switch database.engine {
+                case .sqlite:
+                    // Doctors are read by key or through a filter's index, never walked whole.
+                    #expect(!plan.contains { $0.hasPrefix("SCAN d ") || $0 == "SCAN d" }, "\(plan)")
+                    #expect(plan.contains { $0.hasPrefix("SEARCH d ") && ["(id=?)", "department=?", "city_code=?"].contains(where: $0.contains) },
+                            "\(plan)")
+                case .postgres:
+                    #expect(!plan.contains { $0.contains("Seq Scan on doctors") }, "\(plan)")
+                }
+            }
+        }
+    }
+
+    /// The plan of `query`, one line per step. PostgreSQL is told to avoid sequential scans where
+    /// it can, so a tiny test table shows the indexes a large one would use.
+    func explain(_ query: SQLQueryString, in database: Database) async throws -> [String] {
+        switch database.engine {
+        case .sqlite:
+            return try await database.read { sql in
+                try await sql.raw("EXPLAIN QUERY PLAN " + query).all().map { try $0.decode(column: "detail", as: String.self) }
+            }
+        case .postgres:
+            return try await database.unitOfWork { tx in
+                try await tx.sql.raw("SET LOCAL enable_seqscan = off").run()
+                return try await tx.sql.raw("EXPLAIN " + query).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }
+            }
+        }
+    }
+}
