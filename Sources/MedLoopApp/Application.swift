@@ -88,6 +88,11 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     AuditRoutes(audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     DoctorRoutes(doctors: DoctorStore(database: database), authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
+    let orders = OrderStore(database: database)
+    OrderRoutes(orders: orders, ledger: LedgerStore(database: database), authorizer: authorizer,
+                idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
+        .register(authenticated)
+    EncounterRoutes(orders: orders, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     return router
 }
 

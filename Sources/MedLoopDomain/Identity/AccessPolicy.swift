@@ -31,6 +31,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageDoctors
     /// Approve or suspend a doctor's qualification.
     case qualifyDoctors
+    /// Keep a wallet and buy services.
+    case buyServices
 }
 
 /// The access rules of MedLoop, one pure function per kind of resource. Routes ask; they never
@@ -43,6 +45,7 @@ public enum AccessPolicy {
         case .viewInstitutions: return true
         case .readAuditLog, .qualifyDoctors: return role == .regulator
         case .manageDoctors: return role == .operator
+        case .buyServices: return role == .patient
         }
     }
 

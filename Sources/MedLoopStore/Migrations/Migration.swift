@@ -21,6 +21,7 @@ public enum Migrations {
     public static let all: [Migration] = [
         foundation,
         doctorDirectory,
+        ordersAndLedger,
     ]
 }
 

@@ -8,6 +8,7 @@ import MedLoopDomain
 import MedLoopStore
 import MedLoopTestSupport
 import NIOCore
+import Testing
 
 /// A response as the tests read it.
 struct Reply: Sendable {
@@ -108,6 +109,9 @@ func withApp(seedDemo: Bool = true, configure: @Sendable (inout Configuration) -
         try await app.test(.router) { client in
             try await body(Harness(client: client, services: services, clock: clock))
         }
+        // Whatever a test did, the books balance (every entry sums to zero, balances match lines).
+        let problems = try await LedgerStore(database: database).problems()
+        #expect(problems.isEmpty, "the ledger does not balance: \(problems)")
     }
 }
 

@@ -5,7 +5,7 @@ import Testing
 struct AccessPolicyTests {
     /// What each role may do by its role alone; everything not listed is refused.
     static let granted: [Role: Set<Permission>] = [
-        .patient: [.viewInstitutions],
+        .patient: [.viewInstitutions, .buyServices],
         .doctor: [.viewInstitutions],
         .pharmacist: [.viewInstitutions],
         .pharmacyStaff: [.viewInstitutions],

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import MedLoopDomain
+import MedLoopStore
+
+/// Prior in-person visits on a patient's record: what makes an online consultation a follow-up.
+struct EncounterRoutes {
+    let orders: OrderStore
+    let audit: AuditStore
+    let authorizer: Authorizer
+    let clock: any MedLoopClock
+
+    func register(_ group: RouterGroup<AppContext>) {
+        group.get("patients/:id/encounters", use: list)
+        group.post("patients/:id/encounters", use: add)
+    }
+
+    struct EncounterView: APIView, Encodable {
+        var id: UUID
+        var hospitalId: UUID
+        var date: CalendarDate
+        var icd10: String
+        var source: EncounterSource
+
+        init(_ encounter: Encounter) {
+            id = encounter.id
+            hospitalId = encounter.hospitalId
+            date = encounter.date
+            icd10 = encounter.icd10.value
+            source = encounter.source
+        }
+    }
+
+    struct AddBody: Decodable {
+        var hospitalId: UUID
+        var date: CalendarDate
+        var icd10: String
+    }
+
+    @Sendable func add(_ request: Request, context: AppContext) async throws -> Created<EncounterView> {
+        let id = try context.parameters.uuid("id")
+        _ = try await authorizer.requirePatient(id, context, action: "patient.encounter.add")
+        let body = try await request.decodeJSON(as: AddBody.self, context: context)
+        let encounter = try await orders.addEncounter(patient: id, hospital: body.hospitalId, date: body.date,
+                                                      icd10: try ICD10Code(body.icd10), source: .entered,
+                                                      context: context.auditContext(at: clock.now()))
+        return Created(value: EncounterView(encounter))
+    }
+
+    @Sendable func list(_ request: Request, context: AppContext) async throws -> ListView<EncounterView> {
+        let id = try context.parameters.uuid("id")
+        _ = try await authorizer.requirePatient(id, context, action: "patient.encounter.read")
+        let encounters = try await orders.encounters(of: id)
+        try await audit.record(AuditRecord(action: "patient.encounter.read", resourceType: "patient", resourceId: id.text,
+                                           patientId: id), context: context.auditContext(at: clock.now()))
+        return ListView(items: encounters.map(EncounterView.init), nextCursor: nil)
+    }
+}

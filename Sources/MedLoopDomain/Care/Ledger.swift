@@ -1,0 +1,99 @@
+import Foundation
+
+/// An account of MedLoop's double-entry ledger. Balances are signed fen; every journal entry's
+/// lines sum to zero, so the balances of all accounts together are always zero.
+public struct LedgerAccount: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let name: String
+
+    public init(name: String) { self.name = name }
+
+    /// A patient's sandbox wallet: money the platform holds for them (positive = theirs).
+    public static func wallet(_ account: UUID) -> LedgerAccount { LedgerAccount(name: "wallet:\(account.text)") }
+    /// Money that entered through the sandbox payment provider (its balance is negative by what came in).
+    public static let sandboxGateway = LedgerAccount(name: "gateway:sandbox")
+    /// Fees paid for services not yet delivered.
+    public static let escrow = LedgerAccount(name: "escrow:orders")
+    /// What the platform earned in commission.
+    public static let platformCommission = LedgerAccount(name: "platform:commission")
+    /// What a doctor earned.
+    public static func doctorEarnings(_ doctor: UUID) -> LedgerAccount { LedgerAccount(name: "doctor:\(doctor.text)") }
+
+    public var description: String { name }
+}
+
+/// One line of a journal entry: an amount moved into (positive) or out of (negative) an account.
+public struct LedgerLine: Sendable, Equatable, Codable {
+    public var account: LedgerAccount
+    public var amountFen: Int64
+
+    public init(_ account: LedgerAccount, _ amountFen: Int64) {
+        self.account = account
+        self.amountFen = amountFen
+    }
+}
+
+/// What a journal entry records.
+public enum LedgerEntryKind: String, Codable, Sendable, CaseIterable {
+    case topUp, charge, refund, settlement
+}
+
+/// A balanced set of lines, posted together or not at all.
+public struct JournalEntry: Sendable, Equatable {
+    public var kind: LedgerEntryKind
+    public var lines: [LedgerLine]
+    public var orderId: UUID?
+
+    /// Fails unless the lines are non-zero and sum to zero.
+    public init(kind: LedgerEntryKind, lines: [LedgerLine], orderId: UUID? = nil) throws(DomainError) {
+        guard !lines.isEmpty, lines.allSatisfy({ $0.amountFen != 0 }) else {
+            throw .refused(code: "ledger_entry_empty", message: "A journal entry moves a non-zero amount.")
+        }
+        var sum: Int64 = 0
+        for line in lines {
+            let (result, overflow) = sum.addingReportingOverflow(line.amountFen)
+            guard !overflow else { throw .refused(code: "ledger_overflow", message: "The amounts are too large.") }
+            sum = result
+        }
+        guard sum == 0 else {
+            throw .refused(code: "ledger_unbalanced", message: "A journal entry's lines must sum to zero.")
+        }
+        self.kind = kind
+        self.lines = lines
+        self.orderId = orderId
+    }
+
+    /// Money moved from one account to another.
+    public static func transfer(_ kind: LedgerEntryKind, amountFen: Int64, from: LedgerAccount, to: LedgerAccount,
+                                orderId: UUID? = nil) throws(DomainError) -> JournalEntry {
+        guard amountFen > 0 else { throw .invalidField("amountFen", code: "not_positive", "The amount must be positive.") }
+        return try JournalEntry(kind: kind, lines: [LedgerLine(from, -amountFen), LedgerLine(to, amountFen)], orderId: orderId)
+    }
+}
+
+/// How a completed service's fee is shared (care issue, doctor earnings).
+public struct CommissionSplit: Sendable, Equatable {
+    public var commissionFen: Int64
+    public var doctorFen: Int64
+
+    /// The default commission rate: 10 % (1000 basis points).
+    public static let defaultRateBasisPoints = 1000
+
+    /// Splits `feeFen` at `rateBasisPoints` (1 bp = 0.01 %). The commission is rounded half up to
+    /// the fen and the doctor gets exactly the rest, so the two always add up to the fee.
+    public init(feeFen: Int64, rateBasisPoints: Int) throws(DomainError) {
+        guard feeFen >= 0 else { throw .invalidField("feeFen", code: "negative", "A fee is not negative.") }
+        guard (0...10_000).contains(rateBasisPoints) else {
+            throw .invalidField("commissionRate", code: "range", "A commission rate is between 0 and 10000 basis points.")
+        }
+        commissionFen = (feeFen * Int64(rateBasisPoints) + 5_000) / 10_000
+        doctorFen = feeFen - commissionFen
+    }
+
+    /// The journal entry that releases the fee from escrow to the platform and the doctor.
+    public func settlement(doctor: UUID, orderId: UUID) throws(DomainError) -> JournalEntry {
+        var lines = [LedgerLine(.escrow, -(commissionFen + doctorFen))]
+        if commissionFen > 0 { lines.append(LedgerLine(.platformCommission, commissionFen)) }
+        if doctorFen > 0 { lines.append(LedgerLine(.doctorEarnings(doctor), doctorFen)) }
+        return try JournalEntry(kind: .settlement, lines: lines, orderId: orderId)
+    }
+}

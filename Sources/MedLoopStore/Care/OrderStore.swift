@@ -1,0 +1,235 @@
+import Foundation
+import MedLoopDomain
+import SQLKit
+
+/// A booking as the patient (or guardian) asks for it.
+public struct NewOrder: Sendable {
+    public var accountId: UUID
+    public var patientId: UUID
+    public var doctorId: UUID
+    public var service: ServiceKind
+    public var encounterId: UUID?
+    public var guardianPresent: Bool
+
+    public init(accountId: UUID, patientId: UUID, doctorId: UUID, service: ServiceKind, encounterId: UUID?,
+                guardianPresent: Bool) {
+        self.accountId = accountId
+        self.patientId = patientId
+        self.doctorId = doctorId
+        self.service = service
+        self.encounterId = encounterId
+        self.guardianPresent = guardianPresent
+    }
+}
+
+/// Orders and their payment through the sandbox wallet, with prior visits (encounters) that make
+/// a consultation a follow-up. Every move is a conditional update in one unit of work with its
+/// ledger entry and audit entry.
+public struct OrderStore: Sendable {
+    let database: Database
+    let audit: AuditStore
+    let ledger: LedgerStore
+    let doctors: DoctorStore
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditStore(database: database)
+        self.ledger = LedgerStore(database: database)
+        self.doctors = DoctorStore(database: database)
+    }
+
+    // MARK: Prior visits
+
+    /// Records an in-person visit with its diagnosis for a patient; the hospital must be physical.
+    public func addEncounter(patient: UUID, hospital: UUID, date: CalendarDate, icd10: ICD10Code, source: EncounterSource,
+                             context: AuditContext) async throws -> Encounter {
+        guard date <= CalendarDate.shanghai(context.at) else {
+            throw DomainError.invalidField("date", code: "in_future", "The visit date is in the future.")
+        }
+        let encounter = Encounter(id: .v7(at: context.at), patientId: patient, hospitalId: hospital, date: date, icd10: icd10,
+                                  source: source)
+        try await database.unitOfWork { tx in
+            let kind = try await tx.sql.raw("SELECT kind FROM institutions WHERE id = \(bind: hospital.text)").first()?
+                .value("kind", as: InstitutionKind.self)
+            guard kind == .physicalHospital else {
+                throw DomainError.invalidField("hospitalId", code: "not_a_physical_hospital",
+                                               "A prior visit is at a registered physical hospital.")
+            }
+            try await tx.sql.raw("""
+                INSERT INTO encounters (id, patient_id, hospital_id, visit_date, icd10, source, created_at)
+                VALUES (\(bind: encounter.id.text), \(bind: patient.text), \(bind: hospital.text), \(bind: date.description),
+                        \(bind: icd10.value), \(bind: source.rawValue), \(bind: context.at.epochMillis))
+                """).run()
+            try await audit.append(AuditRecord(action: "patient.encounter.add", resourceType: "patient", resourceId: patient.text,
+                                               patientId: patient), context: context, in: tx)
+        }
+        return encounter
+    }
+
+    public func encounters(of patient: UUID) async throws -> [Encounter] {
+        try await database.read { sql in
+            try await sql.raw("SELECT * FROM encounters WHERE patient_id = \(bind: patient.text) ORDER BY visit_date DESC, id")
+                .all().map(Self.encounter(from:))
+        }
+    }
+
+    // MARK: Orders
+
+    /// Places an order after the eligibility rules. A free service is paid at once (it skips
+    /// payment but follows every other rule).
+    public func place(_ request: NewOrder, context: AuditContext) async throws -> Order {
+        guard let profile = try await doctors.profile(request.doctorId), profile.doctor.qualification != .suspended else {
+            throw DomainError.notFound(resource: "doctor")
+        }
+        let today = CalendarDate.shanghai(context.at)
+        return try await database.unitOfWork { tx in
+            guard let patientRow = try await tx.sql.raw("SELECT birth_date FROM patients WHERE id = \(bind: request.patientId.text)").first(),
+                  let birth = CalendarDate(iso: try patientRow.text("birth_date")) else {
+                throw DomainError.notFound(resource: "patient")
+            }
+            // Locks the menu line on PostgreSQL so that racing bookings count the cap one at a time.
+            let lock: SQLQueryString = tx.engine == .postgres ? " FOR UPDATE" : ""
+            let offer = try await tx.sql.raw("""
+                SELECT * FROM doctor_services WHERE doctor_id = \(bind: request.doctorId.text) AND kind = \(bind: request.service.rawValue)\(lock)
+                """).first().map { row in
+                    ServiceOffer(kind: request.service, priceFen: try row.int64("price_fen"), isPaused: try row.bool("paused"),
+                                 dailyCap: Int(try row.int64("daily_cap")))
+                }
+            let ordersToday = try await tx.sql.raw("""
+                SELECT COUNT(*) AS n FROM orders
+                WHERE doctor_id = \(bind: request.doctorId.text) AND service = \(bind: request.service.rawValue)
+                  AND service_day = \(bind: today.description) AND state NOT IN ('cancelled', 'refunded')
+                """).first()?.int64("n") ?? 0
+            var encounter: Encounter?
+            if let encounterId = request.encounterId {
+                guard let found = try await tx.sql.raw("""
+                    SELECT * FROM encounters WHERE id = \(bind: encounterId.text) AND patient_id = \(bind: request.patientId.text)
+                    """).first().map(Self.encounter(from:)) else {
+                    throw DomainError.invalidField("encounterId", code: "unknown", "No such visit on this patient's record.")
+                }
+                encounter = found
+            }
+            let booking = BookingRequest(service: request.service, offer: offer, ordersToday: Int(ordersToday),
+                                         encounter: encounter, patientAge: birth.years(until: today),
+                                         guardianPresent: request.guardianPresent)
+            try Eligibility.check(booking, doctor: profile.doctor, today: today)
+            let price = offer!.priceFen
+            let order = Order(id: .v7(at: context.at), accountId: request.accountId, patientId: request.patientId,
+                              doctorId: request.doctorId, service: request.service, priceFen: price,
+                              state: price == 0 ? .paid : .created, encounterId: request.encounterId,
+                              guardianPresent: request.guardianPresent, createdAt: Date(epochMillis: context.at.epochMillis),
+                              paidAt: price == 0 ? Date(epochMillis: context.at.epochMillis) : nil)
+            try await tx.sql.raw("""
+                INSERT INTO orders (id, account_id, patient_id, doctor_id, service, price_fen, state, encounter_id,
+                                    guardian_present, service_day, created_at, paid_at, updated_at)
+                VALUES (\(bind: order.id.text), \(bind: order.accountId.text), \(bind: order.patientId.text),
+                        \(bind: order.doctorId.text), \(bind: order.service.rawValue), \(bind: order.priceFen),
+                        \(bind: order.state.rawValue), \(bind: order.encounterId?.text), \(bind: order.guardianPresent),
+                        \(bind: today.description), \(bind: context.at.epochMillis), \(bind: order.paidAt?.epochMillis),
+                        \(bind: context.at.epochMillis))
+                """).run()
+            try await audit.append(AuditRecord(action: "order.create", resourceType: "order", resourceId: order.id.text,
+                                               patientId: order.patientId), context: context, in: tx)
+            return order
+        }
+    }
+
+    /// Pays a created order from the ordering account's wallet.
+    public func pay(_ id: UUID, by account: UUID, context: AuditContext) async throws -> Order {
+        try await database.unitOfWork { tx in
+            let order = try await ownedOrder(id, account: account, in: tx)
+            try order.state.checkMove(to: .paid)
+            guard try await tx.transition("orders", id: id, from: [OrderState.created.rawValue], to: OrderState.paid.rawValue) else {
+                throw DomainError.conflict(code: "order_state", message: "The order changed meanwhile.")
+            }
+            try await tx.sql.raw("UPDATE orders SET paid_at = \(bind: context.at.epochMillis), updated_at = \(bind: context.at.epochMillis) WHERE id = \(bind: id.text)").run()
+            try await ledger.post(try .transfer(.charge, amountFen: order.priceFen, from: .wallet(account), to: .escrow, orderId: id),
+                                  at: context.at, in: tx)
+            try await audit.append(AuditRecord(action: "order.pay", resourceType: "order", resourceId: id.text,
+                                               patientId: order.patientId), context: context, in: tx)
+            var paid = order
+            paid.state = .paid
+            paid.paidAt = Date(epochMillis: context.at.epochMillis)
+            return paid
+        }
+    }
+
+    /// Cancels an unpaid order, or refunds a paid one not yet in service, to the wallet.
+    public func cancel(_ id: UUID, by account: UUID, context: AuditContext) async throws -> Order {
+        try await database.unitOfWork { tx in
+            let order = try await ownedOrder(id, account: account, in: tx)
+            let target: OrderState = order.state == .created ? .cancelled : .refunded
+            guard order.state == .created || order.state == .paid else {
+                throw DomainError.conflict(code: "order_state", message: "An order that is \(order.state.rawValue) cannot be cancelled.")
+            }
+            guard try await tx.transition("orders", id: id, from: [order.state.rawValue], to: target.rawValue) else {
+                throw DomainError.conflict(code: "order_state", message: "The order changed meanwhile.")
+            }
+            if target == .refunded && order.priceFen > 0 {
+                try await ledger.post(try .transfer(.refund, amountFen: order.priceFen, from: .escrow, to: .wallet(order.accountId),
+                                                    orderId: id), at: context.at, in: tx)
+            }
+            try await audit.append(AuditRecord(action: "order.\(target.rawValue)", resourceType: "order", resourceId: id.text,
+                                               patientId: order.patientId), context: context, in: tx)
+            var changed = order
+            changed.state = target
+            return changed
+        }
+    }
+
+    public func order(_ id: UUID) async throws -> Order? {
+        try await database.read { sql in
+            try await sql.raw("SELECT * FROM orders WHERE id = \(bind: id.text)").first().map(Self.order(from:))
+        }
+    }
+
+    /// The orders an account placed, newest first.
+    public func orders(of account: UUID, limit: Int, cursor: String?) async throws -> Page<Order> {
+        var condition: SQLQueryString = "account_id = \(bind: account.text)"
+        if let cursor { condition += " AND id < \(bind: try Cursor.decode(cursor))" }
+        let whereClause = condition
+        let orders = try await database.read { sql in
+            try await sql.raw("SELECT * FROM orders WHERE \(whereClause) ORDER BY id DESC LIMIT \(literal: limit + 1)")
+                .all().map(Self.order(from:))
+        }
+        let next = orders.count > limit ? orders[limit - 1].id.text : nil
+        return Page(items: Array(orders.prefix(limit)), nextCursor: next.map(Cursor.encode))
+    }
+
+    /// Credits a wallet from the sandbox payment provider.
+    public func topUp(_ account: UUID, amountFen: Int64, context: AuditContext) async throws -> Int64 {
+        guard (1...500_000).contains(amountFen) else {
+            throw DomainError.invalidField("amountFen", code: "range", "A top-up is between 1 fen and 5000 yuan.")
+        }
+        try await database.unitOfWork { tx in
+            try await ledger.post(try .transfer(.topUp, amountFen: amountFen, from: .sandboxGateway, to: .wallet(account)),
+                                  at: context.at, in: tx)
+            try await audit.append(AuditRecord(action: "wallet.top_up", resourceType: "wallet", resourceId: account.text),
+                                   context: context, in: tx)
+        }
+        return try await ledger.balance(of: .wallet(account))
+    }
+
+    /// The order, if `account` placed it; anyone else is told there is no such order.
+    private func ownedOrder(_ id: UUID, account: UUID, in tx: Transaction) async throws -> Order {
+        guard let order = try await tx.sql.raw("SELECT * FROM orders WHERE id = \(bind: id.text)").first().map(Self.order(from:)),
+              order.accountId == account else {
+            throw DomainError.notFound(resource: "order")
+        }
+        return order
+    }
+
+    static func order(from row: any SQLRow) throws -> Order {
+        Order(id: try row.uuid("id"), accountId: try row.uuid("account_id"), patientId: try row.uuid("patient_id"),
+              doctorId: try row.uuid("doctor_id"), service: try row.value("service", as: ServiceKind.self),
+              priceFen: try row.int64("price_fen"), state: try row.value("state", as: OrderState.self),
+              encounterId: try row.optionalUUID("encounter_id"), guardianPresent: try row.bool("guardian_present"),
+              createdAt: try row.instant("created_at"), paidAt: try row.optionalInstant("paid_at"))
+    }
+
+    static func encounter(from row: any SQLRow) throws -> Encounter {
+        Encounter(id: try row.uuid("id"), patientId: try row.uuid("patient_id"), hospitalId: try row.uuid("hospital_id"),
+                  date: CalendarDate(iso: try row.text("visit_date"))!, icd10: try ICD10Code(try row.text("icd10")),
+                  source: try row.value("source", as: EncounterSource.self))
+    }
+}
