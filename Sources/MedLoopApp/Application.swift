@@ -93,6 +93,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
                 idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
         .register(authenticated)
     EncounterRoutes(orders: orders, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
+    TriageRoutes().register(api)
     return router
 }
 

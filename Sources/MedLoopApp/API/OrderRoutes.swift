@@ -70,6 +70,8 @@ struct OrderRoutes {
         var patientId: UUID?
         var encounterId: UUID?
         var guardianPresent: Bool?
+        /// The symptoms in the patient's words; red-flag symptoms refuse an online booking.
+        var symptoms: String?
     }
 
     @Sendable func place(_ request: Request, context: AppContext) async throws -> Response {
@@ -78,9 +80,10 @@ struct OrderRoutes {
             let body = try await request.decodeJSON(as: PlaceBody.self, context: context)
             guard let patient = body.patientId ?? caller.patientId else { throw AppError.notFound("patient") }
             _ = try await authorizer.requirePatient(patient, context, action: "order.create")
+            let redFlag = try body.symptoms.map { try TriageRules.shipped.assess($0) }?.emergency?.id
             let order = try await orders.place(
                 NewOrder(accountId: caller.accountId, patientId: patient, doctorId: body.doctorId, service: body.service,
-                         encounterId: body.encounterId, guardianPresent: body.guardianPresent ?? false),
+                         encounterId: body.encounterId, guardianPresent: body.guardianPresent ?? false, redFlag: redFlag),
                 context: context.auditContext(at: clock.now()))
             return (.created, OrderView(order))
         }

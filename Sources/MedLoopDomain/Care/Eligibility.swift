@@ -41,15 +41,18 @@ public struct BookingRequest: Sendable {
     /// The age of the person to be seen, on the day of booking.
     public var patientAge: Int
     public var guardianPresent: Bool
+    /// The red flag triage found in the symptoms given with the booking, if any.
+    public var redFlag: String?
 
     public init(service: ServiceKind, offer: ServiceOffer?, ordersToday: Int, encounter: Encounter?, patientAge: Int,
-                guardianPresent: Bool) {
+                guardianPresent: Bool, redFlag: String? = nil) {
         self.service = service
         self.offer = offer
         self.ordersToday = ordersToday
         self.encounter = encounter
         self.patientAge = patientAge
         self.guardianPresent = guardianPresent
+        self.redFlag = redFlag
     }
 }
 
@@ -58,10 +61,15 @@ public enum Eligibility {
     /// Children younger than this need their guardian present at an online consultation.
     public static let guardianRequiredUnderAge = 6
 
-    /// Checks a booking: the doctor may be booked, offers the service, is under the daily cap;
+    /// Checks a booking: no red-flag symptoms; the doctor may be booked, offers the service, is under the daily cap;
     /// an online service is a follow-up of an in-person diagnosis (first visits stay offline); a
     /// young child has a guardian present. Throws the first rule broken.
     public static func check(_ request: BookingRequest, doctor: Doctor, today: CalendarDate) throws(DomainError) {
+        // Red-flag symptoms go to an emergency department, never to an online queue.
+        if request.redFlag != nil && request.service != .appointment {
+            throw .refused(code: "emergency_care_required",
+                           message: "These symptoms need an emergency department now (call 120). Online booking is not possible.")
+        }
         try doctor.checkBookable(in: today.year)
         guard let offer = request.offer else {
             throw .refused(code: "service_not_offered", message: "This doctor does not offer this service.")

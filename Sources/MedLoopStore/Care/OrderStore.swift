@@ -10,15 +10,18 @@ public struct NewOrder: Sendable {
     public var service: ServiceKind
     public var encounterId: UUID?
     public var guardianPresent: Bool
+    /// The red flag triage found in the symptoms given with the booking, if any.
+    public var redFlag: String?
 
     public init(accountId: UUID, patientId: UUID, doctorId: UUID, service: ServiceKind, encounterId: UUID?,
-                guardianPresent: Bool) {
+                guardianPresent: Bool, redFlag: String? = nil) {
         self.accountId = accountId
         self.patientId = patientId
         self.doctorId = doctorId
         self.service = service
         self.encounterId = encounterId
         self.guardianPresent = guardianPresent
+        self.redFlag = redFlag
     }
 }
 
@@ -111,7 +114,7 @@ public struct OrderStore: Sendable {
             }
             let booking = BookingRequest(service: request.service, offer: offer, ordersToday: Int(ordersToday),
                                          encounter: encounter, patientAge: birth.years(until: today),
-                                         guardianPresent: request.guardianPresent)
+                                         guardianPresent: request.guardianPresent, redFlag: request.redFlag)
             try Eligibility.check(booking, doctor: profile.doctor, today: today)
             let price = offer!.priceFen
             let order = Order(id: .v7(at: context.at), accountId: request.accountId, patientId: request.patientId,

@@ -168,6 +168,19 @@ struct OrderRoutesTests {
         }
     }
 
+    @Test("red-flag symptoms refuse an online booking and send the patient to an emergency department")
+    func redFlagBlocksBooking() async throws {
+        try await withApp { app in
+            let token = try await app.signIn(Demo.patientPhone)
+            let encounter = try await Self.anEncounter(app, token: token)
+            let reply = try await Self.order(app, token: token, extra: ["encounterId": encounter, "symptoms": "胸痛，一直出冷汗"])
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.errorCode == "emergency_care_required")
+            let mild = try await Self.order(app, token: token, extra: ["encounterId": encounter, "symptoms": "血压控制不好，偶尔头晕"])
+            #expect(mild.status == .created)
+        }
+    }
+
     @Test("a child under 6 is booked only with a guardian present")
     func childNeedsGuardian() async throws {
         try await withApp { app in
