@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import MedLoopDomain
 import MedLoopStore
 import NIOCore
 
 /// The per-request context: request id, language, client address and — after authentication —
 /// the caller.
-public struct AppContext: RequestContext {
+public struct AppContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestId: String
     public var language: Language = .chinese
@@ -15,6 +16,8 @@ public struct AppContext: RequestContext {
     /// The hash of the bearer token this request was authenticated with.
     public var tokenHash: String?
     public var maxBodyBytes = 1 << 20
+    /// Set when the request upgrades to a WebSocket (consultation chat).
+    public let webSocket = WebSocketHandlerReference<AppContext>()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import MedLoopDomain
 import MedLoopStore
@@ -14,6 +15,8 @@ public struct AppServices: Sendable {
     public let database: Database
     public let cipher: FieldCipher
     public let clock: any MedLoopClock
+    /// Live consultation events of this server.
+    let hub = ConsultationHub()
 
     public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) {
         self.configuration = configuration
@@ -89,11 +92,21 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     DoctorRoutes(doctors: DoctorStore(database: database), authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     let orders = OrderStore(database: database)
-    OrderRoutes(orders: orders, ledger: LedgerStore(database: database), authorizer: authorizer,
+    OrderRoutes(orders: orders, consultations: ConsultationStore(database: database), ledger: LedgerStore(database: database), authorizer: authorizer,
                 idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
         .register(authenticated)
     EncounterRoutes(orders: orders, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     TriageRoutes().register(api)
+    let consultations = ConsultationStore(database: database)
+    let messages = ConsultationMessageStore(database: database,
+                                            dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory))
+    let chat = Chat(messages: messages, hub: services.hub, clock: clock)
+    ConsultationRoutes(consultations: consultations, messages: messages, reputation: ReputationStore(database: database),
+                       doctors: DoctorStore(database: database), chat: chat, audit: audit,
+                       idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
+        .register(authenticated)
+    ConsultationSocket(authentication: AuthenticationMiddleware(accounts: accounts, clock: clock), consultations: consultations,
+                       chat: chat, hub: services.hub, audit: audit, clock: clock).register(api)
     return router
 }
 
@@ -102,8 +115,10 @@ public func buildApplication(_ services: AppServices, logger: Logger,
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
     -> some ApplicationProtocol {
     _ = metricsRegistry
+    let router = buildRouter(services)
     return Application(
-        router: buildRouter(services),
+        router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: router),
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port),
                              serverName: "MedLoop"),
         onServerRunning: onServerRunning,

@@ -7,6 +7,7 @@ import MedLoopStore
 /// `Idempotency-Key`.
 struct OrderRoutes {
     let orders: OrderStore
+    let consultations: ConsultationStore
     let ledger: LedgerStore
     let authorizer: Authorizer
     let idempotent: IdempotentPost
@@ -85,7 +86,7 @@ struct OrderRoutes {
                 NewOrder(accountId: caller.accountId, patientId: patient, doctorId: body.doctorId, service: body.service,
                          encounterId: body.encounterId, guardianPresent: body.guardianPresent ?? false, redFlag: redFlag),
                 context: context.auditContext(at: clock.now()))
-            return (.created, OrderView(order))
+            return (.created, OrderView(order, consultationId: try await consultations.consultation(order: order.id)?.id))
         }
     }
 
@@ -93,7 +94,7 @@ struct OrderRoutes {
         let caller = try await authorizer.require(.buyServices, context, action: "order.list", resourceType: "order")
         let paging = try Paging(request)
         let page = try await orders.orders(of: caller.accountId, limit: paging.limit, cursor: paging.cursor)
-        return ListView(items: page.items.map(OrderView.init), nextCursor: page.nextCursor)
+        return ListView(items: page.items.map { OrderView($0, consultationId: nil) }, nextCursor: page.nextCursor)
     }
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> OrderView {
@@ -101,7 +102,7 @@ struct OrderRoutes {
         guard let order = try await orders.order(try context.parameters.uuid("id")), order.accountId == caller.accountId else {
             throw AppError.notFound("order")
         }
-        return OrderView(order)
+        return OrderView(order, consultationId: try await consultations.consultation(order: order.id)?.id)
     }
 
     @Sendable func pay(_ request: Request, context: AppContext) async throws -> Response {
@@ -109,7 +110,7 @@ struct OrderRoutes {
         let id = try context.parameters.uuid("id")
         return try await idempotent.respond(to: request, context: context) { _ in
             let order = try await orders.pay(id, by: caller.accountId, context: context.auditContext(at: clock.now()))
-            return (.ok, OrderView(order))
+            return (.ok, OrderView(order, consultationId: try await consultations.consultation(order: order.id)?.id))
         }
     }
 
@@ -118,7 +119,7 @@ struct OrderRoutes {
         let id = try context.parameters.uuid("id")
         return try await idempotent.respond(to: request, context: context) { _ in
             let order = try await orders.cancel(id, by: caller.accountId, context: context.auditContext(at: clock.now()))
-            return (.ok, OrderView(order))
+            return (.ok, OrderView(order, consultationId: nil))
         }
     }
 }
@@ -135,8 +136,10 @@ struct OrderView: APIView, Encodable {
     var guardianPresent: Bool
     var createdAt: Date
     var paidAt: Date?
+    /// The consultation a paid online service opened.
+    var consultationId: UUID?
 
-    init(_ order: Order) {
+    init(_ order: Order, consultationId: UUID?) {
         id = order.id
         patientId = order.patientId
         doctorId = order.doctorId
@@ -147,5 +150,6 @@ struct OrderView: APIView, Encodable {
         guardianPresent = order.guardianPresent
         createdAt = order.createdAt
         paidAt = order.paidAt
+        self.consultationId = consultationId
     }
 }

@@ -15,17 +15,21 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 next: (Request, AppContext) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { throw AppError.unauthenticated(code: "token_missing") }
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 256 else {
-            throw AppError.unauthenticated(code: "token_invalid")
-        }
-        let tokenHash = SessionToken.hash(String(parts[1]))
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw AppError.unauthenticated(code: "token_invalid") }
+        var context = context
+        try await authenticate(token: String(parts[1]), context: &context)
+        return try await next(request, context)
+    }
+
+    /// Resolves a bearer token into `context`'s caller, or throws the 401 that says why not.
+    func authenticate(token: String, context: inout AppContext) async throws {
+        guard !token.isEmpty, token.utf8.count <= 256 else { throw AppError.unauthenticated(code: "token_invalid") }
+        let tokenHash = SessionToken.hash(token)
         switch try await accounts.session(tokenHash: tokenHash, now: clock.now()) {
         case .valid(let caller, _):
-            var context = context
             context.caller = caller
             context.tokenHash = tokenHash
             context.logger[metadataKey: "account_id"] = .string(caller.accountId.text)
-            return try await next(request, context)
         case .expired: throw AppError.unauthenticated(code: "token_expired")
         case .revoked: throw AppError.unauthenticated(code: "token_revoked")
         case .unknown: throw AppError.unauthenticated(code: "token_invalid")

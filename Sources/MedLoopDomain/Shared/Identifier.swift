@@ -1,15 +1,18 @@
 import Foundation
 
 extension UUID {
-    /// A time-ordered UUID (RFC 9562 version 7): 48 bits of Unix milliseconds, then random bits,
-    /// so that new rows land at the end of an index.
+    /// A time-ordered UUID (RFC 9562 version 7): 48 bits of Unix milliseconds, a 12-bit counter
+    /// that keeps identifiers made in the same millisecond in creation order within this process
+    /// (method 1 of RFC 9562 §6.2), then random bits — so new rows land at the end of an index
+    /// and messages sort in the order they were sent.
     public static func v7(at instant: Date = Date()) -> UUID {
-        let millis = UInt64(max(0, instant.timeIntervalSince1970 * 1000))
+        let (millis, counter) = V7Clock.shared.next(millis: UInt64(max(0, instant.timeIntervalSince1970 * 1000)))
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
         var generator = SystemRandomNumberGenerator()
-        for i in 6..<16 { bytes[i] = generator.next() }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70
+        for i in 8..<16 { bytes[i] = generator.next() }
+        bytes[6] = 0x70 | UInt8(counter >> 8)
+        bytes[7] = UInt8(truncatingIfNeeded: counter)
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
@@ -30,5 +33,28 @@ extension UUID {
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}
+
+import Synchronization
+
+/// The last millisecond and counter handed out by `UUID.v7`.
+private final class V7Clock: Sendable {
+    static let shared = V7Clock()
+    private let state = Mutex<(millis: UInt64, counter: UInt16)>((0, 0))
+
+    /// The millisecond and 12-bit counter for the next identifier. Within one millisecond the
+    /// counter counts up from a random point in its lower half (2048 steps at least before it
+    /// could wrap); another millisecond starts afresh. Instants are never moved, even when
+    /// callers pass them out of order.
+    func next(millis: UInt64) -> (UInt64, UInt16) {
+        state.withLock { state in
+            if millis == state.millis {
+                state.counter = (state.counter + 1) & 0xFFF
+            } else {
+                state = (millis, UInt16.random(in: 0..<0x800))
+            }
+            return (state.millis, state.counter)
+        }
     }
 }

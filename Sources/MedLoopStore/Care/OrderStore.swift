@@ -131,6 +131,9 @@ public struct OrderStore: Sendable {
                         \(bind: today.description), \(bind: context.at.epochMillis), \(bind: order.paidAt?.epochMillis),
                         \(bind: context.at.epochMillis))
                 """).run()
+            if order.state == .paid {
+                try await ConsultationStore(database: database).open(for: order, at: context.at, in: tx)
+            }
             try await audit.append(AuditRecord(action: "order.create", resourceType: "order", resourceId: order.id.text,
                                                patientId: order.patientId), context: context, in: tx)
             return order
@@ -153,6 +156,7 @@ public struct OrderStore: Sendable {
             var paid = order
             paid.state = .paid
             paid.paidAt = Date(epochMillis: context.at.epochMillis)
+            try await ConsultationStore(database: database).open(for: paid, at: context.at, in: tx)
             return paid
         }
     }
@@ -167,6 +171,17 @@ public struct OrderStore: Sendable {
             }
             guard try await tx.transition("orders", id: id, from: [order.state.rawValue], to: target.rawValue) else {
                 throw DomainError.conflict(code: "order_state", message: "The order changed meanwhile.")
+            }
+            if target == .refunded {
+                // A consultation the doctor has already accepted is no longer cancellable.
+                let waiting = try await tx.sql.raw("""
+                    UPDATE consultations SET state = \(bind: ConsultationState.refunded.rawValue)
+                    WHERE order_id = \(bind: id.text) AND state = \(bind: ConsultationState.waiting.rawValue) RETURNING id
+                    """).first()
+                let any = try await tx.sql.raw("SELECT id FROM consultations WHERE order_id = \(bind: id.text)").first()
+                if any != nil && waiting == nil {
+                    throw DomainError.conflict(code: "order_state", message: "The doctor has already accepted this consultation.")
+                }
             }
             if target == .refunded && order.priceFen > 0 {
                 try await ledger.post(try .transfer(.refund, amountFen: order.priceFen, from: .escrow, to: .wallet(order.accountId),

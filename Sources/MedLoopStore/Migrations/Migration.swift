@@ -22,6 +22,7 @@ public enum Migrations {
         foundation,
         doctorDirectory,
         ordersAndLedger,
+        consultations,
     ]
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import HummingbirdTesting
 import MedLoopApp
@@ -94,21 +95,35 @@ enum HarnessError: Error {
 
 /// Runs `body` against the app on a fresh database; the demo world is seeded unless `seedDemo`
 /// is false. Passwords use the cheapest bcrypt cost to keep tests quick.
-func withApp(seedDemo: Bool = true, configure: @Sendable (inout Configuration) -> Void = { _ in },
+/// With `live`, the app listens on a loopback port with WebSocket upgrades, for tests of the
+/// consultation stream.
+func withApp(seedDemo: Bool = true, live: Bool = false, configure: @Sendable (inout Configuration) -> Void = { _ in },
              _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
     try await withTestDatabase { database in
         var configuration = Configuration()
         configuration.bcryptCost = 4
+        configuration.dataDirectory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("medloop-tests/data-\(UUID().uuidString)").path
         configure(&configuration)
         let clock = ManualClock()
         let services = AppServices(configuration: configuration, database: database, cipher: try aCipher(), clock: clock)
         if seedDemo { _ = try await services.seedDemo() }
         var logger = Logger(label: "medloop.test")
         logger.logLevel = .warning
-        let app = Application(router: buildRouter(services), logger: logger)
-        try await app.test(.router) { client in
-            try await body(Harness(client: client, services: services, clock: clock))
+        let router = buildRouter(services)
+        if live {
+            let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
+                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+            try await app.test(.live) { client in
+                try await body(Harness(client: client, services: services, clock: clock))
+            }
+        } else {
+            let app = Application(router: router, logger: logger)
+            try await app.test(.router) { client in
+                try await body(Harness(client: client, services: services, clock: clock))
+            }
         }
+        try? FileManager.default.removeItem(atPath: configuration.dataDirectory)
         // Whatever a test did, the books balance (every entry sums to zero, balances match lines).
         let problems = try await LedgerStore(database: database).problems()
         #expect(problems.isEmpty, "the ledger does not balance: \(problems)")

@@ -1,0 +1,245 @@
+import Foundation
+import Hummingbird
+import MedLoopDomain
+import MedLoopStore
+import NIOCore
+
+/// Consultations: the doctor's queue, accepting, messages and images, read receipts, completing
+/// with a diagnosis, and the patient's rating and gifts. Only the two participants reach a
+/// consultation; anyone else is told there is none.
+struct ConsultationRoutes {
+    let consultations: ConsultationStore
+    let messages: ConsultationMessageStore
+    let reputation: ReputationStore
+    let doctors: DoctorStore
+    let chat: Chat
+    let audit: AuditStore
+    let idempotent: IdempotentPost
+    let clock: any MedLoopClock
+
+    func register(_ group: RouterGroup<AppContext>) {
+        group.get("doctors/me/queue", use: queue)
+        group.get("doctors/me/earnings", use: earnings)
+        group.get("consultations/:id", use: show)
+        group.post("consultations/:id/accept", use: accept)
+        group.get("consultations/:id/messages", use: history)
+        group.post("consultations/:id/messages", use: send)
+        group.post("consultations/:id/read", use: read)
+        group.post("consultations/:id/images", use: upload)
+        group.get("images/:id", use: image)
+        group.post("consultations/:id/complete", use: complete)
+        group.post("consultations/:id/rating", use: rate)
+        group.post("consultations/:id/gifts", use: gift)
+    }
+
+    /// The doctor record of the calling doctor.
+    private func callingDoctor(_ context: AppContext) async throws -> (Caller, UUID) {
+        let caller = try context.requireCaller()
+        guard caller.role == .doctor, let doctor = try await doctors.doctorId(account: caller.accountId) else {
+            throw AppError.forbidden("Only a doctor has a queue and earnings.")
+        }
+        return (caller, doctor)
+    }
+
+    @Sendable func queue(_ request: Request, context: AppContext) async throws -> ListView<ConsultationView> {
+        let (_, doctor) = try await callingDoctor(context)
+        let waiting = try await consultations.queue(doctor: doctor)
+        let now = clock.now()
+        for consultation in waiting {
+            try await audit.record(AuditRecord(action: "consultation.read", resourceType: "consultation",
+                                               resourceId: consultation.id.text, patientId: consultation.patientId),
+                                   context: context.auditContext(at: now))
+        }
+        return ListView(items: waiting.enumerated().map { index, consultation in
+            ConsultationView(consultation, queue: QueuePosition(index: index, averageReplySeconds: nil))
+        }, nextCursor: nil)
+    }
+
+    struct EarningsView: APIView, Encodable {
+        var doctorId: UUID
+        var balanceFen: Int64
+    }
+
+    @Sendable func earnings(_ request: Request, context: AppContext) async throws -> EarningsView {
+        let (_, doctor) = try await callingDoctor(context)
+        return EarningsView(doctorId: doctor, balanceFen: try await reputation.earnings(of: doctor))
+    }
+
+    /// The consultation if the caller takes part in it.
+    private func participant(_ context: AppContext) async throws -> (Caller, Consultation) {
+        let caller = try context.requireCaller()
+        guard let consultation = try await consultations.consultation(try context.parameters.uuid("id")),
+              consultation.isParticipant(caller.accountId) else { throw AppError.notFound("consultation") }
+        return (caller, consultation)
+    }
+
+    @Sendable func show(_ request: Request, context: AppContext) async throws -> ConsultationView {
+        let (_, consultation) = try await participant(context)
+        try await audit.record(AuditRecord(action: "consultation.read", resourceType: "consultation", resourceId: consultation.id.text,
+                                           patientId: consultation.patientId), context: context.auditContext(at: clock.now()))
+        return ConsultationView(consultation, queue: try await consultations.position(of: consultation))
+    }
+
+    @Sendable func accept(_ request: Request, context: AppContext) async throws -> ConsultationView {
+        let caller = try context.requireCaller()
+        let consultation = try await consultations.accept(try context.parameters.uuid("id"), byDoctorAccount: caller.accountId,
+                                                          context: context.auditContext(at: clock.now()))
+        return ConsultationView(consultation, queue: nil)
+    }
+
+    @Sendable func history(_ request: Request, context: AppContext) async throws -> ListView<MessageView> {
+        let (caller, consultation) = try await participant(context)
+        let paging = try Paging(request)
+        let after = try request.uuidQuery("after")
+        let list = try await messages.messages(consultation.id, for: caller.accountId, after: after, limit: paging.limit)
+        try await audit.record(AuditRecord(action: "consultation.messages.read", resourceType: "consultation",
+                                           resourceId: consultation.id.text, patientId: consultation.patientId),
+                               context: context.auditContext(at: clock.now()))
+        let next = list.count == paging.limit ? list.last.map { $0.id.text } : nil
+        return ListView(items: list.map(MessageView.init), nextCursor: next)
+    }
+
+    struct SendBody: Decodable {
+        var text: String?
+        var imageId: UUID?
+    }
+
+    @Sendable func send(_ request: Request, context: AppContext) async throws -> Created<MessageView> {
+        let (_, consultation) = try await participant(context)
+        let body = try await request.decodeJSON(as: SendBody.self, context: context)
+        return Created(value: try await chat.send(consultation.id, text: body.text, imageId: body.imageId, context: context))
+    }
+
+    struct ReadBody: Decodable {
+        var upTo: UUID
+    }
+
+    struct ReadResult: APIView, Encodable {
+        var marked: Int
+    }
+
+    @Sendable func read(_ request: Request, context: AppContext) async throws -> ReadResult {
+        let (_, consultation) = try await participant(context)
+        let body = try await request.decodeJSON(as: ReadBody.self, context: context)
+        return ReadResult(marked: try await chat.markRead(consultation.id, upTo: body.upTo, context: context))
+    }
+
+    struct ImageView: APIView, Encodable {
+        var imageId: UUID
+        var mediaType: String
+    }
+
+    /// The body is the image itself (JPEG, PNG or WebP, at most 5 MiB).
+    @Sendable func upload(_ request: Request, context: AppContext) async throws -> Created<ImageView> {
+        let (caller, consultation) = try await participant(context)
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: ImageRule.maximumBytes)
+        } catch {
+            throw AppError(.contentTooLarge, code: "image_too_large", message: "An image is at most 5 MiB.")
+        }
+        let stored = try await messages.upload(Array(buffer: buffer), to: consultation.id, by: caller.accountId, at: clock.now())
+        return Created(value: ImageView(imageId: stored.id, mediaType: stored.mediaType))
+    }
+
+    @Sendable func image(_ request: Request, context: AppContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let stored = try await messages.image(try context.parameters.uuid("id"), for: caller.accountId)
+        let data = try Data(contentsOf: stored.file)
+        return Response(status: .ok, headers: [.contentType: stored.mediaType, .cacheControl: "private, max-age=3600"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    struct CompleteBody: Decodable {
+        var diagnosis: String
+        var notes: String?
+        var outcome: ConsultationOutcome?
+    }
+
+    @Sendable func complete(_ request: Request, context: AppContext) async throws -> ConsultationView {
+        let caller = try context.requireCaller()
+        let id = try context.parameters.uuid("id")
+        let body = try await request.decodeJSON(as: CompleteBody.self, context: context)
+        var validator = FieldValidator()
+        let diagnosis = validator.check { () throws(DomainError) in try ICD10Code(body.diagnosis, field: "diagnosis") }
+        if let notes = body.notes, notes.count > 4000 { validator.add("notes", code: "length", "Notes have at most 4000 characters.") }
+        try validator.finish()
+        let consultation = try await consultations.complete(id, byDoctorAccount: caller.accountId, diagnosis: diagnosis!,
+                                                            notes: body.notes, outcome: body.outcome ?? .advised,
+                                                            context: context.auditContext(at: clock.now()))
+        return ConsultationView(consultation, queue: nil)
+    }
+
+    struct RatingBody: Decodable {
+        var efficiency: Int
+        var attitude: Int
+        var professionalism: Int
+        var comment: String?
+    }
+
+    @Sendable func rate(_ request: Request, context: AppContext) async throws -> Response {
+        let (caller, consultation) = try await participant(context)
+        let body = try await request.decodeJSON(as: RatingBody.self, context: context)
+        let rating = try Rating(efficiency: body.efficiency, attitude: body.attitude, professionalism: body.professionalism,
+                                comment: body.comment)
+        try await reputation.rate(consultation.id, by: caller.accountId, rating: rating, context: context.auditContext(at: clock.now()))
+        return Response(status: .created)
+    }
+
+    struct GiftBody: Decodable {
+        var kind: GiftKind
+    }
+
+    struct GiftView: APIView, Encodable {
+        var giftId: UUID
+        var kind: GiftKind
+        var priceFen: Int64
+    }
+
+    @Sendable func gift(_ request: Request, context: AppContext) async throws -> Response {
+        let (caller, consultation) = try await participant(context)
+        return try await idempotent.respond(to: request, context: context) { request in
+            let body = try await request.decodeJSON(as: GiftBody.self, context: context)
+            let id = try await reputation.sendGift(body.kind, for: consultation.id, by: caller.accountId,
+                                                   context: context.auditContext(at: clock.now()))
+            return (.created, GiftView(giftId: id, kind: body.kind, priceFen: body.kind.priceFen))
+        }
+    }
+}
+
+/// A consultation as its participants see it.
+struct ConsultationView: APIView, Encodable {
+    var id: UUID
+    var orderId: UUID
+    var patientId: UUID
+    var doctorId: UUID
+    var service: ServiceKind
+    var state: ConsultationState
+    var queuedAt: Date
+    var acceptedAt: Date?
+    var closesAt: Date?
+    var completedAt: Date?
+    var diagnosis: String?
+    var notes: String?
+    var outcome: ConsultationOutcome?
+    /// While waiting: the place in the doctor's queue and the expected wait.
+    var queue: QueuePosition?
+
+    init(_ consultation: Consultation, queue: QueuePosition?) {
+        id = consultation.id
+        orderId = consultation.orderId
+        patientId = consultation.patientId
+        doctorId = consultation.doctorId
+        service = consultation.service
+        state = consultation.state
+        queuedAt = consultation.queuedAt
+        acceptedAt = consultation.acceptedAt
+        closesAt = consultation.closesAt
+        completedAt = consultation.completedAt
+        diagnosis = consultation.diagnosis?.value
+        notes = consultation.notes
+        outcome = consultation.outcome
+        self.queue = queue
+    }
+}

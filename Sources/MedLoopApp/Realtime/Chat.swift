@@ -1,0 +1,101 @@
+import Foundation
+import MedLoopDomain
+import MedLoopStore
+
+/// Sending and reading consultation messages, for REST and WebSocket alike: each change is stored
+/// (with its audit entry) and then pushed to the streams open on the consultation.
+struct Chat: Sendable {
+    let messages: ConsultationMessageStore
+    let hub: ConsultationHub
+    let clock: any MedLoopClock
+
+    func send(_ consultation: UUID, text: String?, imageId: UUID?, context: AppContext) async throws -> MessageView {
+        let caller = try context.requireCaller()
+        let kind: MessageKind
+        let body: String?
+        switch (text, imageId) {
+        case (let text?, nil):
+            kind = .text
+            body = try MessageRule.text(text)
+        case (nil, .some):
+            kind = .image
+            body = nil
+        default:
+            throw AppError.invalid("text", code: "one_of", "Send either text or an imageId.")
+        }
+        let message = try await messages.send(consultation, from: caller, kind: kind, text: body, imageId: imageId,
+                                              context: context.auditContext(at: clock.now()))
+        let view = MessageView(message)
+        hub.publish(ChatEvent.message(view).json, to: consultation)
+        return view
+    }
+
+    func markRead(_ consultation: UUID, upTo: UUID, context: AppContext) async throws -> Int {
+        let caller = try context.requireCaller()
+        let changed = try await messages.markRead(consultation, by: caller.accountId, upTo: upTo, at: clock.now())
+        if changed > 0 {
+            hub.publish(ChatEvent.read(ReadView(readerAccountId: caller.accountId, upTo: upTo)).json, to: consultation)
+        }
+        return changed
+    }
+}
+
+/// A message as clients see it.
+struct MessageView: APIView, Encodable {
+    var id: UUID
+    var consultationId: UUID
+    var senderAccountId: UUID
+    var senderRole: Role
+    var kind: MessageKind
+    var text: String?
+    var imageId: UUID?
+    var sentAt: Date
+    var readAt: Date?
+
+    init(_ message: ConsultationMessage) {
+        id = message.id
+        consultationId = message.consultationId
+        senderAccountId = message.senderAccountId
+        senderRole = message.senderRole
+        kind = message.kind
+        text = message.text
+        imageId = message.imageId
+        sentAt = message.sentAt
+        readAt = message.readAt
+    }
+}
+
+/// A read receipt: the reader has read the other side's messages up to `upTo`.
+struct ReadView: Encodable, Sendable {
+    var readerAccountId: UUID
+    var upTo: UUID
+}
+
+/// What the consultation stream sends: `{"type": "message", "message": {...}}`,
+/// `{"type": "read", "read": {...}}` or `{"type": "error", "error": {"code", "message"}}`.
+enum ChatEvent: Encodable {
+    case message(MessageView)
+    case read(ReadView)
+    case error(code: String, message: String)
+
+    enum CodingKeys: String, CodingKey { case type, message, read, error }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .message(let view):
+            try container.encode("message", forKey: .type)
+            try container.encode(view, forKey: .message)
+        case .read(let view):
+            try container.encode("read", forKey: .type)
+            try container.encode(view, forKey: .read)
+        case .error(let code, let message):
+            try container.encode("error", forKey: .type)
+            try container.encode(["code": code, "message": message], forKey: .error)
+        }
+    }
+
+    var json: String {
+        (try? String(decoding: JSONCoding.encoder.encode(self), as: UTF8.self)) ?? "{}"
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Synchronization
+
+/// Hands each consultation's live events (new messages, read receipts) to the WebSocket streams
+/// open on it in this server. The messages themselves are in the database, and clients catch up
+/// over REST; delivering to streams held by other servers goes through the event outbox
+/// (reliability and scaling issues).
+final class ConsultationHub: Sendable {
+    private struct Subscriber {
+        let id: UUID
+        let continuation: AsyncStream<String>.Continuation
+    }
+
+    private let subscribers = Mutex<[UUID: [Subscriber]]>([:])
+
+    /// A stream of the events of `consultation`, until `cancel` is called with the returned id.
+    func subscribe(_ consultation: UUID) -> (id: UUID, events: AsyncStream<String>) {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(256))
+        subscribers.withLock { $0[consultation, default: []].append(Subscriber(id: id, continuation: continuation)) }
+        return (id, stream)
+    }
+
+    func cancel(_ subscription: UUID, of consultation: UUID) {
+        let removed = subscribers.withLock { all -> [Subscriber] in
+            let gone = all[consultation]?.filter { $0.id == subscription } ?? []
+            all[consultation]?.removeAll { $0.id == subscription }
+            if all[consultation]?.isEmpty == true { all[consultation] = nil }
+            return gone
+        }
+        removed.forEach { $0.continuation.finish() }
+    }
+
+    /// Sends `event` (a JSON text) to every stream open on `consultation`.
+    func publish(_ event: String, to consultation: UUID) {
+        let targets = subscribers.withLock { $0[consultation] ?? [] }
+        for target in targets { target.continuation.yield(event) }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import MedLoopDomain
+import MedLoopStore
+
+/// Live chat of a consultation: `GET /api/v1/consultations/{id}/stream` upgrades to a WebSocket
+/// for its two participants (bearer token in `Authorization`, or `?token=` where a browser cannot
+/// set headers). The client sends `{"type": "message", "text": ...}`,
+/// `{"type": "message", "imageId": ...}` or `{"type": "read", "upTo": ...}`; the server pushes
+/// every new message and read receipt as `ChatEvent`s.
+struct ConsultationSocket: Sendable {
+    let authentication: AuthenticationMiddleware
+    let consultations: ConsultationStore
+    let chat: Chat
+    let hub: ConsultationHub
+    let audit: AuditStore
+    let clock: any MedLoopClock
+
+    func register(_ group: RouterGroup<AppContext>) {
+        group.ws("consultations/:id/stream", shouldUpgrade: { request, context in
+            var context = context
+            _ = try await authorize(request, context: &context)
+            return .upgrade([:])
+        }, onUpgrade: { inbound, outbound, socket in
+            var context = socket.requestContext
+            let consultation = try await authorize(socket.request, context: &context)
+            try await audit.record(AuditRecord(action: "consultation.stream.open", resourceType: "consultation",
+                                               resourceId: consultation.id.text, patientId: consultation.patientId),
+                                   context: context.auditContext(at: clock.now()))
+            let subscription = hub.subscribe(consultation.id)
+            defer { hub.cancel(subscription.id, of: consultation.id) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await event in subscription.events {
+                        try await outbound.write(.text(event))
+                    }
+                }
+                for try await message in inbound.messages(maxSize: 64 * 1024) {
+                    guard case .text(let text) = message else { continue }
+                    if let error = await handle(text, consultation: consultation.id, context: context) {
+                        try await outbound.write(.text(error.json))
+                    }
+                }
+                group.cancelAll()
+            }
+        })
+    }
+
+    /// The consultation the request's caller takes part in; throws 401 or 404 otherwise.
+    private func authorize(_ request: Request, context: inout AppContext) async throws -> Consultation {
+        var token = request.uri.queryParameters["token"].map(String.init)
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { token = String(parts[1]) }
+        }
+        guard let token else { throw AppError.unauthenticated(code: "token_missing") }
+        try await authentication.authenticate(token: token, context: &context)
+        let caller = try context.requireCaller()
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let consultation = try await consultations.consultation(id), consultation.isParticipant(caller.accountId) else {
+            throw AppError.notFound("consultation")
+        }
+        return consultation
+    }
+
+    private struct Incoming: Decodable {
+        var type: String
+        var text: String?
+        var imageId: UUID?
+        var upTo: UUID?
+    }
+
+    /// Acts on one frame from the client; returns the error event to send back, if any.
+    private func handle(_ text: String, consultation: UUID, context: AppContext) async -> ChatEvent? {
+        do {
+            let incoming = try JSONCoding.decoder.decode(Incoming.self, from: Data(text.utf8))
+            switch incoming.type {
+            case "message":
+                _ = try await chat.send(consultation, text: incoming.text, imageId: incoming.imageId, context: context)
+            case "read":
+                guard let upTo = incoming.upTo else { throw AppError.invalid("upTo", code: "required", "upTo is required.") }
+                _ = try await chat.markRead(consultation, upTo: upTo, context: context)
+            default:
+                throw AppError.invalid("type", code: "invalid_value", "type is message or read.")
+            }
+            return nil
+        } catch let error as DecodingError {
+            let appError = AppError.decoding(error)
+            return .error(code: appError.code, message: appError.message)
+        } catch {
+            let appError = AppError.from(error)
+            return .error(code: appError.code, message: Catalogue.shared.message(for: appError.code, in: context.language,
+                                                                                   fallback: appError.message))
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+
+/// The life of an online consultation: it waits in the doctor's queue once paid, is active once
+/// the doctor accepts, and ends completed (possibly with a referral to in-person care) — or is
+/// refunded when nobody accepted it in time.
+public enum ConsultationState: String, Codable, Sendable, CaseIterable {
+    case waiting, active, completed, refunded
+
+    public var next: Set<ConsultationState> {
+        switch self {
+        case .waiting: return [.active, .refunded]
+        case .active: return [.completed]
+        case .completed, .refunded: return []
+        }
+    }
+}
+
+/// How a consultation ended.
+public enum ConsultationOutcome: String, Codable, Sendable, CaseIterable {
+    /// Advice given online.
+    case advised
+    /// Sent to in-person care (the case is unsuitable online: DOMAIN.md, risks).
+    case referred
+}
+
+/// A consultation as stored.
+public struct Consultation: Sendable, Equatable {
+    public var id: UUID
+    public var orderId: UUID
+    public var accountId: UUID
+    public var patientId: UUID
+    public var doctorId: UUID
+    public var doctorAccountId: UUID?
+    public var service: ServiceKind
+    public var state: ConsultationState
+    public var queuedAt: Date
+    public var acceptedAt: Date?
+    /// When a text package stops taking messages (48 hours after acceptance).
+    public var closesAt: Date?
+    public var completedAt: Date?
+    public var diagnosis: ICD10Code?
+    public var notes: String?
+    public var outcome: ConsultationOutcome?
+
+    public init(id: UUID, orderId: UUID, accountId: UUID, patientId: UUID, doctorId: UUID, doctorAccountId: UUID?,
+                service: ServiceKind, state: ConsultationState, queuedAt: Date, acceptedAt: Date? = nil, closesAt: Date? = nil,
+                completedAt: Date? = nil, diagnosis: ICD10Code? = nil, notes: String? = nil, outcome: ConsultationOutcome? = nil) {
+        self.id = id
+        self.orderId = orderId
+        self.accountId = accountId
+        self.patientId = patientId
+        self.doctorId = doctorId
+        self.doctorAccountId = doctorAccountId
+        self.service = service
+        self.state = state
+        self.queuedAt = queuedAt
+        self.acceptedAt = acceptedAt
+        self.closesAt = closesAt
+        self.completedAt = completedAt
+        self.diagnosis = diagnosis
+        self.notes = notes
+        self.outcome = outcome
+    }
+
+    /// A paid consultation nobody accepted within this time is refunded automatically.
+    public static let acceptanceDeadline: TimeInterval = 24 * 3600
+
+    /// Whether `account` takes part: the patient's account or the doctor's.
+    public func isParticipant(_ account: UUID) -> Bool {
+        account == accountId || account == doctorAccountId
+    }
+
+    /// Checks that a message may be sent at `now`: the consultation is active and, for a text
+    /// package, its 48-hour window is open.
+    public func checkOpen(at now: Date) throws(DomainError) {
+        guard state == .active else {
+            throw .conflict(code: "consultation_not_active",
+                            message: state == .waiting ? "The doctor has not accepted this consultation yet."
+                                                       : "This consultation has ended.")
+        }
+        if let closesAt, now >= closesAt {
+            throw .conflict(code: "consultation_window_closed", message: "The 48-hour window of this consultation has closed.")
+        }
+    }
+}
+
+/// A doctor's queue position and the wait the patient can expect.
+public struct QueuePosition: Sendable, Equatable, Codable {
+    /// 1 for the next patient to be accepted.
+    public var position: Int
+    public var expectedWaitMinutes: Int
+
+    /// Minutes a doctor spends per waiting patient when they have no history yet.
+    public static let defaultMinutesPerPatient = 10
+
+    /// Position `index` (0-based) in a queue, with the doctor's average time to reply.
+    public init(index: Int, averageReplySeconds: Int?) {
+        position = index + 1
+        let perPatient = max(1, (averageReplySeconds ?? QueuePosition.defaultMinutesPerPatient * 60) / 60)
+        expectedWaitMinutes = index * perPatient
+    }
+}
+
+/// A message in a consultation.
+public enum MessageKind: String, Codable, Sendable, CaseIterable {
+    case text, image, system
+}
+
+/// Message bodies: 1 to 2000 characters.
+public enum MessageRule {
+    public static func text(_ body: String) throws(DomainError) -> String {
+        let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...2000).contains(trimmed.count) else {
+            throw .invalidField("text", code: "length", "A message has 1 to 2000 characters.")
+        }
+        return trimmed
+    }
+}
+
+/// Uploaded images: JPEG, PNG or WebP, recognised by their first bytes, at most 5 MiB.
+public enum ImageRule {
+    public static let maximumBytes = 5 << 20
+
+    /// The image's media type, if `bytes` start like one MedLoop accepts.
+    public static func mediaType(of bytes: some Collection<UInt8>) -> String? {
+        let head = Array(bytes.prefix(12))
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+        if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
+        if head.count >= 12, head.starts(with: Array("RIFF".utf8)), Array(head[8..<12]) == Array("WEBP".utf8) { return "image/webp" }
+        return nil
+    }
+
+    /// Checks an upload's size and content.
+    public static func check(_ bytes: some Collection<UInt8>) throws(DomainError) -> String {
+        guard bytes.count <= maximumBytes else {
+            throw .invalidField("image", code: "too_large", "An image is at most 5 MiB.")
+        }
+        guard !bytes.isEmpty, let type = mediaType(of: bytes) else {
+            throw .invalidField("image", code: "not_an_image", "Send a JPEG, PNG or WebP image.")
+        }
+        return type
+    }
+}

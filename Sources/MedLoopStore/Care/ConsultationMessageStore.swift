@@ -1,0 +1,142 @@
+import Crypto
+import Foundation
+import MedLoopDomain
+import SQLKit
+
+/// A message as stored and sent to clients.
+public struct ConsultationMessage: Sendable, Equatable {
+    public var id: UUID
+    public var consultationId: UUID
+    public var senderAccountId: UUID
+    public var senderRole: Role
+    public var kind: MessageKind
+    public var text: String?
+    public var imageId: UUID?
+    public var sentAt: Date
+    public var readAt: Date?
+}
+
+/// An uploaded image's record (the bytes live under the data folder).
+public struct StoredImage: Sendable {
+    public var id: UUID
+    public var consultationId: UUID
+    public var mediaType: String
+    public var file: URL
+}
+
+/// Chat: messages, read receipts and images of consultations. Only the two participants reach
+/// them; anyone else is told there is no such consultation.
+public struct ConsultationMessageStore: Sendable {
+    let database: Database
+    let consultations: ConsultationStore
+    let audit: AuditStore
+    /// Where uploaded images are kept: `<data folder>/uploads`.
+    let uploads: URL
+
+    public init(database: Database, dataDirectory: URL) {
+        self.database = database
+        self.consultations = ConsultationStore(database: database)
+        self.audit = AuditStore(database: database)
+        self.uploads = dataDirectory.appendingPathComponent("uploads", isDirectory: true)
+    }
+
+    /// Sends a text or image message while the consultation is open.
+    public func send(_ consultation: UUID, from caller: Caller, kind: MessageKind, text: String?, imageId: UUID?,
+                     context: AuditContext) async throws -> ConsultationMessage {
+        let now = context.at
+        return try await database.unitOfWork { tx in
+            let found = try await consultations.participantConsultation(consultation, account: caller.accountId, in: tx)
+            try found.checkOpen(at: now)
+            if let imageId {
+                let owned = try await tx.sql.raw("""
+                    SELECT id FROM uploads WHERE id = \(bind: imageId.text) AND consultation_id = \(bind: consultation.text)
+                    """).first()
+                guard owned != nil else {
+                    throw DomainError.invalidField("imageId", code: "unknown", "Upload the image to this consultation first.")
+                }
+            }
+            let message = ConsultationMessage(id: .v7(at: now), consultationId: consultation, senderAccountId: caller.accountId,
+                                              senderRole: caller.role, kind: kind, text: text, imageId: imageId,
+                                              sentAt: Date(epochMillis: now.epochMillis), readAt: nil)
+            try await tx.sql.raw("""
+                INSERT INTO consultation_messages (id, consultation_id, sender_account_id, sender_role, kind, body, upload_id, sent_at)
+                VALUES (\(bind: message.id.text), \(bind: consultation.text), \(bind: caller.accountId.text), \(bind: caller.role.rawValue),
+                        \(bind: kind.rawValue), \(bind: text), \(bind: imageId?.text), \(bind: now.epochMillis))
+                """).run()
+            try await audit.append(AuditRecord(action: "consultation.message.send", resourceType: "consultation",
+                                               resourceId: consultation.text, patientId: found.patientId), context: context, in: tx)
+            return message
+        }
+    }
+
+    /// Messages after `after` (oldest first), for history and catching up.
+    public func messages(_ consultation: UUID, for account: UUID, after: UUID?, limit: Int) async throws -> [ConsultationMessage] {
+        try await database.unitOfWork { tx in
+            _ = try await consultations.participantConsultation(consultation, account: account, in: tx)
+            var condition: SQLQueryString = "consultation_id = \(bind: consultation.text)"
+            if let after { condition += " AND id > \(bind: after.text)" }
+            return try await tx.sql.raw("SELECT * FROM consultation_messages WHERE \(condition) ORDER BY id LIMIT \(literal: limit)")
+                .all().map(Self.message(from:))
+        }
+    }
+
+    /// Marks the other side's messages up to `upTo` as read by `account`; returns how many changed.
+    public func markRead(_ consultation: UUID, by account: UUID, upTo: UUID, at now: Date) async throws -> Int {
+        try await database.unitOfWork { tx in
+            _ = try await consultations.participantConsultation(consultation, account: account, in: tx)
+            return try await tx.sql.raw("""
+                UPDATE consultation_messages SET read_at = \(bind: now.epochMillis)
+                WHERE consultation_id = \(bind: consultation.text) AND sender_account_id <> \(bind: account.text)
+                  AND id <= \(bind: upTo.text) AND read_at IS NULL
+                RETURNING id
+                """).all().count
+        }
+    }
+
+    /// Checks and stores an image for a consultation; the bytes go to the uploads folder.
+    public func upload(_ bytes: [UInt8], to consultation: UUID, by account: UUID, at now: Date) async throws -> StoredImage {
+        let mediaType = try ImageRule.check(bytes)
+        let id = UUID.v7(at: now)
+        let file = uploads.appendingPathComponent(id.text)
+        try await database.unitOfWork { tx in
+            let found = try await consultations.participantConsultation(consultation, account: account, in: tx)
+            try found.checkOpen(at: now)
+            try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
+            try Data(bytes).write(to: file, options: .atomic)
+            let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            do {
+                try await tx.sql.raw("""
+                    INSERT INTO uploads (id, consultation_id, account_id, media_type, bytes, sha256, created_at)
+                    VALUES (\(bind: id.text), \(bind: consultation.text), \(bind: account.text), \(bind: mediaType),
+                            \(bind: Int64(bytes.count)), \(bind: digest), \(bind: now.epochMillis))
+                    """).run()
+            } catch {
+                try? FileManager.default.removeItem(at: file)
+                throw error
+            }
+        }
+        return StoredImage(id: id, consultationId: consultation, mediaType: mediaType, file: file)
+    }
+
+    /// An image, if `account` takes part in its consultation.
+    public func image(_ id: UUID, for account: UUID) async throws -> StoredImage {
+        try await database.unitOfWork { tx in
+            guard let row = try await tx.sql.raw("SELECT * FROM uploads WHERE id = \(bind: id.text)").first() else {
+                throw DomainError.notFound(resource: "image")
+            }
+            let consultation = try row.uuid("consultation_id")
+            _ = try await consultations.participantConsultation(consultation, account: account, in: tx)
+            return StoredImage(id: id, consultationId: consultation, mediaType: try row.text("media_type"),
+                               file: uploads.appendingPathComponent(id.text))
+        }
+    }
+
+    static func message(from row: any SQLRow) throws -> ConsultationMessage {
+        ConsultationMessage(
+            id: try row.uuid("id"), consultationId: try row.uuid("consultation_id"),
+            senderAccountId: try row.uuid("sender_account_id"), senderRole: try row.value("sender_role", as: Role.self),
+            kind: try row.value("kind", as: MessageKind.self), text: try row.optionalText("body"),
+            imageId: try row.optionalUUID("upload_id"), sentAt: try row.instant("sent_at"),
+            readAt: try row.optionalInstant("read_at"))
+    }
+}

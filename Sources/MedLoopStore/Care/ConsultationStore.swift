@@ -1,0 +1,220 @@
+import Foundation
+import MedLoopDomain
+import SQLKit
+
+/// The life of consultations: opened when an order is paid, queued, accepted, completed with the
+/// fee split into commission and doctor earnings, or refunded when nobody accepted in time.
+public struct ConsultationStore: Sendable {
+    let database: Database
+    let audit: AuditStore
+    let ledger: LedgerStore
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditStore(database: database)
+        self.ledger = LedgerStore(database: database)
+    }
+
+    /// Opens the consultation of a paid order for an online service (inside the payment's
+    /// transaction). In-person appointments have none.
+    func open(for order: Order, at now: Date, in tx: Transaction) async throws {
+        guard order.service != .appointment else { return }
+        let doctorAccount = try await tx.sql.raw("SELECT account_id FROM doctors WHERE id = \(bind: order.doctorId.text)")
+            .first()?.optionalText("account_id")
+        try await tx.sql.raw("""
+            INSERT INTO consultations (id, order_id, account_id, patient_id, doctor_id, doctor_account_id, service, state, queued_at)
+            VALUES (\(bind: UUID.v7(at: now).text), \(bind: order.id.text), \(bind: order.accountId.text),
+                    \(bind: order.patientId.text), \(bind: order.doctorId.text), \(bind: doctorAccount),
+                    \(bind: order.service.rawValue), \(bind: ConsultationState.waiting.rawValue), \(bind: now.epochMillis))
+            """).run()
+    }
+
+    public func consultation(_ id: UUID) async throws -> Consultation? {
+        try await database.read { sql in
+            try await sql.raw("SELECT * FROM consultations WHERE id = \(bind: id.text)").first().map(Self.consultation(from:))
+        }
+    }
+
+    public func consultation(order: UUID) async throws -> Consultation? {
+        try await database.read { sql in
+            try await sql.raw("SELECT * FROM consultations WHERE order_id = \(bind: order.text)").first().map(Self.consultation(from:))
+        }
+    }
+
+    /// A doctor's waiting patients, first paid first.
+    public func queue(doctor: UUID) async throws -> [Consultation] {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT * FROM consultations WHERE doctor_id = \(bind: doctor.text) AND state = \(bind: ConsultationState.waiting.rawValue)
+                ORDER BY queued_at, id
+                """).all().map(Self.consultation(from:))
+        }
+    }
+
+    /// Where a waiting consultation stands in its doctor's queue.
+    public func position(of consultation: Consultation) async throws -> QueuePosition? {
+        guard consultation.state == .waiting else { return nil }
+        return try await database.read { sql in
+            let ahead = try await sql.raw("""
+                SELECT COUNT(*) AS n FROM consultations
+                WHERE doctor_id = \(bind: consultation.doctorId.text) AND state = \(bind: ConsultationState.waiting.rawValue)
+                  AND (queued_at < \(bind: consultation.queuedAt.epochMillis)
+                       OR (queued_at = \(bind: consultation.queuedAt.epochMillis) AND id < \(bind: consultation.id.text)))
+                """).first()?.int64("n") ?? 0
+            let doctor = try await sql.raw("SELECT reply_seconds_total, replies FROM doctors WHERE id = \(bind: consultation.doctorId.text)").first()
+            let replies = try doctor?.int64("replies") ?? 0
+            let average = replies == 0 ? nil : Int(try doctor!.int64("reply_seconds_total") / replies)
+            return QueuePosition(index: Int(ahead), averageReplySeconds: average)
+        }
+    }
+
+    /// The doctor accepts a waiting consultation: it becomes active, a text package's 48-hour
+    /// window opens, and the order is in service.
+    public func accept(_ id: UUID, byDoctorAccount account: UUID, context: AuditContext) async throws -> Consultation {
+        try await database.unitOfWork { tx in
+            var consultation = try await participantConsultation(id, account: account, doctorOnly: true, in: tx)
+            guard consultation.state == .waiting,
+                  try await tx.transition("consultations", id: id, from: [ConsultationState.waiting.rawValue],
+                                          to: ConsultationState.active.rawValue) else {
+                throw DomainError.conflict(code: "consultation_state", message: "Only a waiting consultation can be accepted.")
+            }
+            let closesAt = consultation.service == .textPackage
+                ? context.at.addingTimeInterval(TimeInterval(ServiceKind.textPackageWindow)) : nil
+            try await tx.sql.raw("""
+                UPDATE consultations SET accepted_at = \(bind: context.at.epochMillis), closes_at = \(bind: closesAt?.epochMillis)
+                WHERE id = \(bind: id.text)
+                """).run()
+            _ = try await tx.transition("orders", id: consultation.orderId, from: [OrderState.paid.rawValue],
+                                        to: OrderState.inService.rawValue)
+            // The time to accept counts as the doctor's reply time.
+            let waited = max(0, Int64(context.at.timeIntervalSince(consultation.queuedAt)))
+            try await tx.sql.raw("""
+                UPDATE doctors SET reply_seconds_total = reply_seconds_total + \(bind: waited), replies = replies + 1
+                WHERE id = \(bind: consultation.doctorId.text)
+                """).run()
+            try await audit.append(AuditRecord(action: "consultation.accept", resourceType: "consultation", resourceId: id.text,
+                                               patientId: consultation.patientId), context: context, in: tx)
+            consultation.state = .active
+            consultation.acceptedAt = Date(epochMillis: context.at.epochMillis)
+            consultation.closesAt = closesAt.map { Date(epochMillis: $0.epochMillis) }
+            return consultation
+        }
+    }
+
+    /// The doctor ends an active consultation with a diagnosis: the order completes and its fee
+    /// leaves escrow, split between the platform's commission (the institution's rate) and the
+    /// doctor's earnings.
+    public func complete(_ id: UUID, byDoctorAccount account: UUID, diagnosis: ICD10Code, notes: String?,
+                         outcome: ConsultationOutcome, context: AuditContext) async throws -> Consultation {
+        try await database.unitOfWork { tx in
+            var consultation = try await participantConsultation(id, account: account, doctorOnly: true, in: tx)
+            guard consultation.state == .active,
+                  try await tx.transition("consultations", id: id, from: [ConsultationState.active.rawValue],
+                                          to: ConsultationState.completed.rawValue) else {
+                throw DomainError.conflict(code: "consultation_state", message: "Only an active consultation can be completed.")
+            }
+            try await tx.sql.raw("""
+                UPDATE consultations SET completed_at = \(bind: context.at.epochMillis), diagnosis_icd10 = \(bind: diagnosis.value),
+                    notes = \(bind: notes), outcome = \(bind: outcome.rawValue)
+                WHERE id = \(bind: id.text)
+                """).run()
+            guard try await tx.transition("orders", id: consultation.orderId, from: [OrderState.inService.rawValue],
+                                          to: OrderState.completed.rawValue) else {
+                throw DomainError.conflict(code: "order_state", message: "The order is not in service.")
+            }
+            let row = try await tx.sql.raw("""
+                SELECT o.price_fen, i.commission_rate_bp FROM orders o
+                JOIN doctors d ON d.id = o.doctor_id JOIN institutions i ON i.id = d.hospital_id
+                WHERE o.id = \(bind: consultation.orderId.text)
+                """).first()
+            let fee = try row?.int64("price_fen") ?? 0
+            if fee > 0 {
+                let split = try CommissionSplit(feeFen: fee, rateBasisPoints: Int(try row?.int64("commission_rate_bp") ?? 1000))
+                try await ledger.post(try split.settlement(doctor: consultation.doctorId, orderId: consultation.orderId),
+                                      at: context.at, in: tx)
+            }
+            // A patient counts once per doctor; every consultation counts.
+            let seenBefore = try await tx.sql.raw("""
+                SELECT id FROM consultations WHERE doctor_id = \(bind: consultation.doctorId.text)
+                  AND patient_id = \(bind: consultation.patientId.text) AND state = \(bind: ConsultationState.completed.rawValue)
+                  AND id <> \(bind: id.text)
+                LIMIT 1
+                """).first() != nil
+            try await tx.sql.raw("""
+                UPDATE doctors SET consultations = consultations + 1, patients_served = patients_served + \(bind: seenBefore ? 0 : 1)
+                WHERE id = \(bind: consultation.doctorId.text)
+                """).run()
+            try await audit.append(AuditRecord(action: "consultation.complete", resourceType: "consultation", resourceId: id.text,
+                                               patientId: consultation.patientId), context: context, in: tx)
+            consultation.state = .completed
+            consultation.completedAt = Date(epochMillis: context.at.epochMillis)
+            consultation.diagnosis = diagnosis
+            consultation.notes = notes
+            consultation.outcome = outcome
+            return consultation
+        }
+    }
+
+    /// Refunds every paid consultation left waiting since before `cutoff` (care issue: not
+    /// accepted within 24 h); returns how many. Each one is its own unit of work, and the
+    /// conditional update makes a racing acceptance or a second job run harmless.
+    public func refundUnaccepted(queuedBefore cutoff: Date, context: AuditContext) async throws -> Int {
+        let stale = try await database.read { sql in
+            try await sql.raw("""
+                SELECT * FROM consultations WHERE state = \(bind: ConsultationState.waiting.rawValue)
+                  AND queued_at < \(bind: cutoff.epochMillis) ORDER BY queued_at LIMIT 500
+                """).all().map(Self.consultation(from:))
+        }
+        var refunded = 0
+        for consultation in stale {
+            let done = try await database.unitOfWork { tx -> Bool in
+                guard try await tx.transition("consultations", id: consultation.id, from: [ConsultationState.waiting.rawValue],
+                                              to: ConsultationState.refunded.rawValue) else { return false }
+                guard let order = try await tx.sql.raw("SELECT price_fen, account_id FROM orders WHERE id = \(bind: consultation.orderId.text)").first(),
+                      try await tx.transition("orders", id: consultation.orderId, from: [OrderState.paid.rawValue],
+                                              to: OrderState.refunded.rawValue) else { return false }
+                let price = try order.int64("price_fen")
+                if price > 0 {
+                    try await ledger.post(try .transfer(.refund, amountFen: price, from: .escrow,
+                                                        to: .wallet(try order.uuid("account_id")), orderId: consultation.orderId),
+                                          at: context.at, in: tx)
+                }
+                try await audit.append(AuditRecord(action: "consultation.refund_unaccepted", resourceType: "consultation",
+                                                   resourceId: consultation.id.text, patientId: consultation.patientId),
+                                       context: context, in: tx)
+                return true
+            }
+            if done { refunded += 1 }
+        }
+        return refunded
+    }
+
+    /// The consultation, if `account` takes part in it (or is its doctor, with `doctorOnly`);
+    /// anyone else is told there is no such consultation.
+    func participantConsultation(_ id: UUID, account: UUID, doctorOnly: Bool = false, in tx: Transaction) async throws -> Consultation {
+        guard let consultation = try await tx.sql.raw("SELECT * FROM consultations WHERE id = \(bind: id.text)").first()
+            .map(Self.consultation(from:)) else { throw DomainError.notFound(resource: "consultation") }
+        if doctorOnly {
+            guard consultation.doctorAccountId == account else {
+                throw consultation.isParticipant(account)
+                    ? DomainError.forbidden(code: "forbidden", message: "Only the doctor may do this.")
+                    : DomainError.notFound(resource: "consultation")
+            }
+        } else if !consultation.isParticipant(account) {
+            throw DomainError.notFound(resource: "consultation")
+        }
+        return consultation
+    }
+
+    static func consultation(from row: any SQLRow) throws -> Consultation {
+        Consultation(
+            id: try row.uuid("id"), orderId: try row.uuid("order_id"), accountId: try row.uuid("account_id"),
+            patientId: try row.uuid("patient_id"), doctorId: try row.uuid("doctor_id"),
+            doctorAccountId: try row.optionalUUID("doctor_account_id"), service: try row.value("service", as: ServiceKind.self),
+            state: try row.value("state", as: ConsultationState.self), queuedAt: try row.instant("queued_at"),
+            acceptedAt: try row.optionalInstant("accepted_at"), closesAt: try row.optionalInstant("closes_at"),
+            completedAt: try row.optionalInstant("completed_at"),
+            diagnosis: try row.optionalText("diagnosis_icd10").map { try ICD10Code($0) }, notes: try row.optionalText("notes"),
+            outcome: try row.optionalValue("outcome", as: ConsultationOutcome.self))
+    }
+}
