@@ -116,11 +116,14 @@ public func buildApplication(_ services: AppServices, logger: Logger,
     -> some ApplicationProtocol {
     _ = metricsRegistry
     let router = buildRouter(services)
+    let jobs = JobRunner(jobs: [.refundUnaccepted(ConsultationStore(database: services.database), logger: logger)],
+                         leases: LeaseStore(database: services.database), clock: services.clock, logger: logger)
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: router),
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port),
                              serverName: "MedLoop"),
+        services: [jobs],
         onServerRunning: onServerRunning,
         logger: logger)
 }

@@ -23,6 +23,7 @@ public enum Migrations {
         doctorDirectory,
         ordersAndLedger,
         consultations,
+        leases,
     ]
 }
 

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import MedLoopDomain
+import MedLoopStore
+import ServiceLifecycle
+
+/// A periodic background job.
+struct Job: Sendable {
+    let name: String
+    let every: Duration
+    let work: @Sendable (Date) async throws -> Void
+}
+
+/// Runs MedLoop's background jobs in every server; each run first takes the job's lease, so
+/// across servers a job runs once per period. Stops at graceful shutdown.
+struct JobRunner: Service {
+    let jobs: [Job]
+    let leases: LeaseStore
+    let clock: any MedLoopClock
+    let logger: Logger
+    /// This server's name in the lease table.
+    let holder = "server-\(UUID().uuidString.prefix(8))"
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for job in jobs {
+                    group.addTask { await loop(job) }
+                }
+            }
+        } onGracefulShutdown: {}
+    }
+
+    private func loop(_ job: Job) async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await runOnce(job)
+            try? await Task.sleep(for: job.every)
+        }
+    }
+
+    /// Runs `job` now if this server gets its lease.
+    func runOnce(_ job: Job) async {
+        let now = clock.now()
+        do {
+            let seconds = Double(job.every.components.seconds)
+            guard try await leases.acquire(job.name, holder: holder, now: now, duration: max(5, seconds * 0.9)) else { return }
+            try await job.work(now)
+        } catch {
+            logger.error("job failed", metadata: ["job": .string(job.name), "error": .string(String(describing: error))])
+        }
+    }
+}
+
+extension Job {
+    /// Refunds paid consultations nobody accepted within 24 hours (care issue).
+    static func refundUnaccepted(_ consultations: ConsultationStore, logger: Logger) -> Job {
+        Job(name: "refund-unaccepted-consultations", every: .seconds(60)) { now in
+            let context = AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: "job", at: now)
+            let refunded = try await consultations.refundUnaccepted(
+                queuedBefore: now.addingTimeInterval(-Consultation.acceptanceDeadline), context: context)
+            if refunded > 0 { logger.info("refunded unaccepted consultations", metadata: ["count": "\(refunded)"]) }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import MedLoopDomain
+import MedLoopStore
+import MedLoopTestSupport
+import NIOCore
+import Testing
+
+@Suite("Consultations: the rules around the chat")
+struct ConsultationRoutesTests {
+    static let cardiologist = UUID.named("doctor:1")
+    static let doctorPhone = "13900000001"
+
+    static func key() -> HTTPFields { [HTTPField.Name("Idempotency-Key")!: UUID().uuidString] }
+
+    /// A paid text consultation of the demo patient with the cardiologist; returns its id and price.
+    static func aPaidConsultation(_ app: Harness, patient: String) async throws -> (id: String, priceFen: Int) {
+        let patientId = Demo.patientId(Demo.patientPhone)
+        let encounter = try await app.send(.post, "/api/v1/patients/\(patientId.text)/encounters", token: patient, json: [
+            "hospitalId": DemoWorld.Institutions.tertiaryHospital.text, "date": "2026-06-01", "icd10": "I10",
+        ])
+        let order = try await app.send(.post, "/api/v1/orders", token: patient, json: [
+            "doctorId": cardiologist.text, "service": "textPackage", "encounterId": try #require(encounter.string("id")),
+        ], headers: key())
+        _ = try await app.send(.post, "/api/v1/wallet/top-ups", token: patient, json: ["amountFen": 20_000], headers: key())
+        let paid = try await app.send(.post, "/api/v1/orders/\(try #require(order.string("id")))/pay", token: patient, headers: key())
+        return (try #require(paid.string("consultationId")), try #require(paid.json["priceFen"] as? Int))
+    }
+
+    @Test("no message before the doctor accepts, none from outsiders, none after the 48-hour window")
+    func messageRules() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let (id, _) = try await Self.aPaidConsultation(app, patient: patient)
+            let early = try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: patient, json: ["text": "在吗"])
+            #expect(early.status == .conflict)
+            #expect(early.errorCode == "consultation_not_active")
+
+            let doctor = try await app.signIn(Self.doctorPhone)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor).status == .ok)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor).status == .conflict)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: patient, json: ["text": "医生好"]).status == .created)
+
+            let outsider = try await app.signIn(Demo.otherPatientPhone)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: outsider, json: ["text": "hi"]).status == .notFound)
+            #expect(try await app.send(.get, "/api/v1/consultations/\(id)/messages", token: outsider).status == .notFound)
+            let otherDoctor = try await app.signIn("13900000002")
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: otherDoctor).status == .notFound)
+            let empty = try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: patient, json: ["text": "   "])
+            #expect(empty.errorFields == ["text"])
+
+            app.clock.advance(by: 48 * 3600 + 1)
+            let later = try await app.signIn(Demo.patientPhone)
+            let closed = try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: later, json: ["text": "还在吗"])
+            #expect(closed.status == .conflict)
+            #expect(closed.errorCode == "consultation_window_closed")
+            let history = try await app.send(.get, "/api/v1/consultations/\(id)/messages", token: later)
+            #expect(history.items.count == 1)
+        }
+    }
+
+    @Test("an upload that is not an image, or over 5 MiB, is refused and nothing is stored")
+    func badImages() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let (id, _) = try await Self.aPaidConsultation(app, patient: patient)
+            let doctor = try await app.signIn(Self.doctorPhone)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor)
+            let uri = "/api/v1/consultations/\(id)/images"
+            let text = try await app.client.executeRequest(uri: uri, method: .post, headers: [.authorization: "Bearer \(patient)"],
+                                                           body: ByteBuffer(string: "<html>not an image</html>"))
+            #expect(text.status == .badRequest)
+            let huge = [UInt8]([0xFF, 0xD8, 0xFF]) + [UInt8](repeating: 0, count: ImageRule.maximumBytes)
+            let big = try await app.client.executeRequest(uri: uri, method: .post, headers: [.authorization: "Bearer \(patient)"],
+                                                          body: ByteBuffer(bytes: huge))
+            #expect(big.status == .contentTooLarge)
+            #expect(try await rawColumn("id", of: "uploads", in: app.database).isEmpty)
+            let unknown = try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: patient, json: ["imageId": UUID().uuidString])
+            #expect(unknown.errorFields == ["imageId"])
+        }
+    }
+
+    @Test("a rating comes once, after completion, with scores from 1 to 5; only the patient sends gifts")
+    func ratingRules() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let (id, _) = try await Self.aPaidConsultation(app, patient: patient)
+            let rating: [String: Any] = ["efficiency": 5, "attitude": 4, "professionalism": 5]
+            let early = try await app.send(.post, "/api/v1/consultations/\(id)/rating", token: patient, json: rating)
+            #expect(early.errorCode == "consultation_not_finished")
+            let doctor = try await app.signIn(Self.doctorPhone)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor)
+            let badDiagnosis = try await app.send(.post, "/api/v1/consultations/\(id)/complete", token: doctor, json: ["diagnosis": "flu"])
+            #expect(badDiagnosis.errorFields == ["diagnosis"])
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/complete", token: patient, json: ["diagnosis": "I10"])
+                .status == .forbidden)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/complete", token: doctor,
+                                       json: ["diagnosis": "I10", "outcome": "referred"]).status == .ok)
+            let outOfRange = try await app.send(.post, "/api/v1/consultations/\(id)/rating", token: patient,
+                                                json: ["efficiency": 6, "attitude": 0, "professionalism": 5])
+            #expect(Set(outOfRange.errorFields) == ["efficiency", "attitude"])
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/rating", token: patient, json: rating).status == .created)
+            let twice = try await app.send(.post, "/api/v1/consultations/\(id)/rating", token: patient, json: rating)
+            #expect(twice.status == .conflict)
+            #expect(twice.errorCode == "already_rated")
+            let doctorGift = try await app.send(.post, "/api/v1/consultations/\(id)/gifts", token: doctor, json: ["kind": "flowers"],
+                                                headers: Self.key())
+            #expect(doctorGift.status == .forbidden)
+            let unknownGift = try await app.send(.post, "/api/v1/consultations/\(id)/gifts", token: patient, json: ["kind": "car"],
+                                                 headers: Self.key())
+            #expect(unknownGift.errorFields == ["kind"])
+            let before = try await app.send(.get, "/api/v1/wallet", token: patient).json["balanceFen"] as? Int
+            // Each gift is paid from the wallet.
+            for _ in 0..<3 {
+                _ = try await app.send(.post, "/api/v1/consultations/\(id)/gifts", token: patient, json: ["kind": "banner"], headers: Self.key())
+            }
+            let after = try await app.send(.get, "/api/v1/wallet", token: patient).json["balanceFen"] as? Int
+            #expect(after == before.map { $0 - 3 * Int(GiftKind.banner.priceFen) })
+        }
+    }
+
+    @Test("a paid consultation nobody accepts within 24 hours is refunded by the background job, once")
+    func refundUnaccepted() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let (id, _) = try await Self.aPaidConsultation(app, patient: patient)
+            let consultations = ConsultationStore(database: app.database)
+            let context = AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: "job", at: app.clock.now())
+            #expect(try await consultations.refundUnaccepted(queuedBefore: app.clock.now().addingTimeInterval(-86_400), context: context) == 0)
+            app.clock.advance(by: 86_400 + 60)
+            let now = app.clock.now()
+            let later = AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: "job", at: now)
+            async let first = consultations.refundUnaccepted(queuedBefore: now.addingTimeInterval(-86_400), context: later)
+            async let second = consultations.refundUnaccepted(queuedBefore: now.addingTimeInterval(-86_400), context: later)
+            #expect(try await first + second == 1)
+            let token = try await app.signIn(Demo.patientPhone)
+            #expect(try await app.send(.get, "/api/v1/wallet", token: token).json["balanceFen"] as? Int == 20_000)
+            let consultation = try await app.send(.get, "/api/v1/consultations/\(id)", token: token)
+            #expect(consultation.string("state") == "refunded")
+            let doctor = try await app.signIn(Self.doctorPhone)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor).status == .conflict)
+        }
+    }
+}
