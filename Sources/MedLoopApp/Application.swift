@@ -89,7 +89,8 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
         .register(authenticated)
     PatientRoutes(patients: patients, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     AuditRoutes(audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
-    DoctorRoutes(doctors: DoctorStore(database: database), authorizer: authorizer, clock: clock)
+    DoctorRoutes(doctors: DoctorStore(database: database), reputation: ReputationStore(database: database),
+                 authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     let orders = OrderStore(database: database)
     OrderRoutes(orders: orders, consultations: ConsultationStore(database: database), ledger: LedgerStore(database: database), authorizer: authorizer,

@@ -7,13 +7,16 @@ import MedLoopStore
 /// regulators qualify them, and each doctor sets their own menu.
 struct DoctorRoutes {
     let doctors: DoctorStore
+    let reputation: ReputationStore
     let authorizer: Authorizer
     let clock: any MedLoopClock
 
     func register(public group: RouterGroup<AppContext>, authenticated: RouterGroup<AppContext>) {
         group.get("departments", use: departments)
         group.get("doctors", use: search)
+        group.get("doctors/top", use: top)
         group.get("doctors/:id", use: show)
+        group.get("doctors/:id/reputation", use: showReputation)
         authenticated.post("doctors", use: create)
         authenticated.put("doctors/me/services/:kind", use: setService)
         authenticated.put("doctors/:id/qualification", use: qualify)
@@ -51,6 +54,71 @@ struct DoctorRoutes {
             throw AppError.notFound("doctor")
         }
         return DoctorProfileView(profile, year: CalendarDate.shanghai(clock.now()).year)
+    }
+
+    struct TopDoctorView: APIView, Encodable {
+        var rank: Int
+        var doctorId: UUID
+        var name: String
+        var department: String
+        var ratings: Int64
+        var averageStars: Double
+        var gifts: Int64
+        var score: Int64
+    }
+
+    /// The top doctors of a year (default: this year), optionally of one department, by
+    /// `TopDoctors.score`.
+    @Sendable func top(_ request: Request, context: AppContext) async throws -> ListView<TopDoctorView> {
+        let query = request.uri.queryParameters
+        let thisYear = CalendarDate.shanghai(clock.now()).year
+        var year = thisYear
+        if let text = query["year"].map(String.init) {
+            guard let value = Int(text), (2000...thisYear).contains(value) else {
+                throw AppError.invalid("year", code: "range", "year is between 2000 and this year.")
+            }
+            year = value
+        }
+        let department = query["department"].map(String.init)
+        if let department, Department.named(department) == nil {
+            throw AppError.invalid("department", code: "unknown", "\(department) is not a known department.")
+        }
+        let limit = try Paging(request).limit
+        let list = try await reputation.top(year: year, department: department, limit: limit)
+        return ListView(items: list.enumerated().map { index, doctor in
+            TopDoctorView(rank: index + 1, doctorId: doctor.doctorId, name: doctor.name, department: doctor.department,
+                          ratings: doctor.ratings, averageStars: Double(doctor.starsTotal) / Double(max(1, doctor.ratings)),
+                          gifts: doctor.gifts, score: doctor.score)
+        }, nextCursor: nil)
+    }
+
+    struct ReputationView: APIView, Encodable {
+        struct Comment: Encodable, Sendable {
+            var stars: Int
+            var comment: String?
+            var ratedAt: Date
+        }
+
+        var ratings: Int
+        var efficiency: Double?
+        var attitude: Double?
+        var professionalism: Double?
+        var recentComments: [Comment]
+        var gifts: [String: Int]
+    }
+
+    /// Averages per dimension, counts, recent comments and gifts of an approved doctor.
+    @Sendable func showReputation(_ request: Request, context: AppContext) async throws -> ReputationView {
+        let id = try context.parameters.uuid("id")
+        guard let profile = try await doctors.profile(id), profile.doctor.qualification == .approved else {
+            throw AppError.notFound("doctor")
+        }
+        let summary = try await reputation.summary(of: id)
+        return ReputationView(
+            ratings: summary.ratings, efficiency: summary.efficiency, attitude: summary.attitude,
+            professionalism: summary.professionalism,
+            recentComments: summary.recent.map { .init(stars: $0.stars, comment: $0.comment, ratedAt: $0.ratedAt) },
+            gifts: Dictionary(uniqueKeysWithValues: summary.gifts.map { ($0.key.rawValue, $0.value) }))
     }
 
     struct CreateBody: Decodable {

@@ -167,6 +167,13 @@ struct CarePathTests {
             let after = try await app.send(.get, "/api/v1/doctors/\(Self.cardiologist.text)")
             #expect((after.json["counters"] as? [String: Any])?["patientsServed"] as? Int == 1)
             #expect((after.json["counters"] as? [String: Any])?["ratingCount"] as? Int == 1)
+            let reputation = try await app.send(.get, "/api/v1/doctors/\(Self.cardiologist.text)/reputation")
+            #expect(reputation.json["ratings"] as? Int == 1)
+            #expect(reputation.json["professionalism"] as? Double == 4)
+            #expect((reputation.json["gifts"] as? [String: Int])?["flowers"] == 1)
+            let top = try await app.send(.get, "/api/v1/doctors/top?department=cardiology")
+            #expect((top.items.first?["doctorId"] as? String)?.lowercased() == Self.cardiologist.text)
+            #expect(top.items.first?["rank"] as? Int == 1)
         }
     }
 }
