@@ -106,6 +106,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
                        doctors: DoctorStore(database: database), chat: chat, audit: audit,
                        idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
         .register(authenticated)
+    NotificationRoutes(notifications: NotificationStore(database: database), clock: clock).register(authenticated)
     ConsultationSocket(authentication: AuthenticationMiddleware(accounts: accounts, clock: clock), consultations: consultations,
                        chat: chat, hub: services.hub, audit: audit, clock: clock).register(api)
     return router
@@ -117,7 +118,9 @@ public func buildApplication(_ services: AppServices, logger: Logger,
     -> some ApplicationProtocol {
     _ = metricsRegistry
     let router = buildRouter(services)
-    let jobs = JobRunner(jobs: [.refundUnaccepted(ConsultationStore(database: services.database), logger: logger)],
+    let jobs = JobRunner(jobs: [.refundUnaccepted(ConsultationStore(database: services.database), logger: logger),
+                                .deliverNotifications(NotificationStore(database: services.database),
+                                                      provider: LogDeliveryProvider(logger: logger))],
                          leases: LeaseStore(database: services.database), clock: services.clock, logger: logger)
     return Application(
         router: router,

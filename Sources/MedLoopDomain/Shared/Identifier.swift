@@ -38,23 +38,30 @@ extension UUID {
 
 import Synchronization
 
-/// The last millisecond and counter handed out by `UUID.v7`.
+/// The counters of the milliseconds `UUID.v7` handed out lately. Callers may interleave
+/// instants (a request stamped with its own clock, a test clock beside the real one), so each
+/// recent millisecond keeps its own counter.
 private final class V7Clock: Sendable {
     static let shared = V7Clock()
-    private let state = Mutex<(millis: UInt64, counter: UInt16)>((0, 0))
+    private let counters = Mutex<[UInt64: UInt16]>([:])
+    private static let remembered = 512
 
     /// The millisecond and 12-bit counter for the next identifier. Within one millisecond the
     /// counter counts up from a random point in its lower half (2048 steps at least before it
-    /// could wrap); another millisecond starts afresh. Instants are never moved, even when
-    /// callers pass them out of order.
+    /// could wrap); instants are never moved.
     func next(millis: UInt64) -> (UInt64, UInt16) {
-        state.withLock { state in
-            if millis == state.millis {
-                state.counter = (state.counter + 1) & 0xFFF
+        counters.withLock { counters in
+            let counter: UInt16
+            if let last = counters[millis] {
+                counter = (last + 1) & 0xFFF
             } else {
-                state = (millis, UInt16.random(in: 0..<0x800))
+                if counters.count >= V7Clock.remembered, let oldest = counters.keys.min() {
+                    counters[oldest] = nil
+                }
+                counter = UInt16.random(in: 0..<0x800)
             }
-            return (state.millis, state.counter)
+            counters[millis] = counter
+            return (millis, counter)
         }
     }
 }

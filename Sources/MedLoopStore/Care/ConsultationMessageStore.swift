@@ -65,6 +65,10 @@ public struct ConsultationMessageStore: Sendable {
                 """).run()
             try await audit.append(AuditRecord(action: "consultation.message.send", resourceType: "consultation",
                                                resourceId: consultation.text, patientId: found.patientId), context: context, in: tx)
+            if caller.accountId == found.doctorAccountId {
+                try await NotificationStore(database: database).notify(found.accountId, kind: .newReply, subjectType: "consultation",
+                                                                       subjectId: consultation.text, at: now, in: tx)
+            }
             return message
         }
     }

@@ -8,11 +8,13 @@ public struct ConsultationStore: Sendable {
     let database: Database
     let audit: AuditStore
     let ledger: LedgerStore
+    let notifications: NotificationStore
 
     public init(database: Database) {
         self.database = database
         self.audit = AuditStore(database: database)
         self.ledger = LedgerStore(database: database)
+        self.notifications = NotificationStore(database: database)
     }
 
     /// Opens the consultation of a paid order for an online service (inside the payment's
@@ -27,6 +29,22 @@ public struct ConsultationStore: Sendable {
                     \(bind: order.patientId.text), \(bind: order.doctorId.text), \(bind: doctorAccount),
                     \(bind: order.service.rawValue), \(bind: ConsultationState.waiting.rawValue), \(bind: now.epochMillis))
             """).run()
+        try await notifyTurnsNear(doctor: order.doctorId, at: now, in: tx)
+    }
+
+    /// Tells the patients now at the head of a doctor's queue, once each, that their turn is near.
+    func notifyTurnsNear(doctor: UUID, at now: Date, in tx: Transaction) async throws {
+        let head = try await tx.sql.raw("""
+            SELECT id, account_id, turn_notified_at FROM consultations
+            WHERE doctor_id = \(bind: doctor.text) AND state = \(bind: ConsultationState.waiting.rawValue)
+            ORDER BY queued_at, id LIMIT \(literal: NotificationKind.turnNearPosition)
+            """).all()
+        for row in head where try row.optionalInt64("turn_notified_at") == nil {
+            let id = try row.text("id")
+            try await tx.sql.raw("UPDATE consultations SET turn_notified_at = \(bind: now.epochMillis) WHERE id = \(bind: id)").run()
+            try await notifications.notify(try row.uuid("account_id"), kind: .queueTurnNear, subjectType: "consultation",
+                                           subjectId: id, at: now, in: tx)
+        }
     }
 
     public func consultation(_ id: UUID) async throws -> Consultation? {
@@ -94,6 +112,9 @@ public struct ConsultationStore: Sendable {
                 """).run()
             try await audit.append(AuditRecord(action: "consultation.accept", resourceType: "consultation", resourceId: id.text,
                                                patientId: consultation.patientId), context: context, in: tx)
+            try await notifications.notify(consultation.accountId, kind: .consultationAccepted, subjectType: "consultation",
+                                           subjectId: id.text, at: context.at, in: tx)
+            try await notifyTurnsNear(doctor: consultation.doctorId, at: context.at, in: tx)
             consultation.state = .active
             consultation.acceptedAt = Date(epochMillis: context.at.epochMillis)
             consultation.closesAt = closesAt.map { Date(epochMillis: $0.epochMillis) }
@@ -182,6 +203,8 @@ public struct ConsultationStore: Sendable {
                 try await audit.append(AuditRecord(action: "consultation.refund_unaccepted", resourceType: "consultation",
                                                    resourceId: consultation.id.text, patientId: consultation.patientId),
                                        context: context, in: tx)
+                try await notifications.notify(consultation.accountId, kind: .consultationRefunded, subjectType: "consultation",
+                                               subjectId: consultation.id.text, at: context.at, in: tx)
                 return true
             }
             if done { refunded += 1 }

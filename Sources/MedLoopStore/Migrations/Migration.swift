@@ -24,6 +24,7 @@ public enum Migrations {
         ordersAndLedger,
         consultations,
         leases,
+        notifications,
     ]
 }
 

@@ -1,0 +1,43 @@
+import Foundation
+
+/// What MedLoop tells people about (care issue, records and notifications). Later issues raise
+/// the prescription, delivery and claim kinds.
+public enum NotificationKind: String, Codable, Sendable, CaseIterable {
+    case consultationAccepted
+    case newReply
+    case queueTurnNear
+    case consultationRefunded
+    case prescriptionApproved
+    case prescriptionRejected
+    case orderShipped
+    case orderArriving
+    case claimDecided
+
+    /// The title shown in the inbox and sent by SMS or push, in Chinese and English.
+    public var title: (zh: String, en: String) {
+        switch self {
+        case .consultationAccepted: return ("医生已接诊", "The doctor has accepted your consultation")
+        case .newReply: return ("医生回复了您", "The doctor replied")
+        case .queueTurnNear: return ("即将轮到您", "Your turn is near")
+        case .consultationRefunded: return ("问诊未被接诊，已退款", "Your consultation was not accepted and has been refunded")
+        case .prescriptionApproved: return ("处方已审核通过", "Your prescription was approved")
+        case .prescriptionRejected: return ("处方未通过审核", "Your prescription was rejected")
+        case .orderShipped: return ("药品已发货", "Your medicine has shipped")
+        case .orderArriving: return ("药品即将送达", "Your medicine is arriving")
+        case .claimDecided: return ("医保结算结果", "Your insurance claim was decided")
+        }
+    }
+
+    /// Whether it also goes out by SMS (the rest go by push only).
+    public var sendsSMS: Bool {
+        switch self {
+        case .consultationAccepted, .queueTurnNear, .consultationRefunded, .prescriptionRejected, .orderArriving, .claimDecided:
+            return true
+        case .newReply, .prescriptionApproved, .orderShipped:
+            return false
+        }
+    }
+
+    /// Patients waiting at or before this position hear that their turn is near.
+    public static let turnNearPosition = 2
+}
