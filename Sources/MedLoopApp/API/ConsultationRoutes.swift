@@ -27,6 +27,8 @@ struct ConsultationRoutes {
         group.post("consultations/:id/read", use: read)
         group.post("consultations/:id/images", use: upload)
         group.get("images/:id", use: image)
+        group.post("consultations/:id/calls", use: startCall)
+        group.post("consultations/:id/calls/:callId/end", use: endCall)
         group.post("consultations/:id/complete", use: complete)
         group.post("consultations/:id/rating", use: rate)
         group.post("consultations/:id/gifts", use: gift)
@@ -149,6 +151,35 @@ struct ConsultationRoutes {
         let data = try Data(contentsOf: stored.file)
         return Response(status: .ok, headers: [.contentType: stored.mediaType, .cacheControl: "private, max-age=3600"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    struct CallView: APIView, Encodable {
+        var id: UUID
+        var startedAt: Date
+        var endedAt: Date?
+        var seconds: Int64?
+        var minutes: Int64?
+
+        init(_ call: ConsultationStore.CallSession) {
+            id = call.id
+            startedAt = call.startedAt
+            endedAt = call.endedAt
+            seconds = call.seconds
+            minutes = call.minutes
+        }
+    }
+
+    @Sendable func startCall(_ request: Request, context: AppContext) async throws -> Created<CallView> {
+        let (caller, consultation) = try await participant(context)
+        let call = try await consultations.startCall(consultation.id, by: caller.accountId, at: clock.now())
+        return Created(value: CallView(call))
+    }
+
+    @Sendable func endCall(_ request: Request, context: AppContext) async throws -> CallView {
+        let (caller, consultation) = try await participant(context)
+        let call = try await consultations.endCall(consultation.id, session: try context.parameters.uuid("callId"),
+                                                   by: caller.accountId, at: clock.now())
+        return CallView(call)
     }
 
     struct CompleteBody: Decodable {

@@ -73,6 +73,8 @@ struct OrderRoutes {
         var guardianPresent: Bool?
         /// The symptoms in the patient's words; red-flag symptoms refuse an online booking.
         var symptoms: String?
+        /// Minutes to prepay for a voice or video consultation (default 15).
+        var prepaidMinutes: Int?
     }
 
     @Sendable func place(_ request: Request, context: AppContext) async throws -> Response {
@@ -84,7 +86,8 @@ struct OrderRoutes {
             let redFlag = try body.symptoms.map { try TriageRules.shipped.assess($0) }?.emergency?.id
             let order = try await orders.place(
                 NewOrder(accountId: caller.accountId, patientId: patient, doctorId: body.doctorId, service: body.service,
-                         encounterId: body.encounterId, guardianPresent: body.guardianPresent ?? false, redFlag: redFlag),
+                         encounterId: body.encounterId, guardianPresent: body.guardianPresent ?? false, redFlag: redFlag,
+                         prepaidMinutes: body.prepaidMinutes),
                 context: context.auditContext(at: clock.now()))
             return (.created, OrderView(order, consultationId: try await consultations.consultation(order: order.id)?.id))
         }
@@ -138,6 +141,9 @@ struct OrderView: APIView, Encodable {
     var paidAt: Date?
     /// The consultation a paid online service opened.
     var consultationId: UUID?
+    /// For voice and video: the price of a minute and the minutes prepaid.
+    var unitPriceFen: Int64?
+    var prepaidMinutes: Int?
 
     init(_ order: Order, consultationId: UUID?) {
         id = order.id
@@ -151,5 +157,7 @@ struct OrderView: APIView, Encodable {
         createdAt = order.createdAt
         paidAt = order.paidAt
         self.consultationId = consultationId
+        unitPriceFen = order.unitPriceFen
+        prepaidMinutes = order.prepaidMinutes
     }
 }

@@ -41,9 +41,13 @@ public struct Order: Sendable, Equatable {
     public var guardianPresent: Bool
     public var createdAt: Date
     public var paidAt: Date?
+    /// For voice and video: the price of a minute and the minutes prepaid (`priceFen` is their product).
+    public var unitPriceFen: Int64?
+    public var prepaidMinutes: Int?
 
     public init(id: UUID, accountId: UUID, patientId: UUID, doctorId: UUID, service: ServiceKind, priceFen: Int64,
-                state: OrderState, encounterId: UUID?, guardianPresent: Bool, createdAt: Date, paidAt: Date?) {
+                state: OrderState, encounterId: UUID?, guardianPresent: Bool, createdAt: Date, paidAt: Date?,
+                unitPriceFen: Int64? = nil, prepaidMinutes: Int? = nil) {
         self.id = id
         self.accountId = accountId
         self.patientId = patientId
@@ -55,5 +59,7 @@ public struct Order: Sendable, Equatable {
         self.guardianPresent = guardianPresent
         self.createdAt = createdAt
         self.paidAt = paidAt
+        self.unitPriceFen = unitPriceFen
+        self.prepaidMinutes = prepaidMinutes
     }
 }

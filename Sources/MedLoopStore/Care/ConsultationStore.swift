@@ -144,11 +144,22 @@ public struct ConsultationStore: Sendable {
                 throw DomainError.conflict(code: "order_state", message: "The order is not in service.")
             }
             let row = try await tx.sql.raw("""
-                SELECT o.price_fen, i.commission_rate_bp FROM orders o
+                SELECT o.price_fen, o.unit_price_fen, o.prepaid_minutes, o.account_id, i.commission_rate_bp FROM orders o
                 JOIN doctors d ON d.id = o.doctor_id JOIN institutions i ON i.id = d.hospital_id
                 WHERE o.id = \(bind: consultation.orderId.text)
                 """).first()
-            let fee = try row?.int64("price_fen") ?? 0
+            var fee = try row?.int64("price_fen") ?? 0
+            if let row, let unit = try row.optionalInt64("unit_price_fen"), let prepaid = try row.optionalInt64("prepaid_minutes") {
+                // A call still open ends with the consultation; the minutes used are charged, the rest refunded.
+                let used = try await closeCalls(id, at: context.at, in: tx)
+                let (charge, refund) = CallMetering.settle(usedMinutes: used, prepaidMinutes: prepaid, unitPriceFen: unit)
+                if refund > 0 {
+                    try await ledger.post(try .transfer(.refund, amountFen: refund, from: .escrow,
+                                                        to: .wallet(try row.uuid("account_id")), orderId: consultation.orderId),
+                                          at: context.at, in: tx)
+                }
+                fee = charge
+            }
             if fee > 0 {
                 let split = try CommissionSplit(feeFen: fee, rateBasisPoints: Int(try row?.int64("commission_rate_bp") ?? 1000))
                 try await ledger.post(try split.settlement(doctor: consultation.doctorId, orderId: consultation.orderId),
@@ -174,6 +185,84 @@ public struct ConsultationStore: Sendable {
             consultation.outcome = outcome
             return consultation
         }
+    }
+
+    // MARK: Voice and video calls
+
+    /// A call session as recorded.
+    public struct CallSession: Sendable {
+        public var id: UUID
+        public var startedAt: Date
+        public var endedAt: Date?
+        public var seconds: Int64?
+        public var minutes: Int64?
+    }
+
+    /// Starts a call in an active voice or video consultation (the media itself runs outside
+    /// MedLoop; this records the session it is billed by).
+    public func startCall(_ id: UUID, by account: UUID, at now: Date) async throws -> CallSession {
+        try await database.unitOfWork { tx in
+            let consultation = try await participantConsultation(id, account: account, in: tx)
+            guard consultation.service == .voicePerMinute || consultation.service == .videoPerMinute else {
+                throw DomainError.conflict(code: "not_a_call", message: "This consultation is not a voice or video consultation.")
+            }
+            try consultation.checkOpen(at: now)
+            let open = try await tx.sql.raw("SELECT id FROM call_sessions WHERE consultation_id = \(bind: id.text) AND ended_at IS NULL").first()
+            guard open == nil else { throw DomainError.conflict(code: "call_in_progress", message: "A call is already running.") }
+            let used = try await tx.sql.raw("""
+                SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS used FROM call_sessions WHERE consultation_id = \(bind: id.text)
+                """).first()?.int64("used") ?? 0
+            let prepaid = try await tx.sql.raw("SELECT prepaid_minutes FROM orders WHERE id = \(bind: consultation.orderId.text)")
+                .first()?.optionalInt64("prepaid_minutes") ?? 0
+            guard used < prepaid else {
+                throw DomainError.conflict(code: "prepaid_minutes_used", message: "The prepaid minutes are used up.")
+            }
+            let session = CallSession(id: .v7(at: now), startedAt: Date(epochMillis: now.epochMillis))
+            try await tx.sql.raw("""
+                INSERT INTO call_sessions (id, consultation_id, started_by, started_at)
+                VALUES (\(bind: session.id.text), \(bind: id.text), \(bind: account.text), \(bind: now.epochMillis))
+                """).run()
+            return session
+        }
+    }
+
+    /// Ends a running call; its length is metered in started minutes.
+    public func endCall(_ id: UUID, session: UUID, by account: UUID, at now: Date) async throws -> CallSession {
+        try await database.unitOfWork { tx in
+            _ = try await participantConsultation(id, account: account, in: tx)
+            guard let row = try await tx.sql.raw("""
+                SELECT * FROM call_sessions WHERE id = \(bind: session.text) AND consultation_id = \(bind: id.text)
+                """).first() else { throw DomainError.notFound(resource: "call") }
+            guard try row.optionalInt64("ended_at") == nil else {
+                throw DomainError.conflict(code: "call_ended", message: "This call has ended already.")
+            }
+            _ = try await closeCalls(id, at: now, in: tx)
+            return try await callSession(session, in: tx)
+        }
+    }
+
+    /// Ends every open call of a consultation at `now`; returns the minutes of all its calls.
+    private func closeCalls(_ id: UUID, at now: Date, in tx: Transaction) async throws -> Int64 {
+        for open in try await tx.sql.raw("SELECT id, started_at FROM call_sessions WHERE consultation_id = \(bind: id.text) AND ended_at IS NULL").all() {
+            let seconds = max(0, (now.epochMillis - (try open.int64("started_at"))) / 1000)
+            try await tx.sql.raw("""
+                UPDATE call_sessions SET ended_at = \(bind: now.epochMillis), seconds = \(bind: seconds),
+                    minutes = \(bind: CallMetering.startedMinutes(seconds: seconds))
+                WHERE id = \(bind: try open.text("id")) AND ended_at IS NULL
+                """).run()
+        }
+        return try await tx.sql.raw("""
+            SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS used FROM call_sessions WHERE consultation_id = \(bind: id.text)
+            """).first()?.int64("used") ?? 0
+    }
+
+    private func callSession(_ id: UUID, in tx: Transaction) async throws -> CallSession {
+        guard let row = try await tx.sql.raw("SELECT * FROM call_sessions WHERE id = \(bind: id.text)").first() else {
+            throw DomainError.notFound(resource: "call")
+        }
+        return CallSession(id: try row.uuid("id"), startedAt: try row.instant("started_at"),
+                           endedAt: try row.optionalInstant("ended_at"), seconds: try row.optionalInt64("seconds"),
+                           minutes: try row.optionalInt64("minutes"))
     }
 
     /// Refunds every paid consultation left waiting since before `cutoff` (care issue: not

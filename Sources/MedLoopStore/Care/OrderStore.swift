@@ -12,9 +12,11 @@ public struct NewOrder: Sendable {
     public var guardianPresent: Bool
     /// The red flag triage found in the symptoms given with the booking, if any.
     public var redFlag: String?
+    /// Minutes prepaid for a voice or video consultation.
+    public var prepaidMinutes: Int?
 
     public init(accountId: UUID, patientId: UUID, doctorId: UUID, service: ServiceKind, encounterId: UUID?,
-                guardianPresent: Bool, redFlag: String? = nil) {
+                guardianPresent: Bool, redFlag: String? = nil, prepaidMinutes: Int? = nil) {
         self.accountId = accountId
         self.patientId = patientId
         self.doctorId = doctorId
@@ -22,6 +24,7 @@ public struct NewOrder: Sendable {
         self.encounterId = encounterId
         self.guardianPresent = guardianPresent
         self.redFlag = redFlag
+        self.prepaidMinutes = prepaidMinutes
     }
 }
 
@@ -116,20 +119,27 @@ public struct OrderStore: Sendable {
                                          encounter: encounter, patientAge: birth.years(until: today),
                                          guardianPresent: request.guardianPresent, redFlag: request.redFlag)
             try Eligibility.check(booking, doctor: profile.doctor, today: today)
-            let price = offer!.priceFen
+            let isCall = request.service == .voicePerMinute || request.service == .videoPerMinute
+            let minutes = isCall ? (request.prepaidMinutes ?? CallMetering.defaultPrepaidMinutes) : nil
+            if let minutes, !CallMetering.prepaidMinutes.contains(minutes) {
+                throw DomainError.invalidField("prepaidMinutes", code: "range", "Prepay 1 to 60 minutes.")
+            }
+            let unit = offer!.priceFen
+            let price = unit * Int64(minutes ?? 1)
             let order = Order(id: .v7(at: context.at), accountId: request.accountId, patientId: request.patientId,
                               doctorId: request.doctorId, service: request.service, priceFen: price,
                               state: price == 0 ? .paid : .created, encounterId: request.encounterId,
                               guardianPresent: request.guardianPresent, createdAt: Date(epochMillis: context.at.epochMillis),
-                              paidAt: price == 0 ? Date(epochMillis: context.at.epochMillis) : nil)
+                              paidAt: price == 0 ? Date(epochMillis: context.at.epochMillis) : nil,
+                              unitPriceFen: isCall ? unit : nil, prepaidMinutes: minutes)
             try await tx.sql.raw("""
                 INSERT INTO orders (id, account_id, patient_id, doctor_id, service, price_fen, state, encounter_id,
-                                    guardian_present, service_day, created_at, paid_at, updated_at)
+                                    guardian_present, service_day, created_at, paid_at, updated_at, unit_price_fen, prepaid_minutes)
                 VALUES (\(bind: order.id.text), \(bind: order.accountId.text), \(bind: order.patientId.text),
                         \(bind: order.doctorId.text), \(bind: order.service.rawValue), \(bind: order.priceFen),
                         \(bind: order.state.rawValue), \(bind: order.encounterId?.text), \(bind: order.guardianPresent),
                         \(bind: today.description), \(bind: context.at.epochMillis), \(bind: order.paidAt?.epochMillis),
-                        \(bind: context.at.epochMillis))
+                        \(bind: context.at.epochMillis), \(bind: order.unitPriceFen), \(bind: order.prepaidMinutes.map(Int64.init)))
                 """).run()
             if order.state == .paid {
                 try await ConsultationStore(database: database).open(for: order, at: context.at, in: tx)
@@ -242,7 +252,8 @@ public struct OrderStore: Sendable {
               doctorId: try row.uuid("doctor_id"), service: try row.value("service", as: ServiceKind.self),
               priceFen: try row.int64("price_fen"), state: try row.value("state", as: OrderState.self),
               encounterId: try row.optionalUUID("encounter_id"), guardianPresent: try row.bool("guardian_present"),
-              createdAt: try row.instant("created_at"), paidAt: try row.optionalInstant("paid_at"))
+              createdAt: try row.instant("created_at"), paidAt: try row.optionalInstant("paid_at"),
+              unitPriceFen: try row.optionalInt64("unit_price_fen"), prepaidMinutes: try row.optionalInt64("prepaid_minutes").map(Int.init))
     }
 
     static func encounter(from row: any SQLRow) throws -> Encounter {

@@ -25,6 +25,7 @@ public enum Migrations {
         consultations,
         leases,
         notifications,
+        callSessions,
     ]
 }
 

@@ -142,3 +142,65 @@ struct ConsultationRoutesTests {
         }
     }
 }
+
+@Suite("Voice and video: per started minute")
+struct CallTests {
+    @Test("a video consultation charges the started minutes it used and refunds the rest of the prepayment")
+    func metered() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let patientId = Demo.patientId(Demo.patientPhone)
+            let encounter = try await app.send(.post, "/api/v1/patients/\(patientId.text)/encounters", token: patient, json: [
+                "hospitalId": DemoWorld.Institutions.tertiaryHospital.text, "date": "2026-06-01", "icd10": "I10",
+            ])
+            let tooLong = try await app.send(.post, "/api/v1/orders", token: patient, json: [
+                "doctorId": ConsultationRoutesTests.cardiologist.text, "service": "videoPerMinute",
+                "encounterId": try #require(encounter.string("id")), "prepaidMinutes": 61,
+            ], headers: ConsultationRoutesTests.key())
+            #expect(tooLong.errorFields == ["prepaidMinutes"])
+            let order = try await app.send(.post, "/api/v1/orders", token: patient, json: [
+                "doctorId": ConsultationRoutesTests.cardiologist.text, "service": "videoPerMinute",
+                "encounterId": try #require(encounter.string("id")), "prepaidMinutes": 10,
+            ], headers: ConsultationRoutesTests.key())
+            let unit = try #require(order.json["unitPriceFen"] as? Int)
+            #expect(order.json["priceFen"] as? Int == unit * 10)
+            _ = try await app.send(.post, "/api/v1/wallet/top-ups", token: patient, json: ["amountFen": 50_000],
+                                   headers: ConsultationRoutesTests.key())
+            let paid = try await app.send(.post, "/api/v1/orders/\(try #require(order.string("id")))/pay", token: patient,
+                                          headers: ConsultationRoutesTests.key())
+            let id = try #require(paid.string("consultationId"))
+            let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor)
+
+            let call = try await app.send(.post, "/api/v1/consultations/\(id)/calls", token: doctor)
+            #expect(call.status == .created)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/calls", token: patient).errorCode == "call_in_progress")
+            app.clock.advance(by: 150)   // 2.5 minutes: 3 started minutes
+            let ended = try await app.send(.post, "/api/v1/consultations/\(id)/calls/\(try #require(call.string("id")))/end", token: patient)
+            #expect(ended.json["seconds"] as? Int == 150)
+            #expect(ended.json["minutes"] as? Int == 3)
+            let second = try await app.send(.post, "/api/v1/consultations/\(id)/calls", token: patient)
+            app.clock.advance(by: 30)     // still open at completion: 1 more minute
+            _ = second
+            let completed = try await app.send(.post, "/api/v1/consultations/\(id)/complete", token: doctor, json: ["diagnosis": "I10"])
+            #expect(completed.status == .ok)
+
+            let charge = Int64(unit * 4)
+            let split = try CommissionSplit(feeFen: charge, rateBasisPoints: 1000)
+            #expect(try await app.send(.get, "/api/v1/wallet", token: patient).json["balanceFen"] as? Int == 50_000 - Int(charge))
+            #expect(try await app.send(.get, "/api/v1/doctors/me/earnings", token: doctor).json["balanceFen"] as? Int == Int(split.doctorFen))
+            #expect(try await LedgerStore(database: app.database).balance(of: .escrow) == 0)
+        }
+    }
+
+    @Test("a text consultation has no calls")
+    func textHasNoCalls() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let (id, _) = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
+            let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/calls", token: doctor).errorCode == "not_a_call")
+        }
+    }
+}
