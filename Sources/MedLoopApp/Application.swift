@@ -106,6 +106,9 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
                        doctors: DoctorStore(database: database), chat: chat, audit: audit,
                        idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
         .register(authenticated)
+    RecordRoutes(records: RecordStore(database: database, cipher: services.cipher,
+                                      dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory)),
+                 audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     NotificationRoutes(notifications: NotificationStore(database: database), clock: clock).register(authenticated)
     ConsultationSocket(authentication: AuthenticationMiddleware(accounts: accounts, clock: clock), consultations: consultations,
                        chat: chat, hub: services.hub, audit: audit, clock: clock).register(api)

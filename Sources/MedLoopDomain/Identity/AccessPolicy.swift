@@ -33,6 +33,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case qualifyDoctors
     /// Keep a wallet and buy services.
     case buyServices
+    /// Send a patient's lab and exam results from a hospital.
+    case importRecords
 }
 
 /// The access rules of MedLoop, one pure function per kind of resource. Routes ask; they never
@@ -46,6 +48,7 @@ public enum AccessPolicy {
         case .readAuditLog, .qualifyDoctors: return role == .regulator
         case .manageDoctors: return role == .operator
         case .buyServices: return role == .patient
+        case .importRecords: return role == .doctor
         }
     }
 

@@ -26,6 +26,7 @@ public enum Migrations {
         leases,
         notifications,
         callSessions,
+        records,
     ]
 }
 

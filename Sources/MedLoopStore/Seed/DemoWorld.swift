@@ -149,6 +149,11 @@ public enum DemoWorld {
         return (draft, placement)
     }
 
+    /// The national ID number of the demo patient with `phone`.
+    public static func nationalId(ofPatient phone: String) -> String? {
+        patients.first { $0.phone == phone }?.nationalId
+    }
+
     /// Every demo sign-in, staff first.
     public static var credentials: [Credential] {
         staff.map { Credential(role: $0.0, phone: $0.1, name: $0.2) }

@@ -6,7 +6,7 @@ struct AccessPolicyTests {
     /// What each role may do by its role alone; everything not listed is refused.
     static let granted: [Role: Set<Permission>] = [
         .patient: [.viewInstitutions, .buyServices],
-        .doctor: [.viewInstitutions],
+        .doctor: [.viewInstitutions, .importRecords],
         .pharmacist: [.viewInstitutions],
         .pharmacyStaff: [.viewInstitutions],
         .courier: [.viewInstitutions],
