@@ -109,6 +109,8 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     RecordRoutes(records: RecordStore(database: database, cipher: services.cipher,
                                       dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory)),
                  audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
+    AppointmentRoutes(appointments: AppointmentStore(database: database), doctors: DoctorStore(database: database), clock: clock)
+        .register(public: api, authenticated: authenticated)
     NotificationRoutes(notifications: NotificationStore(database: database), clock: clock).register(authenticated)
     ConsultationSocket(authentication: AuthenticationMiddleware(accounts: accounts, clock: clock), consultations: consultations,
                        chat: chat, hub: services.hub, audit: audit, clock: clock).register(api)

@@ -75,6 +75,8 @@ struct OrderRoutes {
         var symptoms: String?
         /// Minutes to prepay for a voice or video consultation (default 15).
         var prepaidMinutes: Int?
+        /// The time slot of an in-person appointment.
+        var slotId: UUID?
     }
 
     @Sendable func place(_ request: Request, context: AppContext) async throws -> Response {
@@ -87,7 +89,7 @@ struct OrderRoutes {
             let order = try await orders.place(
                 NewOrder(accountId: caller.accountId, patientId: patient, doctorId: body.doctorId, service: body.service,
                          encounterId: body.encounterId, guardianPresent: body.guardianPresent ?? false, redFlag: redFlag,
-                         prepaidMinutes: body.prepaidMinutes),
+                         prepaidMinutes: body.prepaidMinutes, slotId: body.slotId),
                 context: context.auditContext(at: clock.now()))
             return (.created, OrderView(order, consultationId: try await consultations.consultation(order: order.id)?.id))
         }

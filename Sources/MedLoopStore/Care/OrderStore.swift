@@ -14,9 +14,11 @@ public struct NewOrder: Sendable {
     public var redFlag: String?
     /// Minutes prepaid for a voice or video consultation.
     public var prepaidMinutes: Int?
+    /// The slot an in-person appointment takes.
+    public var slotId: UUID?
 
     public init(accountId: UUID, patientId: UUID, doctorId: UUID, service: ServiceKind, encounterId: UUID?,
-                guardianPresent: Bool, redFlag: String? = nil, prepaidMinutes: Int? = nil) {
+                guardianPresent: Bool, redFlag: String? = nil, prepaidMinutes: Int? = nil, slotId: UUID? = nil) {
         self.accountId = accountId
         self.patientId = patientId
         self.doctorId = doctorId
@@ -25,6 +27,7 @@ public struct NewOrder: Sendable {
         self.guardianPresent = guardianPresent
         self.redFlag = redFlag
         self.prepaidMinutes = prepaidMinutes
+        self.slotId = slotId
     }
 }
 
@@ -119,6 +122,12 @@ public struct OrderStore: Sendable {
                                          encounter: encounter, patientAge: birth.years(until: today),
                                          guardianPresent: request.guardianPresent, redFlag: request.redFlag)
             try Eligibility.check(booking, doctor: profile.doctor, today: today)
+            if request.service == .appointment {
+                guard let slot = request.slotId else {
+                    throw DomainError.invalidField("slotId", code: "required", "An in-person appointment takes a time slot.")
+                }
+                try await AppointmentStore(database: database).reserve(slot: slot, doctor: request.doctorId, now: context.at, in: tx)
+            }
             let isCall = request.service == .voicePerMinute || request.service == .videoPerMinute
             let minutes = isCall ? (request.prepaidMinutes ?? CallMetering.defaultPrepaidMinutes) : nil
             if let minutes, !CallMetering.prepaidMinutes.contains(minutes) {
@@ -134,12 +143,14 @@ public struct OrderStore: Sendable {
                               unitPriceFen: isCall ? unit : nil, prepaidMinutes: minutes)
             try await tx.sql.raw("""
                 INSERT INTO orders (id, account_id, patient_id, doctor_id, service, price_fen, state, encounter_id,
-                                    guardian_present, service_day, created_at, paid_at, updated_at, unit_price_fen, prepaid_minutes)
+                                    guardian_present, service_day, created_at, paid_at, updated_at, unit_price_fen, prepaid_minutes,
+                                    slot_id)
                 VALUES (\(bind: order.id.text), \(bind: order.accountId.text), \(bind: order.patientId.text),
                         \(bind: order.doctorId.text), \(bind: order.service.rawValue), \(bind: order.priceFen),
                         \(bind: order.state.rawValue), \(bind: order.encounterId?.text), \(bind: order.guardianPresent),
                         \(bind: today.description), \(bind: context.at.epochMillis), \(bind: order.paidAt?.epochMillis),
-                        \(bind: context.at.epochMillis), \(bind: order.unitPriceFen), \(bind: order.prepaidMinutes.map(Int64.init)))
+                        \(bind: context.at.epochMillis), \(bind: order.unitPriceFen), \(bind: order.prepaidMinutes.map(Int64.init)),
+                        \(bind: request.service == .appointment ? request.slotId?.text : nil))
                 """).run()
             if order.state == .paid {
                 try await ConsultationStore(database: database).open(for: order, at: context.at, in: tx)
@@ -192,6 +203,9 @@ public struct OrderStore: Sendable {
                 if any != nil && waiting == nil {
                     throw DomainError.conflict(code: "order_state", message: "The doctor has already accepted this consultation.")
                 }
+            }
+            if let slot = try await tx.sql.raw("SELECT slot_id FROM orders WHERE id = \(bind: id.text)").first()?.optionalUUID("slot_id") {
+                try await AppointmentStore(database: database).release(slot: slot, in: tx)
             }
             if target == .refunded && order.priceFen > 0 {
                 try await ledger.post(try .transfer(.refund, amountFen: order.priceFen, from: .escrow, to: .wallet(order.accountId),

@@ -27,6 +27,7 @@ public enum Migrations {
         notifications,
         callSessions,
         records,
+        appointmentSlots,
     ]
 }
 

@@ -234,3 +234,72 @@ struct OrderRoutesTests {
         }
     }
 }
+
+@Suite("In-person appointments")
+struct AppointmentTests {
+    static let doctorPhone = "13900000001"
+
+    @Test("a doctor opens a slot; patients book its places without a prior visit; the full slot refuses; the visit becomes an encounter")
+    func slotsAndVisit() async throws {
+        try await withApp { app in
+            let doctor = try await app.signIn(Self.doctorPhone)
+            let startsAt = Timestamp.format(app.clock.now().addingTimeInterval(2 * 86_400))
+            let opened = try await app.send(.post, "/api/v1/doctors/me/slots", token: doctor,
+                                            json: ["startsAt": startsAt, "minutes": 30, "capacity": 1])
+            #expect(opened.status == .created)
+            let slotId = try #require(opened.string("id"))
+            let listed = try await app.send(.get, "/api/v1/doctors/\(OrderRoutesTests.cardiologist.text)/slots")
+            #expect(listed.items.first?["available"] as? Int == 1)
+
+            let patient = try await app.signIn(Demo.patientPhone)
+            let noSlot = try await OrderRoutesTests.order(app, token: patient, service: "appointment")
+            #expect(noSlot.errorFields == ["slotId"])
+            let booked = try await OrderRoutesTests.order(app, token: patient, service: "appointment", extra: ["slotId": slotId])
+            #expect(booked.status == .created)
+            #expect(booked.json["priceFen"] as? Int == 5000)
+            let other = try await app.signIn(Demo.otherPatientPhone)
+            let full = try await OrderRoutesTests.order(app, token: other, service: "appointment", extra: ["slotId": slotId])
+            #expect(full.status == .conflict)
+            #expect(full.errorCode == "slot_full")
+
+            let orderId = try #require(booked.string("id"))
+            _ = try await app.send(.post, "/api/v1/wallet/top-ups", token: patient, json: ["amountFen": 5000], headers: OrderRoutesTests.key())
+            #expect(try await app.send(.post, "/api/v1/orders/\(orderId)/pay", token: patient, headers: OrderRoutesTests.key()).status == .ok)
+            let early = try await app.send(.post, "/api/v1/orders/\(orderId)/visit", token: doctor, json: ["diagnosis": "I10"])
+            #expect(early.errorCode == "visit_not_started")
+            app.clock.advance(by: 2 * 86_400 + 600)
+            let doctorLater = try await app.signIn(Self.doctorPhone)
+            let patientLater = try await app.signIn(Demo.patientPhone)
+            let visit = try await app.send(.post, "/api/v1/orders/\(orderId)/visit", token: doctorLater, json: ["diagnosis": "I10"])
+            #expect(visit.status == .ok)
+            let encounterId = try #require(visit.string("encounterId"))
+            #expect(try await app.send(.get, "/api/v1/orders/\(orderId)", token: patientLater).string("state") == "completed")
+            #expect(try await app.send(.get, "/api/v1/doctors/me/earnings", token: doctorLater).json["balanceFen"] as? Int == 4500)
+            // The visit now carries an online follow-up.
+            let followUp = try await OrderRoutesTests.order(app, token: patientLater, extra: ["encounterId": encounterId])
+            #expect(followUp.status == .created)
+        }
+    }
+
+    @Test("cancelling an appointment frees its place; slots in the past or too large are refused")
+    func cancelFreesPlace() async throws {
+        try await withApp { app in
+            let doctor = try await app.signIn(Self.doctorPhone)
+            let past = try await app.send(.post, "/api/v1/doctors/me/slots", token: doctor,
+                                          json: ["startsAt": Timestamp.format(app.clock.now().addingTimeInterval(-60)), "minutes": 30, "capacity": 500])
+            #expect(Set(past.errorFields) == ["startsAt", "capacity"])
+            let platformDoctor = try await app.signIn("13900000026")
+            let noHospital = try await app.send(.post, "/api/v1/doctors/me/slots", token: platformDoctor,
+                                                json: ["startsAt": Timestamp.format(app.clock.now().addingTimeInterval(86_400)), "minutes": 30, "capacity": 2])
+            #expect(noHospital.errorCode == "no_physical_hospital")
+            let opened = try await app.send(.post, "/api/v1/doctors/me/slots", token: doctor,
+                                            json: ["startsAt": Timestamp.format(app.clock.now().addingTimeInterval(86_400)), "minutes": 30, "capacity": 1])
+            let slotId = try #require(opened.string("id"))
+            let patient = try await app.signIn(Demo.patientPhone)
+            let booked = try await OrderRoutesTests.order(app, token: patient, service: "appointment", extra: ["slotId": slotId])
+            _ = try await app.send(.post, "/api/v1/orders/\(try #require(booked.string("id")))/cancel", token: patient, headers: OrderRoutesTests.key())
+            let other = try await app.signIn(Demo.otherPatientPhone)
+            #expect(try await OrderRoutesTests.order(app, token: other, service: "appointment", extra: ["slotId": slotId]).status == .created)
+        }
+    }
+}

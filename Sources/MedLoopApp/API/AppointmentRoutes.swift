@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import MedLoopDomain
+import MedLoopStore
+
+/// In-person appointments: doctors open slots, anyone sees a doctor's upcoming slots, and the
+/// doctor records the visit (which becomes the encounter later follow-ups rest on).
+struct AppointmentRoutes {
+    let appointments: AppointmentStore
+    let doctors: DoctorStore
+    let clock: any MedLoopClock
+
+    func register(public group: RouterGroup<AppContext>, authenticated: RouterGroup<AppContext>) {
+        group.get("doctors/:id/slots", use: slots)
+        authenticated.post("doctors/me/slots", use: open)
+        authenticated.post("orders/:id/visit", use: visit)
+    }
+
+    struct SlotView: APIView, Encodable {
+        var id: UUID
+        var doctorId: UUID
+        var hospitalId: UUID
+        var startsAt: Date
+        var endsAt: Date
+        var capacity: Int
+        var available: Int
+
+        init(_ slot: AppointmentSlot) {
+            id = slot.id
+            doctorId = slot.doctorId
+            hospitalId = slot.hospitalId
+            startsAt = slot.startsAt
+            endsAt = slot.endsAt
+            capacity = slot.capacity
+            available = max(0, slot.capacity - slot.booked)
+        }
+    }
+
+    @Sendable func slots(_ request: Request, context: AppContext) async throws -> ListView<SlotView> {
+        let slots = try await appointments.upcomingSlots(doctor: try context.parameters.uuid("id"), now: clock.now())
+        return ListView(items: slots.map(SlotView.init), nextCursor: nil)
+    }
+
+    struct OpenBody: Decodable {
+        var startsAt: Date
+        var minutes: Int
+        var capacity: Int
+    }
+
+    @Sendable func open(_ request: Request, context: AppContext) async throws -> Created<SlotView> {
+        let caller = try context.requireCaller()
+        guard caller.role == .doctor, let doctor = try await doctors.doctorId(account: caller.accountId) else {
+            throw AppError.forbidden("Only a doctor opens appointment slots.")
+        }
+        let body = try await request.decodeJSON(as: OpenBody.self, context: context)
+        let slot = try await appointments.openSlot(doctor: doctor, startsAt: body.startsAt, minutes: body.minutes,
+                                                   capacity: body.capacity, context: context.auditContext(at: clock.now()))
+        return Created(value: SlotView(slot))
+    }
+
+    struct VisitBody: Decodable {
+        var diagnosis: String
+    }
+
+    struct VisitView: APIView, Encodable {
+        var encounterId: UUID
+        var patientId: UUID
+        var hospitalId: UUID
+        var date: CalendarDate
+        var icd10: String
+    }
+
+    @Sendable func visit(_ request: Request, context: AppContext) async throws -> VisitView {
+        let caller = try context.requireCaller()
+        let body = try await request.decodeJSON(as: VisitBody.self, context: context)
+        let encounter = try await appointments.recordVisit(order: try context.parameters.uuid("id"), byDoctorAccount: caller.accountId,
+                                                           diagnosis: try ICD10Code(body.diagnosis, field: "diagnosis"),
+                                                           context: context.auditContext(at: clock.now()))
+        return VisitView(encounterId: encounter.id, patientId: encounter.patientId, hospitalId: encounter.hospitalId,
+                         date: encounter.date, icd10: encounter.icd10.value)
+    }
+}
