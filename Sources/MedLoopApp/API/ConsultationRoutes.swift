@@ -30,6 +30,7 @@ struct ConsultationRoutes {
         group.post("consultations/:id/calls", use: startCall)
         group.post("consultations/:id/calls/:callId/end", use: endCall)
         group.post("consultations/:id/complete", use: complete)
+        group.post("consultations/:id/invitations", use: invite)
         group.post("consultations/:id/rating", use: rate)
         group.post("consultations/:id/gifts", use: gift)
     }
@@ -70,8 +71,10 @@ struct ConsultationRoutes {
     /// The consultation if the caller takes part in it.
     private func participant(_ context: AppContext) async throws -> (Caller, Consultation) {
         let caller = try context.requireCaller()
-        guard let consultation = try await consultations.consultation(try context.parameters.uuid("id")),
-              consultation.isParticipant(caller.accountId) else { throw AppError.notFound("consultation") }
+        guard let consultation = try await consultations.consultation(try context.parameters.uuid("id"),
+                                                                      visibleTo: caller.accountId) else {
+            throw AppError.notFound("consultation")
+        }
         return (caller, consultation)
     }
 
@@ -180,6 +183,19 @@ struct ConsultationRoutes {
         let call = try await consultations.endCall(consultation.id, session: try context.parameters.uuid("callId"),
                                                    by: caller.accountId, at: clock.now())
         return CallView(call)
+    }
+
+    struct InviteBody: Decodable {
+        var doctorId: UUID
+    }
+
+    /// The consultation's doctor brings in another doctor (remote multidisciplinary consultation).
+    @Sendable func invite(_ request: Request, context: AppContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let body = try await request.decodeJSON(as: InviteBody.self, context: context)
+        try await consultations.invite(doctor: body.doctorId, to: try context.parameters.uuid("id"),
+                                       byDoctorAccount: caller.accountId, context: context.auditContext(at: clock.now()))
+        return Response(status: .created)
     }
 
     struct CompleteBody: Decodable {

@@ -58,7 +58,7 @@ struct ConsultationSocket: Sendable {
         try await authentication.authenticate(token: token, context: &context)
         let caller = try context.requireCaller()
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let consultation = try await consultations.consultation(id), consultation.isParticipant(caller.accountId) else {
+              let consultation = try await consultations.consultation(id, visibleTo: caller.accountId) else {
             throw AppError.notFound("consultation")
         }
         return consultation

@@ -313,9 +313,52 @@ public struct ConsultationStore: Sendable {
                     : DomainError.notFound(resource: "consultation")
             }
         } else if !consultation.isParticipant(account) {
-            throw DomainError.notFound(resource: "consultation")
+            let invited = try await tx.sql.raw("""
+                SELECT doctor_id FROM consultation_invitations
+                WHERE consultation_id = \(bind: id.text) AND doctor_account_id = \(bind: account.text)
+                """).first()
+            if invited == nil { throw DomainError.notFound(resource: "consultation") }
         }
         return consultation
+    }
+
+    /// The consultation, if `account` is its patient, its doctor or an invited doctor.
+    public func consultation(_ id: UUID, visibleTo account: UUID) async throws -> Consultation? {
+        guard let consultation = try await consultation(id) else { return nil }
+        if consultation.isParticipant(account) { return consultation }
+        let invited = try await database.read { sql in
+            try await sql.raw("""
+                SELECT doctor_id FROM consultation_invitations
+                WHERE consultation_id = \(bind: id.text) AND doctor_account_id = \(bind: account.text)
+                """).first()
+        }
+        return invited == nil ? nil : consultation
+    }
+
+    /// The consultation's doctor invites another doctor to a remote multidisciplinary consultation:
+    /// the invited doctor reads and writes the chat of this one case.
+    public func invite(doctor invited: UUID, to id: UUID, byDoctorAccount account: UUID, context: AuditContext) async throws {
+        try await database.unitOfWork { tx in
+            let consultation = try await participantConsultation(id, account: account, doctorOnly: true, in: tx)
+            try consultation.checkOpen(at: context.at)
+            guard let row = try await tx.sql.raw("""
+                SELECT account_id, qualification FROM doctors WHERE id = \(bind: invited.text)
+                """).first(), try row.value("qualification", as: QualificationStatus.self) == .approved,
+                  let invitedAccount = try row.optionalUUID("account_id"), invited != consultation.doctorId else {
+                throw DomainError.invalidField("doctorId", code: "not_invitable", "Invite another approved doctor with an account.")
+            }
+            do {
+                try await tx.sql.raw("""
+                    INSERT INTO consultation_invitations (consultation_id, doctor_id, doctor_account_id, invited_by, invited_at)
+                    VALUES (\(bind: id.text), \(bind: invited.text), \(bind: invitedAccount.text), \(bind: account.text),
+                            \(bind: context.at.epochMillis))
+                    """).run()
+            } catch where isUniqueViolation(error) {
+                throw DomainError.conflict(code: "already_invited", message: "This doctor is already in the consultation.")
+            }
+            try await audit.append(AuditRecord(action: "consultation.invite", resourceType: "consultation", resourceId: id.text,
+                                               patientId: consultation.patientId), context: context, in: tx)
+        }
     }
 
     static func consultation(from row: any SQLRow) throws -> Consultation {

@@ -28,6 +28,7 @@ public enum Migrations {
         callSessions,
         records,
         appointmentSlots,
+        invitations,
     ]
 }
 

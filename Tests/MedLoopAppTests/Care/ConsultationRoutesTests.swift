@@ -204,3 +204,34 @@ struct CallTests {
         }
     }
 }
+
+@Suite("Remote multidisciplinary consultation")
+struct InvitationTests {
+    @Test("the doctor invites a colleague who then reads and writes the case; nobody else can invite")
+    func invite() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let (id, _) = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
+            let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: patient, json: ["text": "最近头晕"])
+            let endocrinologist = UUID.named("doctor:2")
+            let colleague = try await app.signIn("13900000002")
+            #expect(try await app.send(.get, "/api/v1/consultations/\(id)/messages", token: colleague).status == .notFound)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/invitations", token: patient,
+                                       json: ["doctorId": endocrinologist.text]).status == .forbidden)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/invitations", token: doctor,
+                                       json: ["doctorId": UUID.named("doctor:29").text]).errorFields == ["doctorId"])
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/invitations", token: doctor,
+                                       json: ["doctorId": endocrinologist.text]).status == .created)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/invitations", token: doctor,
+                                       json: ["doctorId": endocrinologist.text]).errorCode == "already_invited")
+            let seen = try await app.send(.get, "/api/v1/consultations/\(id)/messages", token: colleague)
+            #expect(seen.items.count == 1)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: colleague,
+                                       json: ["text": "建议查一下血糖"]).status == .created)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/complete", token: colleague,
+                                       json: ["diagnosis": "I10"]).status == .notFound)
+        }
+    }
+}
