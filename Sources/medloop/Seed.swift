@@ -4,7 +4,8 @@ import MedLoopApp
 import MedLoopDomain
 import MedLoopStore
 
-/// `medloop seed --demo`: creates the demo world (the same accounts every time).
+/// `medloop seed --demo` creates the demo world (the same accounts every time);
+/// `medloop seed --doctors N` generates a large doctor directory for benchmarks (BENCHMARKS.md).
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Seed data into the database.")
 
@@ -13,22 +14,59 @@ struct Seed: AsyncParsableCommand {
     @Flag(help: "Seed the demo world: a city with hospitals, pharmacies, an insurer, a regulator and demo accounts.")
     var demo = false
 
+    @Option(help: "Generate N doctors (1...1000000) at hospitals in 42 cities and 3 platforms; running again adds N more.")
+    var doctors: Int?
+
+    func validate() throws {
+        guard demo || doctors != nil else { throw ValidationError("Say what to seed: --demo or --doctors N.") }
+        if let doctors, !(1...1_000_000).contains(doctors) {
+            throw ValidationError("--doctors must be 1...1000000.")
+        }
+    }
+
     func run() async throws {
-        guard demo else { throw ValidationError("Say what to seed: --demo.") }
         var configuration = try database.configuration()
         configuration.seedDemoWhenEmpty = false
         let logger = bootstrapLogging(configuration.logLevel)
         let (services, _) = try await AppServices.start(configuration, logger: logger)
         do {
-            let created = try await services.seedDemo()
-            say(created ? "Seeded the demo world." : "The demo world is already there.")
-            printDemoCredentials()
+            if demo {
+                let created = try await services.seedDemo()
+                say(created ? "Seeded the demo world." : "The demo world is already there.")
+                printDemoCredentials()
+            }
+            if let doctors {
+                try await generateDirectory(doctors, into: services.database, now: services.clock.now())
+            }
         } catch {
             await services.database.close()
             throw error
         }
         await services.database.close()
     }
+
+    /// Generates the directory with a progress bar on standard error, then says what it wrote.
+    private func generateDirectory(_ count: Int, into database: Database, now: Date) async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        drawProgress(0, of: count)
+        let written = try await DirectoryGenerator.generate(doctors: count, into: database, now: now) { done in
+            drawProgress(done, of: count)
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        let (seconds, attoseconds) = (clock.now - started).components
+        let elapsed = Double(seconds) + Double(attoseconds) / 1e18
+        say("Wrote \(written) doctors in " + String(format: "%.1f", elapsed) + " s (\(database.engine.rawValue)).")
+    }
+}
+
+/// Redraws `[#########           ] 45% 67500/150000 doctors` in place on standard error.
+private func drawProgress(_ written: Int, of total: Int) {
+    let width = 20
+    let filled = total == 0 ? width : min(width, written * width / total)
+    let percent = total == 0 ? 100 : written * 100 / total
+    let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+    FileHandle.standardError.write(Data("\r[\(bar)] \(percent)% \(written)/\(total) doctors".utf8))
 }
 
 /// Prints every demo sign-in, grouped by role.
