@@ -96,7 +96,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     OrderRoutes(orders: orders, consultations: ConsultationStore(database: database), ledger: LedgerStore(database: database), authorizer: authorizer,
                 idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
         .register(authenticated)
-    EncounterRoutes(orders: orders, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
+    EncounterRoutes(orders: orders, cipher: services.cipher, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     TriageRoutes().register(api)
     let consultations = ConsultationStore(database: database)
     let messages = ConsultationMessageStore(database: database,

@@ -6,6 +6,7 @@ import MedLoopStore
 /// Prior in-person visits on a patient's record: what makes an online consultation a follow-up.
 struct EncounterRoutes {
     let orders: OrderStore
+    let cipher: FieldCipher
     let audit: AuditStore
     let authorizer: Authorizer
     let clock: any MedLoopClock
@@ -13,6 +14,7 @@ struct EncounterRoutes {
     func register(_ group: RouterGroup<AppContext>) {
         group.get("patients/:id/encounters", use: list)
         group.post("patients/:id/encounters", use: add)
+        group.post("encounters", use: importEncounter)
     }
 
     struct EncounterView: APIView, Encodable {
@@ -44,6 +46,27 @@ struct EncounterRoutes {
         let encounter = try await orders.addEncounter(patient: id, hospital: body.hospitalId, date: body.date,
                                                       icd10: try ICD10Code(body.icd10), source: .entered,
                                                       context: context.auditContext(at: clock.now()))
+        return Created(value: EncounterView(encounter))
+    }
+
+    struct ImportBody: Decodable {
+        var nationalId: String
+        var date: CalendarDate
+        var icd10: String
+    }
+
+    /// A doctor of a physical hospital sends a diagnosis made there in person.
+    @Sendable func importEncounter(_ request: Request, context: AppContext) async throws -> Created<EncounterView> {
+        let caller = try await authorizer.require(.importRecords, context, action: "patient.encounter.import", resourceType: "encounter")
+        guard let hospital = caller.institutionId else { throw AppError.forbidden("Visits come from a hospital.") }
+        let body = try await request.decodeJSON(as: ImportBody.self, context: context)
+        let now = clock.now()
+        var validator = FieldValidator()
+        let nationalId = validator.check { () throws(DomainError) in try NationalID(body.nationalId, today: .shanghai(now)) }
+        let icd10 = validator.check { () throws(DomainError) in try ICD10Code(body.icd10) }
+        try validator.finish()
+        let encounter = try await orders.importEncounter(nationalId: nationalId!, hospital: hospital, date: body.date, icd10: icd10!,
+                                                         context: context.auditContext(at: now), hashedBy: cipher)
         return Created(value: EncounterView(encounter))
     }
 

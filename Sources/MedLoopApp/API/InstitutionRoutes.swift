@@ -41,6 +41,7 @@ struct InstitutionRoutes {
         var name: String?
         var insuranceDesignated: Bool?
         var internetHospitalLicensed: Bool?
+        var commissionRateBasisPoints: Int?
     }
 
     @Sendable func update(_ request: Request, context: AppContext) async throws -> Institution {
@@ -50,6 +51,7 @@ struct InstitutionRoutes {
         let body = try await request.decodeJSON(as: UpdateBody.self, context: context)
         return try await institutions.update(id, name: body.name, insuranceDesignated: body.insuranceDesignated,
                                              internetHospitalLicensed: body.internetHospitalLicensed,
+                                             commissionRateBasisPoints: body.commissionRateBasisPoints,
                                              context: context.auditContext(at: clock.now()))
     }
 

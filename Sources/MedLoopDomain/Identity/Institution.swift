@@ -32,10 +32,14 @@ public struct Institution: Codable, Sendable, Equatable {
     public var physicalHospitalId: UUID?
     public var insuranceDesignated: Bool
     public var internetHospitalLicensed: Bool
+    /// The platform's commission on fees earned at this institution, in basis points (care issue:
+    /// default 10 %).
+    public var commissionRateBasisPoints: Int
     public var createdAt: Date
 
     public init(id: UUID, kind: InstitutionKind, name: String, regionCode: RegionCode, level: HospitalLevel?,
-                physicalHospitalId: UUID?, insuranceDesignated: Bool, internetHospitalLicensed: Bool, createdAt: Date) {
+                physicalHospitalId: UUID?, insuranceDesignated: Bool, internetHospitalLicensed: Bool,
+                commissionRateBasisPoints: Int = 1000, createdAt: Date) {
         self.id = id
         self.kind = kind
         self.name = name
@@ -44,6 +48,7 @@ public struct Institution: Codable, Sendable, Equatable {
         self.physicalHospitalId = physicalHospitalId
         self.insuranceDesignated = insuranceDesignated
         self.internetHospitalLicensed = internetHospitalLicensed
+        self.commissionRateBasisPoints = commissionRateBasisPoints
         self.createdAt = createdAt
     }
 }

@@ -114,6 +114,7 @@ public struct AppointmentStore: Sendable {
             try await tx.sql.raw("""
                 UPDATE doctors SET consultations = consultations + 1, patients_served = patients_served + 1 WHERE id = \(bind: order.doctorId.text)
                 """).run()
+            try await DoctorStore(database: database).refreshRank(of: order.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "appointment.visit", resourceType: "order", resourceId: id.text,
                                                patientId: order.patientId), context: context, in: tx)
             return encounter

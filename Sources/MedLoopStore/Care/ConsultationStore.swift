@@ -176,6 +176,7 @@ public struct ConsultationStore: Sendable {
                 UPDATE doctors SET consultations = consultations + 1, patients_served = patients_served + \(bind: seenBefore ? 0 : 1)
                 WHERE id = \(bind: consultation.doctorId.text)
                 """).run()
+            try await DoctorStore(database: database).refreshRank(of: consultation.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "consultation.complete", resourceType: "consultation", resourceId: id.text,
                                                patientId: consultation.patientId), context: context, in: tx)
             consultation.state = .completed

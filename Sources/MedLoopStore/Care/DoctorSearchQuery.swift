@@ -8,8 +8,39 @@ extension DoctorStore {
     /// exact matches rank first. Filters and orders run on indexes, never a scan of all doctors.
     public func search(_ search: DoctorSearch) async throws -> Page<DoctorSummary> {
         try search.validate()
-        let query = Self.searchQuery(search, engine: database.engine)
-        let rows = try await database.read { sql in try await sql.raw(query).all() }
+        let engine = database.engine
+        let wanted = search.limit + 1
+        guard Self.walksTermInRankOrder(search) else {
+            let rows = try await database.read { sql in try await sql.raw(Self.searchQuery(search, engine: engine)).all() }
+            return try page(rows, search: search)
+        }
+        // One word, best first: walk the word's exact matches in rank order and stop at the page;
+        // only when they run out do substring-only matches follow (relevance puts exact first).
+        let exact = try await database.read { sql in try await sql.raw(Self.rankedTermQuery(search)).all() }
+        guard exact.count < wanted, let term = search.terms.first, term.count >= 3 else {
+            return try page(exact, search: search)
+        }
+        var exactTotal = search.offset + exact.count
+        if exact.isEmpty && search.offset > 0 {
+            exactTotal = try await database.read { sql in
+                Int(try await sql.raw(Self.rankedTermCount(search)).first()?.int64("n") ?? 0)
+            }
+        }
+        var rest = search
+        rest.offset = max(0, search.offset - exactTotal)
+        rest.limit = wanted - exact.count
+        let restQuery = Self.searchQuery(rest, engine: engine, substringOnly: true)
+        let substring = try await database.read { sql in try await sql.raw(restQuery).all() }
+        return try page(exact + substring, search: search)
+    }
+
+    /// Whether `search` is one word sorted by relevance without a condition filter: the common
+    /// case the ranked term index answers directly.
+    static func walksTermInRankOrder(_ search: DoctorSearch) -> Bool {
+        search.terms.count == 1 && search.condition == nil && search.sort == .relevance
+    }
+
+    private func page(_ rows: [any SQLRow], search: DoctorSearch) throws -> Page<DoctorSummary> {
         let summaries = try rows.prefix(search.limit).map { row in
             let ratingCount = try row.int64("rating_count")
             return DoctorSummary(
@@ -24,6 +55,49 @@ extension DoctorStore {
         return Page(items: summaries, nextCursor: hasMore ? Cursor.encode("o:\(search.offset + search.limit)") : nil)
     }
 
+    /// The exact matches of a one-word search, best first, read from the ranked term index.
+    public static func rankedTermQuery(_ search: DoctorSearch) -> SQLQueryString {
+        var query: SQLQueryString = """
+            SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
+                   d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
+            FROM doctor_terms t CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id
+            """
+        query += serviceJoin(search)
+        query += " WHERE " + (["t.term = \(bind: search.terms.first ?? "")", "d.id = t.doctor_id"] + filters(search))
+            .joined(separator: " AND ")
+        query += " ORDER BY t.rank_score DESC, t.doctor_id LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        return query
+    }
+
+    /// How many exact matches a one-word search has (only asked when paging past them).
+    static func rankedTermCount(_ search: DoctorSearch) -> SQLQueryString {
+        var query: SQLQueryString = "SELECT COUNT(*) AS n FROM doctor_terms t CROSS JOIN doctors d"
+        query += serviceJoin(search)
+        query += " WHERE " + (["t.term = \(bind: search.terms.first ?? "")", "d.id = t.doctor_id"] + filters(search))
+            .joined(separator: " AND ")
+        return query
+    }
+
+    /// The service a search is priced by (or filtered on, when it names one).
+    private static func serviceJoin(_ search: DoctorSearch) -> SQLQueryString {
+        let kind = (search.service ?? .textPackage).rawValue
+        return search.service != nil
+            ? " JOIN doctor_services s ON s.doctor_id = d.id AND s.kind = \(bind: kind) AND s.paused = \(bind: false)"
+            : " LEFT JOIN doctor_services s ON s.doctor_id = d.id AND s.kind = \(bind: kind)"
+    }
+
+    /// The filters every search applies to the doctor row.
+    private static func filters(_ search: DoctorSearch) -> [SQLQueryString] {
+        var conditions: [SQLQueryString] = ["d.qualification = \(bind: QualificationStatus.approved.rawValue)"]
+        if let department = search.department { conditions.append("d.department = \(bind: department)") }
+        if let prefix = search.cityPrefix {
+            conditions.append(prefix.count >= 4 ? "d.city_code = \(bind: String(prefix.prefix(4)) + "00")"
+                                                : "d.city_code LIKE \(bind: prefix + "%")")
+        }
+        if let hospital = search.hospitalId { conditions.append("d.hospital_id = \(bind: hospital.text)") }
+        return conditions
+    }
+
     /// The offset inside a search cursor.
     public static func offset(fromCursor cursor: String?) throws(DomainError) -> Int {
         guard let cursor else { return 0 }
@@ -35,14 +109,13 @@ extension DoctorStore {
     }
 
     /// The SQL of a search (exposed so tests and the benchmark can show its plan).
-    public static func searchQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
-        let kind = (search.service ?? .textPackage).rawValue
+    public static func searchQuery(_ search: DoctorSearch, engine: Engine, substringOnly: Bool = false) -> SQLQueryString {
         var query: SQLQueryString = """
             SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
                    d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
             """
         let terms = search.terms
-        if search.sort == .relevance && !terms.isEmpty {
+        if search.sort == .relevance && !terms.isEmpty && !substringOnly {
             let exact = terms.map { term -> SQLQueryString in
                 "(CASE WHEN d.id IN (SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)) THEN 1 ELSE 0 END)"
             }
@@ -64,6 +137,20 @@ extension DoctorStore {
                     match += " UNION SELECT id FROM doctors WHERE search_text LIKE \(bind: "%" + escaped + "%")"
                 }
             }
+            if substringOnly {
+                // The matches a ranked walk has not given already: substrings that are not exact terms.
+                var rest: SQLQueryString
+                switch engine {
+                case .sqlite:
+                    let phrase = "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                    rest = "SELECT doctor_id FROM doctor_text WHERE doctor_text MATCH \(bind: phrase)"
+                case .postgres:
+                    let escaped = term.replacingOccurrences(of: "\\", with: "\\\\")
+                        .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                    rest = "SELECT id AS doctor_id FROM doctors WHERE search_text LIKE \(bind: "%" + escaped + "%")"
+                }
+                return "SELECT doctor_id FROM (" + rest + " EXCEPT SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)) t"
+            }
             // Parenthesised: INTERSECT and UNION bind equally, left to right.
             return "SELECT doctor_id FROM (" + match + ") t"
         }
@@ -78,22 +165,12 @@ extension DoctorStore {
             query += " FROM (" + candidates.joined(separator: " INTERSECT ") + ") m CROSS JOIN doctors d"
         }
         query += " JOIN institutions i ON i.id = d.hospital_id"
-        if search.service != nil {
-            query += " JOIN doctor_services s ON s.doctor_id = d.id AND s.kind = \(bind: kind) AND s.paused = \(bind: false)"
-        } else {
-            query += " LEFT JOIN doctor_services s ON s.doctor_id = d.id AND s.kind = \(bind: kind)"
-        }
-        var conditions: [SQLQueryString] = ["d.qualification = \(bind: QualificationStatus.approved.rawValue)"]
+        query += serviceJoin(search)
+        var conditions = filters(search)
         if !candidates.isEmpty { conditions.append("d.id = m.doctor_id") }
-        if let department = search.department { conditions.append("d.department = \(bind: department)") }
-        if let prefix = search.cityPrefix {
-            conditions.append(prefix.count >= 4 ? "d.city_code = \(bind: String(prefix.prefix(4)) + "00")"
-                                                : "d.city_code LIKE \(bind: prefix + "%")")
-        }
-        if let hospital = search.hospitalId { conditions.append("d.hospital_id = \(bind: hospital.text)") }
         query += " WHERE " + conditions.joined(separator: " AND ")
         switch search.sort {
-        case .relevance where !terms.isEmpty: query += " ORDER BY relevance DESC, d.rank_score DESC, d.id"
+        case .relevance where !terms.isEmpty && !substringOnly: query += " ORDER BY relevance DESC, d.rank_score DESC, d.id"
         case .relevance, .rating: query += " ORDER BY d.rank_score DESC, d.id"
         case .price: query += " ORDER BY s.price_fen ASC NULLS LAST, d.rank_score DESC, d.id"
         case .patientsServed: query += " ORDER BY d.patients_served DESC, d.id"

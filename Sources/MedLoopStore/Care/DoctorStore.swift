@@ -112,8 +112,11 @@ public struct DoctorStore: Sendable {
         for code in Set(draft.conditions.map { $0.uppercased() }) {
             try await tx.sql.raw("INSERT INTO doctor_conditions (doctor_id, icd10) VALUES (\(bind: id.text), \(bind: code))").run()
         }
+        let rank = DoctorIndex.rankScore(ratingTotal: 0, ratingCount: 0, patientsServed: 0)
         for term in terms {
-            try await tx.sql.raw("INSERT INTO doctor_terms (term, doctor_id) VALUES (\(bind: term), \(bind: id.text))").run()
+            try await tx.sql.raw("""
+                INSERT INTO doctor_terms (term, doctor_id, rank_score) VALUES (\(bind: term), \(bind: id.text), \(bind: rank))
+                """).run()
         }
         if tx.engine == .sqlite {
             try await tx.sql.raw("INSERT INTO doctor_text (doctor_id, search_text) VALUES (\(bind: id.text), \(bind: text))").run()
@@ -128,6 +131,18 @@ public struct DoctorStore: Sendable {
             ON CONFLICT (doctor_id, kind) DO UPDATE SET price_fen = excluded.price_fen, paused = excluded.paused,
                 daily_cap = excluded.daily_cap
             """).run()
+    }
+
+    /// Recomputes a doctor's rank score from their counters, in the doctor row and in every
+    /// search term of theirs, inside `tx` (after a rating or a consultation).
+    func refreshRank(of doctor: UUID, in tx: Transaction) async throws {
+        guard let row = try await tx.sql.raw("""
+            SELECT rating_total, rating_count, patients_served FROM doctors WHERE id = \(bind: doctor.text)
+            """).first() else { return }
+        let score = DoctorIndex.rankScore(ratingTotal: try row.int64("rating_total"), ratingCount: try row.int64("rating_count"),
+                                          patientsServed: try row.int64("patients_served"))
+        try await tx.sql.raw("UPDATE doctors SET rank_score = \(bind: score) WHERE id = \(bind: doctor.text)").run()
+        try await tx.sql.raw("UPDATE doctor_terms SET rank_score = \(bind: score) WHERE doctor_id = \(bind: doctor.text)").run()
     }
 
     /// Sets one line of a doctor's menu (a new price, a pause, a cap).

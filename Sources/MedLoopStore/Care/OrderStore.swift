@@ -75,6 +75,18 @@ public struct OrderStore: Sendable {
         return encounter
     }
 
+    /// A hospital sends an in-person diagnosis for the patient with `nationalId` (found by keyed
+    /// hash); unknown patients are a 404.
+    public func importEncounter(nationalId: NationalID, hospital: UUID, date: CalendarDate, icd10: ICD10Code,
+                                context: AuditContext, hashedBy cipher: FieldCipher) async throws -> Encounter {
+        let hash = cipher.lookupHash(nationalId.value, field: "national_id")
+        let patient = try await database.read { sql in
+            try await sql.raw("SELECT id FROM patients WHERE national_id_hash = \(bind: hash)").first()?.uuid("id")
+        }
+        guard let patient else { throw DomainError.notFound(resource: "patient") }
+        return try await addEncounter(patient: patient, hospital: hospital, date: date, icd10: icd10, source: .imported, context: context)
+    }
+
     public func encounters(of patient: UUID) async throws -> [Encounter] {
         try await database.read { sql in
             try await sql.raw("SELECT * FROM encounters WHERE patient_id = \(bind: patient.text) ORDER BY visit_date DESC, id")

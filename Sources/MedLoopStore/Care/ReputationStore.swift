@@ -65,16 +65,11 @@ public struct ReputationStore: Sendable {
             } catch where isUniqueViolation(error) {
                 throw DomainError.conflict(code: "already_rated", message: "This consultation has been rated already.")
             }
-            guard let doctor = try await tx.sql.raw("""
-                SELECT rating_total, rating_count, patients_served FROM doctors WHERE id = \(bind: found.doctorId.text)
-                """).first() else { throw DomainError.notFound(resource: "doctor") }
-            let total = try doctor.int64("rating_total") + Int64(rating.stars)
-            let count = try doctor.int64("rating_count") + 1
-            let score = DoctorIndex.rankScore(ratingTotal: total, ratingCount: count, patientsServed: try doctor.int64("patients_served"))
             try await tx.sql.raw("""
-                UPDATE doctors SET rating_total = \(bind: total), rating_count = \(bind: count), rank_score = \(bind: score)
+                UPDATE doctors SET rating_total = rating_total + \(bind: Int64(rating.stars)), rating_count = rating_count + 1
                 WHERE id = \(bind: found.doctorId.text)
                 """).run()
+            try await DoctorStore(database: database).refreshRank(of: found.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "consultation.rate", resourceType: "consultation",
                                                resourceId: consultation.text, patientId: found.patientId), context: context, in: tx)
         }

@@ -70,7 +70,7 @@ public struct InstitutionStore: Sendable {
 
     /// Changes the name or the two regulatory flags of an institution.
     public func update(_ id: UUID, name: String?, insuranceDesignated: Bool?, internetHospitalLicensed: Bool?,
-                       context: AuditContext) async throws -> Institution {
+                       commissionRateBasisPoints: Int? = nil, context: AuditContext) async throws -> Institution {
         try await database.unitOfWork { tx in
             guard var institution = try await tx.sql.raw("SELECT * FROM institutions WHERE id = \(bind: id.text)")
                 .first().map(Self.institution(from:)) else { throw DomainError.notFound(resource: "institution") }
@@ -79,6 +79,12 @@ public struct InstitutionStore: Sendable {
             }
             if let insuranceDesignated { institution.insuranceDesignated = insuranceDesignated }
             if let internetHospitalLicensed { institution.internetHospitalLicensed = internetHospitalLicensed }
+            if let rate = commissionRateBasisPoints {
+                guard (0...10_000).contains(rate) else {
+                    throw DomainError.invalidField("commissionRateBasisPoints", code: "range", "A commission rate is 0 to 10000 basis points.")
+                }
+                institution.commissionRateBasisPoints = rate
+            }
             let draft = InstitutionDraft(kind: institution.kind, name: institution.name, regionCode: institution.regionCode,
                                          level: institution.level, physicalHospitalId: institution.physicalHospitalId)
             let linkedKind: InstitutionKind? = institution.physicalHospitalId == nil ? nil : .physicalHospital
@@ -86,7 +92,8 @@ public struct InstitutionStore: Sendable {
             try await tx.sql.raw("""
                 UPDATE institutions SET name = \(bind: institution.name),
                     insurance_designated = \(bind: institution.insuranceDesignated),
-                    internet_hospital_licensed = \(bind: institution.internetHospitalLicensed)
+                    internet_hospital_licensed = \(bind: institution.internetHospitalLicensed),
+                    commission_rate_bp = \(bind: institution.commissionRateBasisPoints)
                 WHERE id = \(bind: id.text)
                 """).run()
             try await audit.append(AuditRecord(action: "institution.update", resourceType: "institution",
@@ -102,6 +109,7 @@ public struct InstitutionStore: Sendable {
             level: try row.optionalValue("level", as: HospitalLevel.self),
             physicalHospitalId: try row.optionalUUID("physical_hospital_id"),
             insuranceDesignated: try row.bool("insurance_designated"),
-            internetHospitalLicensed: try row.bool("internet_hospital_licensed"), createdAt: try row.instant("created_at"))
+            internetHospitalLicensed: try row.bool("internet_hospital_licensed"),
+            commissionRateBasisPoints: Int(try row.int64("commission_rate_bp")), createdAt: try row.instant("created_at"))
     }
 }

@@ -66,15 +66,19 @@ extension Migrations {
             """,
             "CREATE INDEX doctor_conditions_by_code ON doctor_conditions (icd10, doctor_id)",
             // Exact search terms, lower-cased: names, departments, specialties, condition names,
-            // synonyms and codes. Two-character Chinese terms (儿科, 哮喘) are found here.
+            // synonyms and codes. Two-character Chinese terms (儿科, 哮喘) are found here. Each row
+            // carries its doctor's rank score (kept equal to doctors.rank_score).
             """
             CREATE TABLE doctor_terms (
                 term TEXT NOT NULL,
                 doctor_id TEXT NOT NULL REFERENCES doctors(id),
+                rank_score BIGINT NOT NULL DEFAULT 0,
                 PRIMARY KEY (term, doctor_id)
             )
             """,
             "CREATE INDEX doctor_terms_by_doctor ON doctor_terms (doctor_id)",
+            // A one-word search walks its term's doctors best-first and stops at a page.
+            "CREATE INDEX doctor_terms_by_rank ON doctor_terms (term, rank_score DESC, doctor_id)",
         ]
         switch engine {
         case .sqlite:

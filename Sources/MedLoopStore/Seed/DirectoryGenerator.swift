@@ -178,7 +178,7 @@ struct BatchPlan: Sendable {
         var services = MultiRowInsert("INSERT INTO doctor_services (doctor_id, kind, price_fen, paused, daily_cap) VALUES",
                                       bindsPerRow: 3)
         var conditions = MultiRowInsert("INSERT INTO doctor_conditions (doctor_id, icd10) VALUES", bindsPerRow: 2)
-        var terms = MultiRowInsert("INSERT INTO doctor_terms (term, doctor_id) VALUES", bindsPerRow: 2)
+        var terms = MultiRowInsert("INSERT INTO doctor_terms (term, doctor_id, rank_score) VALUES", bindsPerRow: 2)
         var texts = MultiRowInsert("INSERT INTO doctor_text (doctor_id, search_text) VALUES", bindsPerRow: 2)
 
         for number in (offset + start)..<(offset + start + count) {
@@ -212,7 +212,7 @@ struct BatchPlan: Sendable {
                 conditions.add("(\(bind: id), \(bind: code))")
             }
             for term in indexTerms {
-                terms.add("(\(bind: term), \(bind: id))")
+                terms.add("(\(bind: term), \(bind: id), \(literal: doctor.rankScore))")
             }
             if engine == .sqlite {
                 texts.add("(\(bind: id), \(bind: text))")

@@ -93,3 +93,51 @@ struct RecordTests {
         }
     }
 }
+
+@Suite("Prior visits imported from hospitals")
+struct EncounterImportTests {
+    @Test("a hospital sends a diagnosis by national ID and it carries an online follow-up; a platform doctor cannot")
+    func imported() async throws {
+        try await withApp { app in
+            let nationalId = try #require(DemoWorld.nationalId(ofPatient: Demo.patientPhone))
+            let hospitalDoctor = try await app.signIn("13900000003")
+            let imported = try await app.send(.post, "/api/v1/encounters", token: hospitalDoctor,
+                                              json: ["nationalId": nationalId, "date": "2026-07-01", "icd10": "I10"])
+            #expect(imported.status == .created)
+            #expect(imported.string("source") == "imported")
+            let unknown = try await app.send(.post, "/api/v1/encounters", token: hospitalDoctor,
+                                             json: ["nationalId": aNationalIDText(sequence: 97), "date": "2026-07-01", "icd10": "I10"])
+            #expect(unknown.status == .notFound)
+            let platformDoctor = try await app.signIn("13900000026")
+            let refused = try await app.send(.post, "/api/v1/encounters", token: platformDoctor,
+                                             json: ["nationalId": nationalId, "date": "2026-07-01", "icd10": "I10"])
+            #expect(refused.errorFields == ["hospitalId"])
+            let patient = try await app.signIn(Demo.patientPhone)
+            let order = try await OrderRoutesTests.order(app, token: patient, extra: ["encounterId": try #require(imported.string("id"))])
+            #expect(order.status == .created)
+        }
+    }
+}
+
+@Suite("Commission per institution")
+struct CommissionTests {
+    @Test("an operator sets an institution's commission rate and completed fees are split at it, to the fen")
+    func rate() async throws {
+        try await withApp { app in
+            let operatorToken = try await app.signIn(Demo.operatorPhone)
+            let set = try await app.send(.patch, "/api/v1/institutions/\(DemoWorld.Institutions.tertiaryHospital.text)",
+                                         token: operatorToken, json: ["commissionRateBasisPoints": 1500])
+            #expect(set.json["commissionRateBasisPoints"] as? Int == 1500)
+            #expect(try await app.send(.patch, "/api/v1/institutions/\(DemoWorld.Institutions.tertiaryHospital.text)",
+                                       token: operatorToken, json: ["commissionRateBasisPoints": 10_001]).errorFields == ["commissionRateBasisPoints"])
+            let patient = try await app.signIn(Demo.patientPhone)
+            let (id, price) = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
+            let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/complete", token: doctor, json: ["diagnosis": "I10"])
+            let split = try CommissionSplit(feeFen: Int64(price), rateBasisPoints: 1500)
+            #expect(try await app.send(.get, "/api/v1/doctors/me/earnings", token: doctor).json["balanceFen"] as? Int == Int(split.doctorFen))
+            #expect(try await LedgerStore(database: app.database).balance(of: .platformCommission) == split.commissionFen)
+        }
+    }
+}

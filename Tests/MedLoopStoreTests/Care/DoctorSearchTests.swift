@@ -131,6 +131,41 @@ struct DoctorSearchTests {
         }
     }
 
+    @Test("a one-word search walks its term's doctors best first and needs no sort")
+    func rankedWalkPlan() async throws {
+        try await Self.withDirectory { doctors, database in
+            let query = DoctorStore.rankedTermQuery(DoctorSearch(text: "儿科", city: "330800"))
+            let plan = try await explain(query, in: database)
+            switch database.engine {
+            case .sqlite:
+                #expect(plan.contains { $0.contains("doctor_terms_by_rank") }, "\(plan)")
+                #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+            case .postgres:
+                #expect(!plan.contains { $0.contains("Seq Scan on doctors") }, "\(plan)")
+            }
+            // Best first: the rated doctor leads once ratings differ.
+            let page = try await doctors.search(DoctorSearch(text: "儿科"))
+            #expect(page.items.count == 2)
+        }
+    }
+
+    @Test("paging a one-word search runs from exact matches into substring matches without gaps or repeats")
+    func rankedPaging() async throws {
+        try await Self.withDirectory { doctors, _ in
+            let all = try await doctors.search(DoctorSearch(text: "心血管", limit: 100))
+            var seen: [UUID] = []
+            var offset = 0
+            while true {
+                let page = try await doctors.search(DoctorSearch(text: "心血管", limit: 1, offset: offset))
+                seen += page.items.map(\.id)
+                guard page.nextCursor != nil else { break }
+                offset += 1
+            }
+            #expect(seen == all.items.map(\.id))
+            #expect(!seen.isEmpty)
+        }
+    }
+
     /// The plan of `query`, one line per step. PostgreSQL is told to avoid sequential scans where
     /// it can, so a tiny test table shows the indexes a large one would use.
     func explain(_ query: SQLQueryString, in database: Database) async throws -> [String] {
