@@ -103,13 +103,14 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
                                             dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory))
     let chat = Chat(messages: messages, hub: services.hub, clock: clock)
     ConsultationRoutes(consultations: consultations, messages: messages, reputation: ReputationStore(database: database),
-                       doctors: DoctorStore(database: database), chat: chat, audit: audit,
+                       doctors: DoctorStore(database: database), chat: chat, audit: audit, authorizer: authorizer,
                        idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
         .register(authenticated)
     RecordRoutes(records: RecordStore(database: database, cipher: services.cipher,
                                       dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory)),
                  audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
-    AppointmentRoutes(appointments: AppointmentStore(database: database), doctors: DoctorStore(database: database), clock: clock)
+    AppointmentRoutes(appointments: AppointmentStore(database: database), doctors: DoctorStore(database: database),
+                      authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     NotificationRoutes(notifications: NotificationStore(database: database), clock: clock).register(authenticated)
     ConsultationSocket(authentication: AuthenticationMiddleware(accounts: accounts, clock: clock), consultations: consultations,

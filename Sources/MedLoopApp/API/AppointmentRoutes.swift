@@ -8,6 +8,7 @@ import MedLoopStore
 struct AppointmentRoutes {
     let appointments: AppointmentStore
     let doctors: DoctorStore
+    let authorizer: Authorizer
     let clock: any MedLoopClock
 
     func register(public group: RouterGroup<AppContext>, authenticated: RouterGroup<AppContext>) {
@@ -48,10 +49,7 @@ struct AppointmentRoutes {
     }
 
     @Sendable func open(_ request: Request, context: AppContext) async throws -> Created<SlotView> {
-        let caller = try context.requireCaller()
-        guard caller.role == .doctor, let doctor = try await doctors.doctorId(account: caller.accountId) else {
-            throw AppError.forbidden("Only a doctor opens appointment slots.")
-        }
+        let (_, doctor) = try await authorizer.requireDoctor(context, doctors: doctors, action: "doctor.slot.open")
         let body = try await request.decodeJSON(as: OpenBody.self, context: context)
         let slot = try await appointments.openSlot(doctor: doctor, startsAt: body.startsAt, minutes: body.minutes,
                                                    capacity: body.capacity, context: context.auditContext(at: clock.now()))

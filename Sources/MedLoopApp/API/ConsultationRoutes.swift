@@ -14,6 +14,7 @@ struct ConsultationRoutes {
     let doctors: DoctorStore
     let chat: Chat
     let audit: AuditStore
+    let authorizer: Authorizer
     let idempotent: IdempotentPost
     let clock: any MedLoopClock
 
@@ -35,17 +36,9 @@ struct ConsultationRoutes {
         group.post("consultations/:id/gifts", use: gift)
     }
 
-    /// The doctor record of the calling doctor.
-    private func callingDoctor(_ context: AppContext) async throws -> (Caller, UUID) {
-        let caller = try context.requireCaller()
-        guard caller.role == .doctor, let doctor = try await doctors.doctorId(account: caller.accountId) else {
-            throw AppError.forbidden("Only a doctor has a queue and earnings.")
-        }
-        return (caller, doctor)
-    }
 
     @Sendable func queue(_ request: Request, context: AppContext) async throws -> ListView<ConsultationView> {
-        let (_, doctor) = try await callingDoctor(context)
+        let (_, doctor) = try await authorizer.requireDoctor(context, doctors: doctors, action: "doctor.queue.read")
         let waiting = try await consultations.queue(doctor: doctor)
         let now = clock.now()
         for consultation in waiting {
@@ -64,7 +57,7 @@ struct ConsultationRoutes {
     }
 
     @Sendable func earnings(_ request: Request, context: AppContext) async throws -> EarningsView {
-        let (_, doctor) = try await callingDoctor(context)
+        let (_, doctor) = try await authorizer.requireDoctor(context, doctors: doctors, action: "doctor.earnings.read")
         return EarningsView(doctorId: doctor, balanceFen: try await reputation.earnings(of: doctor))
     }
 

@@ -173,13 +173,10 @@ struct DoctorRoutes {
 
     /// A doctor sets one line of their own menu.
     @Sendable func setService(_ request: Request, context: AppContext) async throws -> DoctorProfileView {
-        let caller = try context.requireCaller()
         guard let kind = context.parameters.get("kind").flatMap(ServiceKind.init(rawValue:)) else {
             throw AppError.notFound("service")
         }
-        guard caller.role == .doctor, let doctor = try await doctors.doctorId(account: caller.accountId) else {
-            throw AppError.forbidden("Only a doctor sets their own services.")
-        }
+        let (_, doctor) = try await authorizer.requireDoctor(context, doctors: doctors, action: "doctor.service.set")
         let body = try await request.decodeJSON(as: ServiceUpdateBody.self, context: context)
         let offer = ServiceOffer(kind: kind, priceFen: body.priceFen, isPaused: body.isPaused ?? false,
                                  dailyCap: body.dailyCap ?? ServiceOffer.defaultDailyCap)

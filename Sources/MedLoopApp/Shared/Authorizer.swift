@@ -34,6 +34,15 @@ struct Authorizer: Sendable {
         return caller
     }
 
+    /// The caller and their doctor record, if the caller is a doctor listed in the directory.
+    func requireDoctor(_ context: AppContext, doctors: DoctorStore, action: String) async throws -> (Caller, UUID) {
+        let caller = try context.requireCaller()
+        guard caller.role == .doctor, let doctor = try await doctors.doctorId(account: caller.accountId) else {
+            try await deny(context, action: action, resourceType: "doctor", resourceId: nil, patientId: nil)
+        }
+        return (caller, doctor)
+    }
+
     private func deny(_ context: AppContext, action: String, resourceType: String, resourceId: String?,
                       patientId: UUID?) async throws -> Never {
         try await audit.record(AuditRecord(action: action, resourceType: resourceType, resourceId: resourceId,

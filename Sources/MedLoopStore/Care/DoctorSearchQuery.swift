@@ -78,6 +78,20 @@ extension DoctorStore {
         return query
     }
 
+    /// The doctors whose search text contains `term` (3+ characters), through the trigram index
+    /// of each engine: FTS5 `trigram` on SQLite, `pg_trgm` on PostgreSQL.
+    private static func substringMatch(_ term: String, engine: Engine) -> SQLQueryString {
+        switch engine {
+        case .sqlite:
+            let phrase = "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            return "SELECT doctor_id FROM doctor_text WHERE doctor_text MATCH \(bind: phrase)"
+        case .postgres:
+            let escaped = term.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            return "SELECT id AS doctor_id FROM doctors WHERE search_text LIKE \(bind: "%" + escaped + "%")"
+        }
+    }
+
     /// The service a search is priced by (or filtered on, when it names one).
     private static func serviceJoin(_ search: DoctorSearch) -> SQLQueryString {
         let kind = (search.service ?? .textPackage).rawValue
@@ -125,32 +139,13 @@ extension DoctorStore {
         // matches (and the condition's doctors) — and doctors are read by key; otherwise the
         // filters' indexes lead. CROSS JOIN keeps SQLite from walking every doctor in rank order.
         var candidates: [SQLQueryString] = terms.map { term in
-            var match: SQLQueryString = "SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)"
-            if term.count >= 3 {
-                switch engine {
-                case .sqlite:
-                    let phrase = "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-                    match += " UNION SELECT doctor_id FROM doctor_text WHERE doctor_text MATCH \(bind: phrase)"
-                case .postgres:
-                    let escaped = term.replacingOccurrences(of: "\\", with: "\\\\")
-                        .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-                    match += " UNION SELECT id FROM doctors WHERE search_text LIKE \(bind: "%" + escaped + "%")"
-                }
-            }
+            let exact: SQLQueryString = "SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)"
             if substringOnly {
                 // The matches a ranked walk has not given already: substrings that are not exact terms.
-                var rest: SQLQueryString
-                switch engine {
-                case .sqlite:
-                    let phrase = "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-                    rest = "SELECT doctor_id FROM doctor_text WHERE doctor_text MATCH \(bind: phrase)"
-                case .postgres:
-                    let escaped = term.replacingOccurrences(of: "\\", with: "\\\\")
-                        .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-                    rest = "SELECT id AS doctor_id FROM doctors WHERE search_text LIKE \(bind: "%" + escaped + "%")"
-                }
-                return "SELECT doctor_id FROM (" + rest + " EXCEPT SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)) t"
+                return "SELECT doctor_id FROM (" + substringMatch(term, engine: engine) + " EXCEPT " + exact + ") t"
             }
+            var match = exact
+            if term.count >= 3 { match += " UNION " + substringMatch(term, engine: engine) }
             // Parenthesised: INTERSECT and UNION bind equally, left to right.
             return "SELECT doctor_id FROM (" + match + ") t"
         }
