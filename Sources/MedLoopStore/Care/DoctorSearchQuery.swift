@@ -10,6 +10,10 @@ extension DoctorStore {
         try search.validate()
         let engine = database.engine
         let wanted = search.limit + 1
+        if Self.walksServiceInPriceOrder(search) {
+            let rows = try await database.read { sql in try await sql.raw(Self.priceWalkQuery(search)).all() }
+            return try page(rows, search: search)
+        }
         guard Self.walksTermInRankOrder(search) else {
             let rows = try await database.read { sql in try await sql.raw(Self.searchQuery(search, engine: engine)).all() }
             return try page(rows, search: search)
@@ -17,6 +21,7 @@ extension DoctorStore {
         // One word, best first: walk the word's exact matches in rank order and stop at the page;
         // only when they run out do substring-only matches follow (relevance puts exact first).
         let exact = try await database.read { sql in try await sql.raw(Self.rankedTermQuery(search)).all() }
+        // A condition has no substring matches; a word of 3+ characters may.
         guard exact.count < wanted, let term = search.terms.first, term.count >= 3 else {
             return try page(exact, search: search)
         }
@@ -34,10 +39,36 @@ extension DoctorStore {
         return try page(exact + substring, search: search)
     }
 
-    /// Whether `search` is one word sorted by relevance without a condition filter: the common
-    /// case the ranked term index answers directly.
+    /// Whether the ranked term index answers `search` directly: one word sorted by relevance, or
+    /// one condition (its ICD-10 code is a term) sorted by relevance or rating.
     static func walksTermInRankOrder(_ search: DoctorSearch) -> Bool {
-        search.terms.count == 1 && search.condition == nil && search.sort == .relevance
+        if search.terms.count == 1 && search.condition == nil { return search.sort == .relevance }
+        return search.terms.isEmpty && search.conditionCodes.count == 1 && (search.sort == .relevance || search.sort == .rating)
+    }
+
+    /// The term a ranked walk follows: the word, or the condition's code.
+    private static func walkedTerm(_ search: DoctorSearch) -> String {
+        search.terms.first ?? search.conditionCodes.first?.lowercased() ?? ""
+    }
+
+    /// Whether `search` lists by price with filters only: walked in the order of the service
+    /// price index, among the doctors offering the service.
+    static func walksServiceInPriceOrder(_ search: DoctorSearch) -> Bool {
+        search.sort == .price && search.terms.isEmpty && search.condition == nil
+    }
+
+    /// Doctors offering the service (the text package unless another is named), cheapest first.
+    public static func priceWalkQuery(_ search: DoctorSearch) -> SQLQueryString {
+        let kind = (search.service ?? .textPackage).rawValue
+        var query: SQLQueryString = """
+            SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
+                   d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
+            FROM doctor_services s CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id
+            """
+        query += " WHERE " + (["s.kind = \(bind: kind)", "s.paused = \(bind: false)", "d.id = s.doctor_id"] + filters(search))
+            .joined(separator: " AND ")
+        query += " ORDER BY s.price_fen, s.doctor_id LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        return query
     }
 
     private func page(_ rows: [any SQLRow], search: DoctorSearch) throws -> Page<DoctorSummary> {
@@ -63,7 +94,7 @@ extension DoctorStore {
             FROM doctor_terms t CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id
             """
         query += serviceJoin(search)
-        query += " WHERE " + (["t.term = \(bind: search.terms.first ?? "")", "d.id = t.doctor_id"] + filters(search))
+        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search))
             .joined(separator: " AND ")
         query += " ORDER BY t.rank_score DESC, t.doctor_id LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
         return query
@@ -73,7 +104,7 @@ extension DoctorStore {
     static func rankedTermCount(_ search: DoctorSearch) -> SQLQueryString {
         var query: SQLQueryString = "SELECT COUNT(*) AS n FROM doctor_terms t CROSS JOIN doctors d"
         query += serviceJoin(search)
-        query += " WHERE " + (["t.term = \(bind: search.terms.first ?? "")", "d.id = t.doctor_id"] + filters(search))
+        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search))
             .joined(separator: " AND ")
         return query
     }

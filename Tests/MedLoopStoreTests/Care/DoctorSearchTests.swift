@@ -149,6 +149,19 @@ struct DoctorSearchTests {
         }
     }
 
+    @Test("listing by price walks the service price index among doctors offering the service")
+    func priceWalkPlan() async throws {
+        try await Self.withDirectory { _, database in
+            let plan = try await explain(DoctorStore.priceWalkQuery(DoctorSearch(department: "pediatrics", sort: .price)), in: database)
+            if database.engine == .sqlite {
+                #expect(plan.contains { $0.contains("doctor_services_by_price") }, "\(plan)")
+                #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+            } else {
+                #expect(!plan.contains { $0.contains("Seq Scan on doctors") }, "\(plan)")
+            }
+        }
+    }
+
     @Test("paging a one-word search runs from exact matches into substring matches without gaps or repeats")
     func rankedPaging() async throws {
         try await Self.withDirectory { doctors, _ in
