@@ -2,6 +2,14 @@
 /// and the search structures — an exact-term table for short Chinese terms, codes and names, and
 /// a trigram index for substrings (FTS5 `trigram` on SQLite, `pg_trgm` on PostgreSQL).
 extension Migrations {
+    /// The secondary indexes of `doctor_terms`: by doctor (rank updates), and by term in rank order
+    /// (a one-word search walks its term's doctors best-first and stops at a page). A bulk load
+    /// drops them and builds them again afterwards, which is faster than keeping them up to date.
+    static let doctorTermIndexes = [
+        "CREATE INDEX doctor_terms_by_doctor ON doctor_terms (doctor_id)",
+        "CREATE INDEX doctor_terms_by_rank ON doctor_terms (term, rank_score DESC, doctor_id)",
+    ]
+
     static let doctorDirectory = Migration(version: 2, name: "doctor_directory") { engine in
         var statements = [
             """
@@ -76,10 +84,7 @@ extension Migrations {
                 PRIMARY KEY (term, doctor_id)
             )
             """,
-            "CREATE INDEX doctor_terms_by_doctor ON doctor_terms (doctor_id)",
-            // A one-word search walks its term's doctors best-first and stops at a page.
-            "CREATE INDEX doctor_terms_by_rank ON doctor_terms (term, rank_score DESC, doctor_id)",
-        ]
+        ] + doctorTermIndexes
         switch engine {
         case .sqlite:
             statements.append("CREATE VIRTUAL TABLE doctor_text USING fts5(doctor_id UNINDEXED, search_text, tokenize = 'trigram')")

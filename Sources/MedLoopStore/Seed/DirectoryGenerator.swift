@@ -34,13 +34,16 @@ public enum DirectoryGenerator {
                              createdAt: now.epochMillis, engine: database.engine, directory: directory)
 
         let saved = try await SQLiteBulkSettings.apply(to: database)
+        try await setTermIndexes(present: false, in: database)
         let written: Int
         do {
             written = try await write(count, plan: plan, into: database, progress: progress)
         } catch {
+            try? await setTermIndexes(present: true, in: database)
             try? await saved?.restore(to: database)
             throw error
         }
+        try await setTermIndexes(present: true, in: database)
         try await saved?.restore(to: database)
         try await refreshStatistics(database)
         return written
@@ -84,6 +87,20 @@ public enum DirectoryGenerator {
             progress(written)
         }
         return written
+    }
+
+    /// Drops the secondary indexes of `doctor_terms` before a bulk load, or builds them again after.
+    static func setTermIndexes(present: Bool, in database: Database) async throws {
+        try await database.unitOfWork { tx in
+            for statement in Migrations.doctorTermIndexes {
+                guard let name = statement.split(separator: " ").dropFirst(2).first else { continue }
+                if present {
+                    try await tx.sql.raw(SQLQueryString(statement.replacingOccurrences(of: "CREATE INDEX", with: "CREATE INDEX IF NOT EXISTS"))).run()
+                } else {
+                    try await tx.sql.raw("DROP INDEX IF EXISTS \(ident: String(name))").run()
+                }
+            }
+        }
     }
 
     /// Registers the generated institutions that are not there yet, in one transaction.

@@ -53,6 +53,20 @@ struct DirectoryGeneratorTests {
         }
     }
 
+    @Test("the term indexes dropped for the bulk load are there again afterwards")
+    func indexesRebuilt() async throws {
+        try await withTestDatabase { database in
+            _ = try await DirectoryGenerator.generate(doctors: 300, into: database, now: Self.now)
+            let names: [String] = try await database.read { sql in
+                let query: SQLQueryString = database.engine == .sqlite
+                    ? "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'doctor_terms_by_%'"
+                    : "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'doctor_terms_by_%'"
+                return try await sql.raw(query).all().map { try $0.decode(column: "name", as: String.self) }
+            }
+            #expect(Set(names) == ["doctor_terms_by_doctor", "doctor_terms_by_rank"])
+        }
+    }
+
     @Test("a two-character term finds only that department's doctors and 高血压 only doctors treating I10")
     func searchFindsTheRightDoctors() async throws {
         try await withTestDatabase { database in
