@@ -22,19 +22,20 @@ struct JobRunner: Service {
     let holder = "server-\(UUID().uuidString.prefix(8))"
 
     func run() async throws {
-        await withGracefulShutdownHandler {
+        // Shutdown cancels the loops at once, even mid-sleep, rather than after the longest period.
+        try? await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for job in jobs {
                     group.addTask { await loop(job) }
                 }
             }
-        } onGracefulShutdown: {}
+        }
     }
 
     private func loop(_ job: Job) async {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !Task.isCancelled {
             await runOnce(job)
-            try? await Task.sleep(for: job.every)
+            do { try await Task.sleep(for: job.every) } catch { return }
         }
     }
 
