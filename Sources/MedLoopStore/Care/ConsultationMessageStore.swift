@@ -75,11 +75,14 @@ public struct ConsultationMessageStore: Sendable {
 
     /// Messages after `after` (oldest first), for history and catching up.
     public func messages(_ consultation: UUID, for account: UUID, after: UUID?, limit: Int) async throws -> [ConsultationMessage] {
-        try await database.unitOfWork { tx in
-            _ = try await consultations.participantConsultation(consultation, account: account, in: tx)
-            var condition: SQLQueryString = "consultation_id = \(bind: consultation.text)"
-            if let after { condition += " AND id > \(bind: after.text)" }
-            return try await tx.sql.raw("SELECT * FROM consultation_messages WHERE \(condition) ORDER BY id LIMIT \(literal: limit)")
+        guard try await consultations.consultation(consultation, visibleTo: account) != nil else {
+            throw DomainError.notFound(resource: "consultation")
+        }
+        var condition: SQLQueryString = "consultation_id = \(bind: consultation.text)"
+        if let after { condition += " AND id > \(bind: after.text)" }
+        let whereClause = condition
+        return try await database.read { sql in
+            try await sql.raw("SELECT * FROM consultation_messages WHERE \(whereClause) ORDER BY id LIMIT \(literal: limit)")
                 .all().map(Self.message(from:))
         }
     }
@@ -124,15 +127,15 @@ public struct ConsultationMessageStore: Sendable {
 
     /// An image, if `account` takes part in its consultation.
     public func image(_ id: UUID, for account: UUID) async throws -> StoredImage {
-        try await database.unitOfWork { tx in
-            guard let row = try await tx.sql.raw("SELECT * FROM uploads WHERE id = \(bind: id.text)").first() else {
-                throw DomainError.notFound(resource: "image")
-            }
-            let consultation = try row.uuid("consultation_id")
-            _ = try await consultations.participantConsultation(consultation, account: account, in: tx)
-            return StoredImage(id: id, consultationId: consultation, mediaType: try row.text("media_type"),
-                               file: uploads.appendingPathComponent(id.text))
+        guard let row = try await database.read({ sql in
+            try await sql.raw("SELECT consultation_id, media_type FROM uploads WHERE id = \(bind: id.text)").first()
+        }) else { throw DomainError.notFound(resource: "image") }
+        let consultation = try row.uuid("consultation_id")
+        guard try await consultations.consultation(consultation, visibleTo: account) != nil else {
+            throw DomainError.notFound(resource: "image")
         }
+        return StoredImage(id: id, consultationId: consultation, mediaType: try row.text("media_type"),
+                           file: uploads.appendingPathComponent(id.text))
     }
 
     static func message(from row: any SQLRow) throws -> ConsultationMessage {
