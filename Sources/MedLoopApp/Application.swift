@@ -7,6 +7,7 @@ import MedLoopStore
 import Metrics
 import NIOCore
 import Prometheus
+import ServiceLifecycle
 
 /// What a running MedLoop server is made of: configuration, an open database, the field cipher
 /// and the clock. Tests build one on a fresh database and a clock they move.
@@ -15,7 +16,7 @@ public struct AppServices: Sendable {
     public let database: Database
     public let cipher: FieldCipher
     public let clock: any MedLoopClock
-    /// Live consultation events of this server.
+    /// The consultation streams open in this server.
     let hub = ConsultationHub()
 
     public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) {
@@ -49,6 +50,15 @@ public struct AppServices: Sendable {
     public func isEmpty() async throws -> Bool {
         try await AccountStore(database: database, cipher: cipher).list(role: nil, institutionId: nil, limit: 1, cursor: nil)
             .items.isEmpty
+    }
+
+    /// The service that hands committed domain events to this server's live subscribers (the
+    /// consultation streams); `buildApplication` runs it, and so must any other host of the router.
+    public func eventDispatcher(logger: Logger, pollInterval: Duration = .seconds(1)) -> some Service {
+        let messages = ConsultationMessageStore(database: database, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory))
+        return EventDispatcher(events: EventStore(database: database), database: database,
+                               subscribers: [ChatFanOut(hub: hub, messages: messages, logger: logger)],
+                               pollInterval: pollInterval, logger: logger)
     }
 
     /// Seeds the demo world unless it is there; returns whether it created it.
@@ -101,16 +111,22 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     let consultations = ConsultationStore(database: database)
     let messages = ConsultationMessageStore(database: database,
                                             dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory))
-    let chat = Chat(messages: messages, hub: services.hub, clock: clock)
+    let chat = Chat(messages: messages, clock: clock)
     ConsultationRoutes(consultations: consultations, messages: messages, reputation: ReputationStore(database: database),
                        doctors: DoctorStore(database: database), chat: chat, audit: audit, authorizer: authorizer,
                        idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
         .register(authenticated)
+    ConsultationPatientRoutes(consultations: consultations, patients: ConsultationPatientStore(database: database),
+                              audit: audit, clock: clock).register(authenticated)
     RecordRoutes(records: RecordStore(database: database, cipher: services.cipher,
                                       dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory)),
                  audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     AppointmentRoutes(appointments: AppointmentStore(database: database), doctors: DoctorStore(database: database),
                       authorizer: authorizer, clock: clock)
+        .register(public: api, authenticated: authenticated)
+    DoctorPhotoRoutes(photos: DoctorPhotoStore(database: database,
+                                               dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory)),
+                      doctors: DoctorStore(database: database), authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     NotificationRoutes(notifications: NotificationStore(database: database), clock: clock).register(authenticated)
     ConsultationSocket(authentication: AuthenticationMiddleware(accounts: accounts, clock: clock), consultations: consultations,
@@ -133,7 +149,7 @@ public func buildApplication(_ services: AppServices, logger: Logger,
         server: .http1WebSocketUpgrade(webSocketRouter: router),
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port),
                              serverName: "MedLoop"),
-        services: [jobs],
+        services: [jobs, services.eventDispatcher(logger: logger)],
         onServerRunning: onServerRunning,
         logger: logger)
 }

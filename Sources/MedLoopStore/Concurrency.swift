@@ -43,3 +43,23 @@ final class AtomicCounter: Sendable {
         value.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
     }
 }
+
+/// Callbacks to run when something happens (a commit), registered and removed by id.
+final class Observers: Sendable {
+    private let handlers = Mutex<[Int: @Sendable () -> Void]>([:])
+    private let nextId = AtomicCounter()
+
+    func add(_ handler: @escaping @Sendable () -> Void) -> Int {
+        let id = nextId.next()
+        handlers.withLock { $0[id] = handler }
+        return id
+    }
+
+    func remove(_ id: Int) {
+        _ = handlers.withLock { $0.removeValue(forKey: id) }
+    }
+
+    func notify() {
+        for handler in handlers.withLock({ Array($0.values) }) { handler() }
+    }
+}

@@ -55,6 +55,8 @@ public enum DatabaseError: Error, CustomStringConvertible {
 /// `unitOfWork`, one transaction that commits state, audit and events together or not at all.
 public final class Database: Sendable {
     public let engine: Engine
+    /// Where it was opened (another server, or a test's second server, opens the same).
+    public let location: DatabaseLocation
     public let logger: Logger
     private let backend: Backend
 
@@ -69,7 +71,7 @@ public final class Database: Sendable {
         switch location {
         case .sqlite(let path):
             let backend = try await SQLiteBackend.open(path: path, readers: 3, logger: logger)
-            return Database(engine: .sqlite, backend: .sqlite(backend), logger: logger)
+            return Database(engine: .sqlite, location: location, backend: .sqlite(backend), logger: logger)
         case .postgres(let url, let schema):
             var configuration = try DatabaseLocation.postgresConfiguration(url)
             configuration.options.maximumConnections = maxConnections
@@ -78,12 +80,13 @@ public final class Database: Sendable {
                 configuration.options.additionalStartupParameters = [("search_path", "\(schema), public")]
             }
             let backend = PostgresBackend(configuration: configuration, logger: logger)
-            return Database(engine: .postgres, backend: .postgres(backend), logger: logger)
+            return Database(engine: .postgres, location: location, backend: .postgres(backend), logger: logger)
         }
     }
 
-    private init(engine: Engine, backend: Backend, logger: Logger) {
+    private init(engine: Engine, location: DatabaseLocation, backend: Backend, logger: Logger) {
         self.engine = engine
+        self.location = location
         self.backend = backend
         self.logger = logger
     }
@@ -110,6 +113,29 @@ public final class Database: Sendable {
                 // The rollback went through: what matters is why the body failed.
                 if let cause = error.closureError, error.rollbackError == nil { throw cause }
                 throw error
+            }
+        }
+    }
+
+    /// Calls `onChange` whenever new writes may have committed, until the calling task is
+    /// cancelled. On PostgreSQL: for every notification on `channel`, from any server on the
+    /// database (and once when listening starts). On SQLite: after every commit of this process;
+    /// other processes on the same file are only seen by polling.
+    public func watchChanges(channel: String, _ onChange: @escaping @Sendable () -> Void) async throws {
+        switch backend {
+        case .sqlite(let sqlite):
+            let id = sqlite.commitObservers.add(onChange)
+            defer { sqlite.commitObservers.remove(id) }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        case .postgres(let postgres):
+            try await postgres.client.withConnection { connection in
+                try await connection.listen(on: channel) { notifications in
+                    // Anything committed before LISTEN took effect is picked up by this first call.
+                    onChange()
+                    for try await _ in notifications { onChange() }
+                }
             }
         }
     }
@@ -165,6 +191,7 @@ private final class SQLiteBackend: Sendable {
     let readers: [SQLiteConnection]
     let writeLock = AsyncLock()
     let nextReader = AtomicCounter()
+    let commitObservers = Observers()
     let logger: Logger
 
     init(writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
@@ -206,6 +233,7 @@ private final class SQLiteBackend: Sendable {
         do {
             let result = try await body(sql)
             try await sql.raw("COMMIT").run()
+            commitObservers.notify()
             return result
         } catch {
             try? await sql.raw("ROLLBACK").run()

@@ -3,8 +3,9 @@ import Hummingbird
 import MedLoopDomain
 import MedLoopStore
 
-/// In-person appointments: doctors open slots, anyone sees a doctor's upcoming slots, and the
-/// doctor records the visit (which becomes the encounter later follow-ups rest on).
+/// In-person appointments: doctors open slots (and change the capacity of, or cancel, their own
+/// until they begin), anyone sees a doctor's upcoming slots, and the doctor records the visit
+/// (which becomes the encounter later follow-ups rest on).
 struct AppointmentRoutes {
     let appointments: AppointmentStore
     let doctors: DoctorStore
@@ -14,6 +15,8 @@ struct AppointmentRoutes {
     func register(public group: RouterGroup<AppContext>, authenticated: RouterGroup<AppContext>) {
         group.get("doctors/:id/slots", use: slots)
         authenticated.post("doctors/me/slots", use: open)
+        authenticated.patch("doctors/me/slots/:id", use: change)
+        authenticated.delete("doctors/me/slots/:id", use: cancel)
         authenticated.post("orders/:id/visit", use: visit)
     }
 
@@ -54,6 +57,28 @@ struct AppointmentRoutes {
         let slot = try await appointments.openSlot(doctor: doctor, startsAt: body.startsAt, minutes: body.minutes,
                                                    capacity: body.capacity, context: context.auditContext(at: clock.now()))
         return Created(value: SlotView(slot))
+    }
+
+    struct ChangeBody: Decodable {
+        var capacity: Int
+    }
+
+    /// A doctor changes the capacity of one of their slots (never below the places booked).
+    @Sendable func change(_ request: Request, context: AppContext) async throws -> SlotView {
+        let (_, doctor) = try await authorizer.requireDoctor(context, doctors: doctors, action: "doctor.slot.capacity")
+        let id = try context.parameters.uuid("id")
+        let body = try await request.decodeJSON(as: ChangeBody.self, context: context)
+        let slot = try await appointments.setCapacity(body.capacity, ofSlot: id, doctor: doctor,
+                                                      context: context.auditContext(at: clock.now()))
+        return SlotView(slot)
+    }
+
+    /// A doctor cancels one of their slots that nobody has booked.
+    @Sendable func cancel(_ request: Request, context: AppContext) async throws -> Response {
+        let (_, doctor) = try await authorizer.requireDoctor(context, doctors: doctors, action: "doctor.slot.cancel")
+        try await appointments.cancelSlot(try context.parameters.uuid("id"), doctor: doctor,
+                                          context: context.auditContext(at: clock.now()))
+        return Response(status: .noContent)
     }
 
     struct VisitBody: Decodable {

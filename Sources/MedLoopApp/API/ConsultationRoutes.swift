@@ -130,23 +130,17 @@ struct ConsultationRoutes {
     /// The body is the image itself (JPEG, PNG or WebP, at most 5 MiB).
     @Sendable func upload(_ request: Request, context: AppContext) async throws -> Created<ImageView> {
         let (caller, consultation) = try await participant(context)
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: ImageRule.maximumBytes)
-        } catch {
-            throw AppError(.contentTooLarge, code: "image_too_large", message: "An image is at most 5 MiB.")
-        }
-        let stored = try await messages.upload(Array(buffer: buffer), to: consultation.id, by: caller.accountId, at: clock.now())
+        let bytes = try await request.uploadedBytes(upTo: ImageRule.maximumBytes,
+                                                    tooLarge: AppError(.contentTooLarge, code: "image_too_large",
+                                                                       message: "An image is at most 5 MiB."))
+        let stored = try await messages.upload(bytes, to: consultation.id, by: caller.accountId, at: clock.now())
         return Created(value: ImageView(imageId: stored.id, mediaType: stored.mediaType))
     }
 
     @Sendable func image(_ request: Request, context: AppContext) async throws -> Response {
         let caller = try context.requireCaller()
         let stored = try await messages.image(try context.parameters.uuid("id"), for: caller.accountId)
-        let data = try Data(contentsOf: stored.file)
-        return Response(status: .ok, headers: [.contentType: stored.mediaType, .cacheControl: "private, max-age=3600"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return .file(try Data(contentsOf: stored.file), mediaType: stored.mediaType, cacheControl: "private, max-age=3600")
     }
 
     struct CallView: APIView, Encodable {

@@ -3,10 +3,10 @@ import MedLoopDomain
 import MedLoopStore
 
 /// Sending and reading consultation messages, for REST and WebSocket alike: each change is stored
-/// (with its audit entry) and then pushed to the streams open on the consultation.
+/// with its audit entry and its event; the event reaches the streams open on the consultation in
+/// every server (`ChatFanOut`).
 struct Chat: Sendable {
     let messages: ConsultationMessageStore
-    let hub: ConsultationHub
     let clock: any MedLoopClock
 
     func send(_ consultation: UUID, text: String?, imageId: UUID?, context: AppContext) async throws -> MessageView {
@@ -25,18 +25,12 @@ struct Chat: Sendable {
         }
         let message = try await messages.send(consultation, from: caller, kind: kind, text: body, imageId: imageId,
                                               context: context.auditContext(at: clock.now()))
-        let view = MessageView(message)
-        hub.publish(ChatEvent.message(view).json, to: consultation)
-        return view
+        return MessageView(message)
     }
 
     func markRead(_ consultation: UUID, upTo: UUID, context: AppContext) async throws -> Int {
         let caller = try context.requireCaller()
-        let changed = try await messages.markRead(consultation, by: caller.accountId, upTo: upTo, at: clock.now())
-        if changed > 0 {
-            hub.publish(ChatEvent.read(ReadView(readerAccountId: caller.accountId, upTo: upTo)).json, to: consultation)
-        }
-        return changed
+        return try await messages.markRead(consultation, by: caller.accountId, upTo: upTo, at: clock.now())
     }
 }
 
@@ -71,14 +65,25 @@ struct ReadView: Encodable, Sendable {
     var upTo: UUID
 }
 
+/// A change of the consultation itself: accepted, completed, refunded, a call started or ended.
+struct StateView: Encodable, Sendable {
+    /// The event kind, e.g. `consultation.accepted`.
+    var event: String
+    var state: String
+    var callId: UUID?
+    var at: Date
+}
+
 /// What the consultation stream sends: `{"type": "message", "message": {...}}`,
-/// `{"type": "read", "read": {...}}` or `{"type": "error", "error": {"code", "message"}}`.
+/// `{"type": "read", "read": {...}}`, `{"type": "state", "state": {...}}` or
+/// `{"type": "error", "error": {"code", "message"}}`.
 enum ChatEvent: Encodable {
     case message(MessageView)
     case read(ReadView)
+    case state(StateView)
     case error(code: String, message: String)
 
-    enum CodingKeys: String, CodingKey { case type, message, read, error }
+    enum CodingKeys: String, CodingKey { case type, message, read, state, error }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -89,6 +94,9 @@ enum ChatEvent: Encodable {
         case .read(let view):
             try container.encode("read", forKey: .type)
             try container.encode(view, forKey: .read)
+        case .state(let view):
+            try container.encode("state", forKey: .type)
+            try container.encode(view, forKey: .state)
         case .error(let code, let message):
             try container.encode("error", forKey: .type)
             try container.encode(["code": code, "message": message], forKey: .error)

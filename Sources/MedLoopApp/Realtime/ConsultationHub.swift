@@ -1,10 +1,9 @@
 import Foundation
 import Synchronization
 
-/// Hands each consultation's live events (new messages, read receipts) to the WebSocket streams
-/// open on it in this server. The messages themselves are in the database, and clients catch up
-/// over REST; delivering to streams held by other servers goes through the event outbox
-/// (reliability and scaling issues).
+/// Hands each consultation's live events (new messages, read receipts, state changes) to the
+/// WebSocket streams open on it in this server. Events reach it only through the event outbox
+/// (`EventDispatcher` → `ChatFanOut`), so a change made on any server reaches streams on all.
 final class ConsultationHub: Sendable {
     private struct Subscriber {
         let id: UUID
@@ -29,6 +28,11 @@ final class ConsultationHub: Sendable {
             return gone
         }
         removed.forEach { $0.continuation.finish() }
+    }
+
+    /// Whether any stream is open on `consultation` here.
+    func hasSubscribers(_ consultation: UUID) -> Bool {
+        subscribers.withLock { $0[consultation] != nil }
     }
 
     /// Sends `event` (a JSON text) to every stream open on `consultation`.

@@ -88,6 +88,24 @@ public struct Doctor: Sendable, Equatable {
     }
 }
 
+/// A doctor's profile photo: a JPEG or PNG image (recognised by `ImageRule`) of at most 2 MiB.
+public enum DoctorPhotoRule {
+    public static let maximumBytes = 2 << 20
+    public static let mediaTypes: Set<String> = ["image/jpeg", "image/png"]
+
+    /// The photo's media type, if `bytes` are one MedLoop shows on a profile.
+    public static func check(_ bytes: some Collection<UInt8>) throws(DomainError) -> String {
+        guard bytes.count <= maximumBytes else {
+            throw .invalidField("image", code: "too_large", "A photo is at most 2 MiB.")
+        }
+        let type = try ImageRule.check(bytes)
+        guard mediaTypes.contains(type) else {
+            throw .invalidField("image", code: "not_an_image", "Send a JPEG or PNG image.")
+        }
+        return type
+    }
+}
+
 /// What the directory counts for a doctor.
 public struct DoctorCounters: Sendable, Equatable, Codable {
     public var patientsServed: Int

@@ -40,29 +40,88 @@ public struct AppointmentStore: Sendable {
         }
     }
 
-    /// A doctor's slots that have not started yet, soonest first.
+    /// A doctor's slots that have not started yet and are not cancelled, soonest first.
     public func upcomingSlots(doctor: UUID, now: Date) async throws -> [AppointmentSlot] {
         try await database.read { sql in
             try await sql.raw("""
-                SELECT * FROM appointment_slots WHERE doctor_id = \(bind: doctor.text) AND starts_at > \(bind: now.epochMillis)
+                SELECT * FROM appointment_slots
+                WHERE doctor_id = \(bind: doctor.text) AND starts_at > \(bind: now.epochMillis) AND cancelled_at IS NULL
                 ORDER BY starts_at LIMIT 200
                 """).all().map(Self.slot(from:))
         }
     }
 
+    /// Gives a slot of `doctor` room for `capacity` patients. The update is conditional on the
+    /// slot being open and on `booked <= capacity`, so a booking racing for a place either lands
+    /// first (and is counted against the new capacity) or sees the new capacity.
+    public func setCapacity(_ capacity: Int, ofSlot id: UUID, doctor: UUID, context: AuditContext) async throws -> AppointmentSlot {
+        try AppointmentSlot.validate(capacity: capacity)
+        let now = context.at
+        return try await database.unitOfWork { tx in
+            guard let row = try await tx.sql.raw("""
+                UPDATE appointment_slots SET capacity = \(bind: capacity)
+                WHERE id = \(bind: id.text) AND doctor_id = \(bind: doctor.text) AND cancelled_at IS NULL
+                  AND starts_at > \(bind: now.epochMillis) AND booked <= \(bind: capacity)
+                RETURNING *
+                """).first() else {
+                try await ownSlot(id, doctor: doctor, in: tx).checkCapacityChange(to: capacity, now: now)
+                throw DomainError.conflict(code: "slot_capacity_below_booked",
+                                           message: "More patients have booked this slot than the new capacity allows.")
+            }
+            try await audit.append(AuditRecord(action: "doctor.slot.capacity", resourceType: "appointment_slot", resourceId: id.text),
+                                   context: context, in: tx)
+            return try Self.slot(from: row)
+        }
+    }
+
+    /// Cancels a slot of `doctor` that nobody has booked and that has not begun. The update is
+    /// conditional on `booked = 0`, so of a cancel and a racing booking only one wins.
+    public func cancelSlot(_ id: UUID, doctor: UUID, context: AuditContext) async throws {
+        let now = context.at
+        try await database.unitOfWork { tx in
+            let cancelled = try await tx.sql.raw("""
+                UPDATE appointment_slots SET cancelled_at = \(bind: now.epochMillis)
+                WHERE id = \(bind: id.text) AND doctor_id = \(bind: doctor.text) AND cancelled_at IS NULL
+                  AND starts_at > \(bind: now.epochMillis) AND booked = 0
+                RETURNING id
+                """).first()
+            guard cancelled != nil else {
+                try await ownSlot(id, doctor: doctor, in: tx).checkCancellable(now: now)
+                throw DomainError.conflict(code: "slot_has_bookings", message: "Patients have booked this slot, so it cannot be cancelled.")
+            }
+            try await audit.append(AuditRecord(action: "doctor.slot.cancel", resourceType: "appointment_slot", resourceId: id.text),
+                                   context: context, in: tx)
+        }
+    }
+
+    /// A slot of `doctor`, read inside `tx` to say why a change was refused; another doctor's
+    /// slot is one they may not know of (404).
+    private func ownSlot(_ id: UUID, doctor: UUID, in tx: Transaction) async throws -> AppointmentSlot {
+        guard let row = try await tx.sql.raw("""
+            SELECT * FROM appointment_slots WHERE id = \(bind: id.text) AND doctor_id = \(bind: doctor.text)
+            """).first() else { throw DomainError.notFound(resource: "slot") }
+        return try Self.slot(from: row)
+    }
+
     /// Takes one place in a slot for a booking, inside the order's transaction. Of racing bookings
-    /// for the last place only one wins; the others get 409 `slot_full`.
+    /// for the last place only one wins; the others get 409 `slot_full`. A cancelled slot takes
+    /// no booking (409 `slot_cancelled`).
     func reserve(slot: UUID, doctor: UUID, now: Date, in tx: Transaction) async throws {
         let taken = try await tx.sql.raw("""
             UPDATE appointment_slots SET booked = booked + 1
             WHERE id = \(bind: slot.text) AND doctor_id = \(bind: doctor.text) AND booked < capacity AND starts_at > \(bind: now.epochMillis)
+              AND cancelled_at IS NULL
             RETURNING id
             """).first()
         guard taken == nil else { return }
         guard let row = try await tx.sql.raw("SELECT * FROM appointment_slots WHERE id = \(bind: slot.text) AND doctor_id = \(bind: doctor.text)").first() else {
             throw DomainError.invalidField("slotId", code: "unknown", "This doctor has no such slot.")
         }
-        if try Self.slot(from: row).startsAt <= now {
+        let found = try Self.slot(from: row)
+        if found.isCancelled {
+            throw DomainError.conflict(code: "slot_cancelled", message: "This slot has been cancelled.")
+        }
+        if found.startsAt <= now {
             throw DomainError.conflict(code: "slot_past", message: "This slot has already begun.")
         }
         throw DomainError.conflict(code: "slot_full", message: "This slot is fully booked.")
@@ -124,6 +183,7 @@ public struct AppointmentStore: Sendable {
     static func slot(from row: any SQLRow) throws -> AppointmentSlot {
         AppointmentSlot(id: try row.uuid("id"), doctorId: try row.uuid("doctor_id"), hospitalId: try row.uuid("hospital_id"),
                         startsAt: try row.instant("starts_at"), endsAt: try row.instant("ends_at"),
-                        capacity: Int(try row.int64("capacity")), booked: Int(try row.int64("booked")))
+                        capacity: Int(try row.int64("capacity")), booked: Int(try row.int64("booked")),
+                        cancelledAt: try row.optionalInstant("cancelled_at"))
     }
 }

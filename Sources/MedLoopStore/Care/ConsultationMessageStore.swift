@@ -31,13 +31,13 @@ public struct ConsultationMessageStore: Sendable {
     let consultations: ConsultationStore
     let audit: AuditStore
     /// Where uploaded images are kept: `<data folder>/uploads`.
-    let uploads: URL
+    let uploads: FileFolder
 
     public init(database: Database, dataDirectory: URL) {
         self.database = database
         self.consultations = ConsultationStore(database: database)
         self.audit = AuditStore(database: database)
-        self.uploads = dataDirectory.appendingPathComponent("uploads", isDirectory: true)
+        self.uploads = FileFolder(dataDirectory: dataDirectory, name: "uploads")
     }
 
     /// Sends a text or image message while the consultation is open.
@@ -69,7 +69,17 @@ public struct ConsultationMessageStore: Sendable {
                 try await NotificationStore(database: database).notify(found.accountId, kind: .newReply, subjectType: "consultation",
                                                                        subjectId: consultation.text, at: now, in: tx)
             }
+            try await EventStore.append(.consultation(.messageSent, consultation, payload: MessageSent(messageId: message.id), at: now),
+                                        in: tx)
             return message
+        }
+    }
+
+    /// One message by id, for subscribers of `consultation.message.sent` (the event names it;
+    /// who may see it was settled when it was sent).
+    public func message(_ id: UUID) async throws -> ConsultationMessage? {
+        try await database.read { sql in
+            try await sql.raw("SELECT * FROM consultation_messages WHERE id = \(bind: id.text)").first().map(Self.message(from:))
         }
     }
 
@@ -91,12 +101,17 @@ public struct ConsultationMessageStore: Sendable {
     public func markRead(_ consultation: UUID, by account: UUID, upTo: UUID, at now: Date) async throws -> Int {
         try await database.unitOfWork { tx in
             _ = try await consultations.participantConsultation(consultation, account: account, in: tx)
-            return try await tx.sql.raw("""
+            let changed = try await tx.sql.raw("""
                 UPDATE consultation_messages SET read_at = \(bind: now.epochMillis)
                 WHERE consultation_id = \(bind: consultation.text) AND sender_account_id <> \(bind: account.text)
                   AND id <= \(bind: upTo.text) AND read_at IS NULL
                 RETURNING id
                 """).all().count
+            if changed > 0 {
+                try await EventStore.append(.consultation(.messagesRead, consultation,
+                                                          payload: MessagesRead(readerAccountId: account, upTo: upTo), at: now), in: tx)
+            }
+            return changed
         }
     }
 
@@ -104,12 +119,11 @@ public struct ConsultationMessageStore: Sendable {
     public func upload(_ bytes: [UInt8], to consultation: UUID, by account: UUID, at now: Date) async throws -> StoredImage {
         let mediaType = try ImageRule.check(bytes)
         let id = UUID.v7(at: now)
-        let file = uploads.appendingPathComponent(id.text)
+        let file = uploads.file(id.text)
         try await database.unitOfWork { tx in
             let found = try await consultations.participantConsultation(consultation, account: account, in: tx)
             try found.checkOpen(at: now)
-            try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
-            try Data(bytes).write(to: file, options: .atomic)
+            try uploads.write(bytes, named: id.text)
             let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
             do {
                 try await tx.sql.raw("""
@@ -135,7 +149,7 @@ public struct ConsultationMessageStore: Sendable {
             throw DomainError.notFound(resource: "image")
         }
         return StoredImage(id: id, consultationId: consultation, mediaType: try row.text("media_type"),
-                           file: uploads.appendingPathComponent(id.text))
+                           file: uploads.file(id.text))
     }
 
     static func message(from row: any SQLRow) throws -> ConsultationMessage {

@@ -115,6 +115,8 @@ public struct ConsultationStore: Sendable {
             try await notifications.notify(consultation.accountId, kind: .consultationAccepted, subjectType: "consultation",
                                            subjectId: id.text, at: context.at, in: tx)
             try await notifyTurnsNear(doctor: consultation.doctorId, at: context.at, in: tx)
+            try await EventStore.append(.consultation(.consultationAccepted, id, payload: ConsultationChanged(state: "active"),
+                                                      at: context.at), in: tx)
             consultation.state = .active
             consultation.acceptedAt = Date(epochMillis: context.at.epochMillis)
             consultation.closesAt = closesAt.map { Date(epochMillis: $0.epochMillis) }
@@ -179,6 +181,8 @@ public struct ConsultationStore: Sendable {
             try await DoctorStore(database: database).refreshRank(of: consultation.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "consultation.complete", resourceType: "consultation", resourceId: id.text,
                                                patientId: consultation.patientId), context: context, in: tx)
+            try await EventStore.append(.consultation(.consultationCompleted, id, payload: ConsultationChanged(state: "completed"),
+                                                      at: context.at), in: tx)
             consultation.state = .completed
             consultation.completedAt = Date(epochMillis: context.at.epochMillis)
             consultation.diagnosis = diagnosis
@@ -223,6 +227,8 @@ public struct ConsultationStore: Sendable {
                 INSERT INTO call_sessions (id, consultation_id, started_by, started_at)
                 VALUES (\(bind: session.id.text), \(bind: id.text), \(bind: account.text), \(bind: now.epochMillis))
                 """).run()
+            try await EventStore.append(.consultation(.callStarted, id, payload: ConsultationChanged(state: "active", callId: session.id),
+                                                      at: now), in: tx)
             return session
         }
     }
@@ -238,6 +244,8 @@ public struct ConsultationStore: Sendable {
                 throw DomainError.conflict(code: "call_ended", message: "This call has ended already.")
             }
             _ = try await closeCalls(id, at: now, in: tx)
+            try await EventStore.append(.consultation(.callEnded, id, payload: ConsultationChanged(state: "active", callId: session),
+                                                      at: now), in: tx)
             return try await callSession(session, in: tx)
         }
     }
@@ -295,6 +303,8 @@ public struct ConsultationStore: Sendable {
                                        context: context, in: tx)
                 try await notifications.notify(consultation.accountId, kind: .consultationRefunded, subjectType: "consultation",
                                                subjectId: consultation.id.text, at: context.at, in: tx)
+                try await EventStore.append(.consultation(.consultationRefunded, consultation.id,
+                                                          payload: ConsultationChanged(state: "refunded"), at: context.at), in: tx)
                 return true
             }
             if done { refunded += 1 }

@@ -19,13 +19,13 @@ public struct RecordStore: Sendable {
     let database: Database
     let cipher: FieldCipher
     let audit: AuditStore
-    let files: URL
+    let files: FileFolder
 
     public init(database: Database, cipher: FieldCipher, dataDirectory: URL) {
         self.database = database
         self.cipher = cipher
         self.audit = AuditStore(database: database)
-        self.files = dataDirectory.appendingPathComponent("reports", isDirectory: true)
+        self.files = FileFolder(dataDirectory: dataDirectory, name: "reports")
     }
 
     /// Imports a report from `hospital` for the patient with `nationalId`; unknown patients are
@@ -49,8 +49,7 @@ public struct RecordStore: Sendable {
                 guard file.starts(with: Array("%PDF".utf8)), file.count <= 10 << 20 else {
                     throw DomainError.invalidField("reportPdf", code: "not_a_pdf", "A report file is a PDF of at most 10 MiB.")
                 }
-                try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
-                try Data(file).write(to: files.appendingPathComponent(id.text), options: .atomic)
+                try files.write(file, named: id.text)
                 fileName = id.text
             }
             try await tx.sql.raw("""
@@ -108,7 +107,7 @@ public struct RecordStore: Sendable {
         guard let row = try await database.read({ sql in
             try await sql.raw("SELECT patient_id, file_name FROM lab_reports WHERE id = \(bind: report.text)").first()
         }), let name = try row.optionalText("file_name") else { return nil }
-        return (try row.uuid("patient_id"), try Data(contentsOf: files.appendingPathComponent(name)))
+        return (try row.uuid("patient_id"), try Data(contentsOf: files.file(name)))
     }
 
     static func report(from row: any SQLRow) throws -> StoredLabReport {

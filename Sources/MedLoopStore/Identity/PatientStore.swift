@@ -66,20 +66,30 @@ public struct PatientStore: Sendable {
     public func profile(_ id: UUID) async throws -> PatientProfile? {
         try await database.read { sql in
             guard let row = try await sql.raw("SELECT * FROM patients WHERE id = \(bind: id.text)").first() else { return nil }
-            let allergies = try await sql.raw("""
-                SELECT * FROM patient_allergies WHERE patient_id = \(bind: id.text) ORDER BY created_at, id
-                """).all().map { row in
-                    Allergy(id: try row.uuid("id"), substance: try row.text("substance"), reaction: try row.optionalText("reaction"),
-                            severity: try row.value("severity", as: AllergySeverity.self))
-                }
-            let conditions = try await sql.raw("""
-                SELECT * FROM patient_conditions WHERE patient_id = \(bind: id.text) ORDER BY created_at, id
-                """).all().map { row in
-                    KnownCondition(id: try row.uuid("id"), icd10: try ICD10Code(try row.text("icd10")), name: try row.text("name"),
-                                   diagnosedOn: try row.optionalText("diagnosed_on").flatMap(CalendarDate.init(iso:)))
-                }
+            let allergies = try await Self.allergies(of: id, in: sql)
+            let conditions = try await Self.conditions(of: id, in: sql)
             return try profile(from: row, allergies: allergies, conditions: conditions)
         }
+    }
+
+    /// A patient's allergies, in the order they were entered. Shared by every reader of health data.
+    static func allergies(of id: UUID, in sql: any SQLDatabase) async throws -> [Allergy] {
+        try await sql.raw("""
+            SELECT * FROM patient_allergies WHERE patient_id = \(bind: id.text) ORDER BY created_at, id
+            """).all().map { row in
+                Allergy(id: try row.uuid("id"), substance: try row.text("substance"), reaction: try row.optionalText("reaction"),
+                        severity: try row.value("severity", as: AllergySeverity.self))
+            }
+    }
+
+    /// A patient's known conditions, in the order they were entered. Shared by every reader of health data.
+    static func conditions(of id: UUID, in sql: any SQLDatabase) async throws -> [KnownCondition] {
+        try await sql.raw("""
+            SELECT * FROM patient_conditions WHERE patient_id = \(bind: id.text) ORDER BY created_at, id
+            """).all().map { row in
+                KnownCondition(id: try row.uuid("id"), icd10: try ICD10Code(try row.text("icd10")), name: try row.text("name"),
+                               diagnosedOn: try row.optionalText("diagnosed_on").flatMap(CalendarDate.init(iso:)))
+            }
     }
 
     /// Changes the address (`nil` leaves it, an empty string clears it).

@@ -29,6 +29,8 @@ public enum Migrations {
         records,
         appointmentSlots,
         invitations,
+        eventOutbox,
+        slotCancellation,
     ]
 }
 

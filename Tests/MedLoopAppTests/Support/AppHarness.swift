@@ -113,7 +113,9 @@ func withApp(seedDemo: Bool = true, live: Bool = false, configure: @Sendable (in
         let router = buildRouter(services)
         if live {
             let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
-                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                  services: [services.eventDispatcher(logger: logger, pollInterval: .milliseconds(200))],
+                                  logger: logger)
             try await app.test(.live) { client in
                 try await body(Harness(client: client, services: services, clock: clock))
             }

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import MedLoopDomain
+import MedLoopStore
+import ServiceLifecycle
+
+/// Something in a server that acts on committed domain events.
+protocol EventSubscriber: Sendable {
+    func handle(_ stored: StoredEvent) async
+}
+
+/// Reads the domain-event outbox in sequence order and hands each new event to this server's
+/// subscribers (ARCHITECTURE.md, "Events, live updates, jobs"). Every server runs one, so two
+/// servers on one database see each other's chat messages: PostgreSQL's NOTIFY wakes them all,
+/// SQLite wakes this server on each of its commits, and a slow poll catches anything else.
+/// Events older than the server's start are not replayed: clients catch up over REST.
+struct EventDispatcher: Service {
+    let events: EventStore
+    let database: Database
+    let subscribers: [any EventSubscriber]
+    let pollInterval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            guard var cursor = await startingSequence() else { return }
+            let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await watch(wake) }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: pollInterval) } catch { return }
+                        wake.yield()
+                    }
+                }
+                for await _ in wakes {
+                    cursor = await drain(after: cursor)
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// The newest sequence at start, retried until the database answers (or shutdown).
+    private func startingSequence() async -> Int64? {
+        while !Task.isCancelled {
+            do {
+                return try await events.lastSequence()
+            } catch {
+                logger.warning("event outbox unreadable; retrying", metadata: ["error": "\(error)"])
+                do { try await Task.sleep(for: .seconds(1)) } catch { return nil }
+            }
+        }
+        return nil
+    }
+
+    /// Wakes the loop on every change the database reports; a lost listener connection is
+    /// opened again (the poll covers the gap).
+    private func watch(_ wake: AsyncStream<Void>.Continuation) async {
+        while !Task.isCancelled {
+            do {
+                try await database.watchChanges(channel: EventStore.channel) { wake.yield() }
+            } catch {
+                logger.warning("event listener stopped; reconnecting", metadata: ["error": "\(error)"])
+            }
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        }
+    }
+
+    /// Hands every event after `cursor` to the subscribers; returns the new cursor.
+    func drain(after cursor: Int64) async -> Int64 {
+        var cursor = cursor
+        while !Task.isCancelled {
+            let batch: [StoredEvent]
+            do {
+                batch = try await events.events(after: cursor, limit: 500)
+            } catch {
+                logger.warning("event outbox unreadable", metadata: ["error": "\(error)"])
+                return cursor
+            }
+            for stored in batch {
+                for subscriber in subscribers { await subscriber.handle(stored) }
+                cursor = stored.sequence
+            }
+            if batch.count < 500 { break }
+        }
+        return cursor
+    }
+}
+
+/// Pushes chat messages, read receipts and state changes to the consultation streams open in
+/// this server, whichever server the change was made on.
+struct ChatFanOut: EventSubscriber {
+    let hub: ConsultationHub
+    let messages: ConsultationMessageStore
+    let logger: Logger
+
+    func handle(_ stored: StoredEvent) async {
+        let event = stored.event
+        guard event.subjectType == "consultation", hub.hasSubscribers(event.subjectId) else { return }
+        do {
+            switch event.kind {
+            case .messageSent:
+                let sent = try event.decodePayload(as: MessageSent.self)
+                guard let message = try await messages.message(sent.messageId) else { return }
+                hub.publish(ChatEvent.message(MessageView(message)).json, to: event.subjectId)
+            case .messagesRead:
+                let read = try event.decodePayload(as: MessagesRead.self)
+                hub.publish(ChatEvent.read(ReadView(readerAccountId: read.readerAccountId, upTo: read.upTo)).json,
+                            to: event.subjectId)
+            case .consultationAccepted, .consultationCompleted, .consultationRefunded, .callStarted, .callEnded:
+                let change = try event.decodePayload(as: ConsultationChanged.self)
+                hub.publish(ChatEvent.state(StateView(event: event.kind.rawValue, state: change.state, callId: change.callId,
+                                                      at: event.occurredAt)).json,
+                            to: event.subjectId)
+            default:
+                return
+            }
+        } catch {
+            logger.warning("chat event not delivered", metadata: ["event": "\(event.id)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// What happened, named `area.subject.verb` (`consultation.message.sent`). Later areas add their
+/// own kinds; a kind never changes meaning once events of it are stored.
+public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public var description: String { rawValue }
+
+    public static let messageSent = EventKind(rawValue: "consultation.message.sent")
+    public static let messagesRead = EventKind(rawValue: "consultation.messages.read")
+    public static let consultationAccepted = EventKind(rawValue: "consultation.accepted")
+    public static let consultationCompleted = EventKind(rawValue: "consultation.completed")
+    public static let consultationRefunded = EventKind(rawValue: "consultation.refunded")
+    public static let callStarted = EventKind(rawValue: "consultation.call.started")
+    public static let callEnded = EventKind(rawValue: "consultation.call.ended")
+}
+
+/// A state change, recorded in the same unit of work as the change itself (the outbox) and handed
+/// afterwards, in order, to every server's subscribers: live chat, notifications, supervision.
+/// `payload` is a small JSON object with what subscribers need beyond the subject.
+public struct DomainEvent: Sendable, Equatable {
+    public var id: UUID
+    public var kind: EventKind
+    public var subjectType: String
+    public var subjectId: UUID
+    public var payload: String
+    public var occurredAt: Date
+
+    public init(id: UUID, kind: EventKind, subjectType: String, subjectId: UUID, payload: String = "{}", occurredAt: Date) {
+        self.id = id
+        self.kind = kind
+        self.subjectType = subjectType
+        self.subjectId = subjectId
+        self.payload = payload
+        self.occurredAt = occurredAt
+    }
+
+    /// An event about a consultation, with `payload` encoded as JSON.
+    public static func consultation<Payload: Encodable>(_ kind: EventKind, _ consultation: UUID, payload: Payload,
+                                                        at now: Date) throws -> DomainEvent {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        return DomainEvent(id: .v7(at: now), kind: kind, subjectType: "consultation", subjectId: consultation,
+                           payload: text, occurredAt: now)
+    }
+
+    /// Decodes the payload.
+    public func decodePayload<Payload: Decodable>(as type: Payload.Type) throws -> Payload {
+        try JSONDecoder().decode(type, from: Data(payload.utf8))
+    }
+}
+
+/// An event as stored: its place in the one order every server reads them in.
+public struct StoredEvent: Sendable, Equatable {
+    public var sequence: Int64
+    public var event: DomainEvent
+
+    public init(sequence: Int64, event: DomainEvent) {
+        self.sequence = sequence
+        self.event = event
+    }
+}
+
+/// Payload of `consultation.message.sent`: the message is read from the store by its id, so the
+/// outbox holds no clinical text.
+public struct MessageSent: Codable, Sendable, Equatable {
+    public var messageId: UUID
+
+    public init(messageId: UUID) {
+        self.messageId = messageId
+    }
+}
+
+/// Payload of `consultation.messages.read`: the reader has read the other side's messages up to `upTo`.
+public struct MessagesRead: Codable, Sendable, Equatable {
+    public var readerAccountId: UUID
+    public var upTo: UUID
+
+    public init(readerAccountId: UUID, upTo: UUID) {
+        self.readerAccountId = readerAccountId
+        self.upTo = upTo
+    }
+}
+
+/// Payload of the consultation's state events (accepted, completed, refunded) and its calls.
+public struct ConsultationChanged: Codable, Sendable, Equatable {
+    public var state: String
+    public var callId: UUID?
+
+    public init(state: String, callId: UUID? = nil) {
+        self.state = state
+        self.callId = callId
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import MedLoopDomain
+import SQLKit
+
+/// The domain-event outbox. Events are appended inside the unit of work of the change they
+/// record and read back by every server in `sequence` order.
+public struct EventStore: Sendable {
+    /// The PostgreSQL channel that wakes every server when events commit.
+    public static let channel = "medloop_events"
+
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Appends `event` to the outbox inside `tx`. Call it last in a unit of work: on PostgreSQL
+    /// it takes a transaction lock that makes events commit in the order of their sequence
+    /// numbers (otherwise a reader could pass over a number that commits a moment later), and
+    /// the lock is held until the commit.
+    public static func append(_ event: DomainEvent, in tx: Transaction) async throws {
+        if tx.engine == .postgres {
+            try await tx.sql.raw("SELECT pg_advisory_xact_lock(7270002)").run()
+        }
+        try await tx.sql.raw("""
+            INSERT INTO domain_events (id, kind, subject_type, subject_id, payload, occurred_at)
+            VALUES (\(bind: event.id.text), \(bind: event.kind.rawValue), \(bind: event.subjectType), \(bind: event.subjectId.text),
+                    \(bind: event.payload), \(bind: event.occurredAt.epochMillis))
+            """).run()
+        if tx.engine == .postgres {
+            // Delivered to listeners when (and only if) the transaction commits.
+            try await tx.sql.raw("SELECT pg_notify(\(bind: channel), '')").run()
+        }
+    }
+
+    /// The sequence number of the newest event (0 when there is none).
+    public func lastSequence() async throws -> Int64 {
+        try await database.read { sql in
+            try await sql.raw("SELECT CAST(COALESCE(MAX(sequence), 0) AS BIGINT) AS last FROM domain_events").first()?
+                .int64("last") ?? 0
+        }
+    }
+
+    /// Events after `sequence`, oldest first.
+    public func events(after sequence: Int64, limit: Int = 500) async throws -> [StoredEvent] {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT * FROM domain_events WHERE sequence > \(bind: sequence) ORDER BY sequence LIMIT \(literal: limit)
+                """).all().map(Self.storedEvent(from:))
+        }
+    }
+
+    /// The events about one subject, oldest first (the trace of a consultation, say).
+    public func events(about subjectType: String, _ subjectId: UUID) async throws -> [StoredEvent] {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT * FROM domain_events WHERE subject_type = \(bind: subjectType) AND subject_id = \(bind: subjectId.text)
+                ORDER BY sequence
+                """).all().map(Self.storedEvent(from:))
+        }
+    }
+
+    static func storedEvent(from row: any SQLRow) throws -> StoredEvent {
+        StoredEvent(sequence: try row.int64("sequence"),
+                    event: DomainEvent(id: try row.uuid("id"), kind: EventKind(rawValue: try row.text("kind")),
+                                       subjectType: try row.text("subject_type"), subjectId: try row.uuid("subject_id"),
+                                       payload: try row.text("payload"), occurredAt: try row.instant("occurred_at")))
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSTesting
+import Logging
+import MedLoopApp
+import MedLoopDomain
+import MedLoopStore
+import MedLoopTestSupport
+import Testing
+import WSClient
+
+/// Several servers on one database (ARCHITECTURE.md, "Scale"): live chat must not depend on
+/// which server a client is connected to.
+@Suite("Live chat across servers")
+struct ChatFanOutTests {
+    struct TimedOut: Error {}
+
+    /// Runs `body` against a second server on the same database as `app`, listening on loopback.
+    static func withSecondServer(of app: Harness, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var logger = Logger(label: "medloop.test.second")
+        logger.logLevel = .warning
+        let database = try await Database.open(app.database.location, maxConnections: 4, logger: logger)
+        do {
+            let services = AppServices(configuration: app.services.configuration, database: database, cipher: try aCipher(),
+                                       clock: app.clock)
+            let router = buildRouter(services)
+            let server = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
+                                     configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                     services: [services.eventDispatcher(logger: logger, pollInterval: .milliseconds(200))],
+                                     logger: logger)
+            try await server.test(.live) { client in try await body(client) }
+            await database.close()
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    /// Opens a consultation stream, proves the server is listening (an unknown frame is answered
+    /// with an error), signals `ready`, then collects events until `done` says so.
+    static func listen(_ client: any TestClientProtocol, consultation: String, token: String,
+                       ready: AsyncStream<Void>.Continuation, whenReady: (@Sendable (WebSocketOutboundWriter) async throws -> Void)? = nil,
+                       until done: @escaping @Sendable ([[String: Any]]) -> Bool) async throws -> [String] {
+        let received = Collected()
+        try await client.ws("/api/v1/consultations/\(consultation)/stream", configuration: CarePathTests.bearer(token)) { inbound, outbound, _ in
+            try await outbound.write(.text(#"{"type":"hello"}"#))
+            for try await frame in inbound.messages(maxSize: 1 << 16) {
+                guard case .text(let text) = frame else { continue }
+                let event = CarePathTests.event(text)
+                if event["type"] as? String == "error" {
+                    ready.yield()
+                    try await whenReady?(outbound)
+                    continue
+                }
+                _ = received.append(text)
+                if done(received.items.map(CarePathTests.event)) { return }
+            }
+        }
+        return received.items
+    }
+
+    @Test("a message sent through one server reaches the stream open on another, in both directions, with state changes")
+    func acrossServers() async throws {
+        try await withApp(live: true) { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
+            let (id, _) = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
+
+            try await Self.withSecondServer(of: app) { second in
+                let (ready, readySignal) = AsyncStream.makeStream(of: Void.self)
+                let (accepted, acceptedSignal) = AsyncStream.makeStream(of: Void.self)
+                try await withThrowingTaskGroup(of: (String, [String]).self) { group in
+                    // The doctor listens on the first server and waits for the patient's reply.
+                    group.addTask {
+                        let events = try await Self.listen(app.client, consultation: id, token: doctor, ready: readySignal) { events in
+                            events.contains { ($0["message"] as? [String: Any])?["text"] as? String == "收到，谢谢医生" }
+                        }
+                        return ("doctor", events)
+                    }
+                    // The patient listens on the second server, and replies through it once the doctor writes.
+                    group.addTask {
+                        let replied = Collected()
+                        let events = try await Self.listen(second, consultation: id, token: patient, ready: readySignal, whenReady: nil) { events in
+                            events.contains { ($0["message"] as? [String: Any])?["text"] as? String == "请按时服药" }
+                        }
+                        _ = replied.append("done")
+                        return ("patient", events)
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(20))
+                        throw TimedOut()
+                    }
+                    // Both streams are open: the doctor accepts and writes through the first server.
+                    var readyCount = 0
+                    for await _ in ready {
+                        readyCount += 1
+                        if readyCount == 2 { break }
+                    }
+                    #expect(try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor).status == .ok)
+                    acceptedSignal.yield()
+                    let sent = try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: doctor, json: ["text": "请按时服药"])
+                    #expect(sent.status == .created)
+
+                    var results: [String: [String]] = [:]
+                    while let (who, events) = try await group.next() {
+                        results[who] = events
+                        if who == "patient" {
+                            // The patient's reply goes in through the second server's REST API.
+                            let reply = try await second.executeRequest(
+                                uri: "/api/v1/consultations/\(id)/messages", method: .post,
+                                headers: [.authorization: "Bearer \(patient)", .contentType: "application/json"],
+                                body: .init(string: #"{"text":"收到，谢谢医生"}"#))
+                            #expect(reply.status == .created)
+                        }
+                        if results.count == 2 { break }
+                    }
+                    group.cancelAll()
+                    _ = accepted
+
+                    let patientSaw = (results["patient"] ?? []).map(CarePathTests.event)
+                    #expect(patientSaw.contains { $0["type"] as? String == "state"
+                        && ($0["state"] as? [String: Any])?["event"] as? String == "consultation.accepted" })
+                    #expect(patientSaw.contains { ($0["message"] as? [String: Any])?["text"] as? String == "请按时服药" })
+                    let doctorSaw = (results["doctor"] ?? []).map(CarePathTests.event)
+                    #expect(doctorSaw.contains { ($0["message"] as? [String: Any])?["text"] as? String == "收到，谢谢医生" })
+                }
+            }
+        }
+    }
+
+    @Test("every chat change is recorded in the event outbox with the consultation as subject, in order")
+    func outboxRecordsChat() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
+            let (id, _) = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor)
+            let sent = try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: patient, json: ["text": "医生好"])
+            let messageId = try #require(sent.string("id"))
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/read", token: doctor, json: ["upTo": messageId])
+            // Refused changes leave no event behind.
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor)
+            let outsider = try await app.signIn(Demo.otherPatientPhone)
+            _ = try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: outsider, json: ["text": "hi"])
+
+            let trail = try await EventStore(database: app.database).events(about: "consultation", try #require(UUID(uuidString: id)))
+            #expect(trail.map(\.event.kind) == [.consultationAccepted, .messageSent, .messagesRead])
+            #expect(trail.map(\.sequence) == trail.map(\.sequence).sorted())
+            #expect(try trail[1].event.decodePayload(as: MessageSent.self).messageId.text == messageId.lowercased())
+            // The outbox names the message; it does not copy what the patient wrote.
+            #expect(!trail[1].event.payload.contains("医生好"))
+        }
+    }
+}
