@@ -18,6 +18,8 @@ public struct AppServices: Sendable {
     public let clock: any MedLoopClock
     /// The consultation streams open in this server.
     let hub = ConsultationHub()
+    /// Doctors' encoded public profiles, kept by this server until the outbox says they changed.
+    let profiles = DoctorProfileCache()
 
     public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) {
         self.configuration = configuration
@@ -57,7 +59,7 @@ public struct AppServices: Sendable {
     public func eventDispatcher(logger: Logger, pollInterval: Duration = .seconds(1)) -> some Service {
         let messages = ConsultationMessageStore(database: database, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory))
         return EventDispatcher(events: EventStore(database: database), database: database,
-                               subscribers: [ChatFanOut(hub: hub, messages: messages, logger: logger)],
+                               subscribers: [ChatFanOut(hub: hub, messages: messages, logger: logger), profiles],
                                pollInterval: pollInterval, logger: logger)
     }
 
@@ -100,7 +102,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     PatientRoutes(patients: patients, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     AuditRoutes(audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     DoctorRoutes(doctors: DoctorStore(database: database), reputation: ReputationStore(database: database),
-                 authorizer: authorizer, clock: clock)
+                 profiles: services.profiles, authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     let orders = OrderStore(database: database)
     OrderRoutes(orders: orders, consultations: ConsultationStore(database: database), ledger: LedgerStore(database: database), authorizer: authorizer,
@@ -126,7 +128,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
         .register(public: api, authenticated: authenticated)
     DoctorPhotoRoutes(photos: DoctorPhotoStore(database: database,
                                                dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory)),
-                      doctors: DoctorStore(database: database), authorizer: authorizer, clock: clock)
+                      doctors: DoctorStore(database: database), profiles: services.profiles, authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     NotificationRoutes(notifications: NotificationStore(database: database), clock: clock).register(authenticated)
     ConsultationSocket(authentication: AuthenticationMiddleware(accounts: accounts, clock: clock), consultations: consultations,

@@ -8,6 +8,7 @@ import MedLoopStore
 struct DoctorRoutes {
     let doctors: DoctorStore
     let reputation: ReputationStore
+    let profiles: DoctorProfileCache
     let authorizer: Authorizer
     let clock: any MedLoopClock
 
@@ -48,12 +49,15 @@ struct DoctorRoutes {
         return ListView(items: page.items.map { DoctorSummaryView($0, year: year) }, nextCursor: page.nextCursor)
     }
 
-    @Sendable func show(_ request: Request, context: AppContext) async throws -> DoctorProfileView {
+    @Sendable func show(_ request: Request, context: AppContext) async throws -> PreEncodedJSON {
         let id = try context.parameters.uuid("id")
-        guard let profile = try await doctors.profile(id), profile.doctor.qualification == .approved else {
-            throw AppError.notFound("doctor")
+        let year = CalendarDate.shanghai(clock.now()).year
+        let found = try await profiles.profile(id, year: year) {
+            guard let profile = try await doctors.profile(id), profile.doctor.qualification == .approved else { return nil }
+            return DoctorProfileView(profile, year: year)
         }
-        return DoctorProfileView(profile, year: CalendarDate.shanghai(clock.now()).year)
+        guard let found else { throw AppError.notFound("doctor") }
+        return found
     }
 
     struct TopDoctorView: APIView, Encodable {
@@ -182,6 +186,7 @@ struct DoctorRoutes {
                                  dailyCap: body.dailyCap ?? ServiceOffer.defaultDailyCap)
         let now = clock.now()
         try await doctors.setService(offer, doctor: doctor, context: context.auditContext(at: now))
+        profiles.invalidate(doctor)
         guard let profile = try await doctors.profile(doctor) else { throw AppError.notFound("doctor") }
         return DoctorProfileView(profile, year: CalendarDate.shanghai(now).year)
     }
@@ -196,6 +201,7 @@ struct DoctorRoutes {
                                          resourceId: id.text)
         let body = try await request.decodeJSON(as: QualificationBody.self, context: context)
         try await doctors.setQualification(body.status, doctor: id, context: context.auditContext(at: clock.now()))
+        profiles.invalidate(id)
         return Response(status: .noContent)
     }
 }

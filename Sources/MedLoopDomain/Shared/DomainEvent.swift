@@ -18,6 +18,10 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let consultationRefunded = EventKind(rawValue: "consultation.refunded")
     public static let callStarted = EventKind(rawValue: "consultation.call.started")
     public static let callEnded = EventKind(rawValue: "consultation.call.ended")
+    /// Something shown on a doctor's public profile changed (menu, qualification, photo, counters).
+    public static let doctorChanged = EventKind(rawValue: "doctor.changed")
+    /// An institution's registry entry changed (its name is shown on doctors' profiles).
+    public static let institutionChanged = EventKind(rawValue: "institution.changed")
 }
 
 /// A state change, recorded in the same unit of work as the change itself (the outbox) and handed
@@ -48,6 +52,16 @@ public struct DomainEvent: Sendable, Equatable {
         let text = String(decoding: try encoder.encode(payload), as: UTF8.self)
         return DomainEvent(id: .v7(at: now), kind: kind, subjectType: "consultation", subjectId: consultation,
                            payload: text, occurredAt: now)
+    }
+
+    /// Something on `doctor`'s public profile changed.
+    public static func doctorChanged(_ doctor: UUID, at now: Date) -> DomainEvent {
+        DomainEvent(id: .v7(at: now), kind: .doctorChanged, subjectType: "doctor", subjectId: doctor, occurredAt: now)
+    }
+
+    /// `institution`'s registry entry changed.
+    public static func institutionChanged(_ institution: UUID, at now: Date) -> DomainEvent {
+        DomainEvent(id: .v7(at: now), kind: .institutionChanged, subjectType: "institution", subjectId: institution, occurredAt: now)
     }
 
     /// Decodes the payload.

@@ -155,6 +155,7 @@ public struct DoctorStore: Sendable {
             try await upsert(offer, doctor: doctor, in: tx)
             try await audit.append(AuditRecord(action: "doctor.service.set", resourceType: "doctor", resourceId: doctor.text),
                                    context: context, in: tx)
+            try await EventStore.append(.doctorChanged(doctor, at: context.at), in: tx)
         }
     }
 
@@ -168,6 +169,7 @@ public struct DoctorStore: Sendable {
             guard updated != nil else { throw DomainError.notFound(resource: "doctor") }
             try await audit.append(AuditRecord(action: "doctor.qualification.\(status.rawValue)", resourceType: "doctor",
                                                resourceId: doctor.text), context: context, in: tx)
+            try await EventStore.append(.doctorChanged(doctor, at: context.at), in: tx)
         }
     }
 

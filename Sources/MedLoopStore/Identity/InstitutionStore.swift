@@ -98,6 +98,7 @@ public struct InstitutionStore: Sendable {
                 """).run()
             try await audit.append(AuditRecord(action: "institution.update", resourceType: "institution",
                                                resourceId: id.text), context: context, in: tx)
+            try await EventStore.append(.institutionChanged(id, at: context.at), in: tx)
             return institution
         }
     }

@@ -16,27 +16,6 @@ import WSClient
 struct ChatFanOutTests {
     struct TimedOut: Error {}
 
-    /// Runs `body` against a second server on the same database as `app`, listening on loopback.
-    static func withSecondServer(of app: Harness, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        var logger = Logger(label: "medloop.test.second")
-        logger.logLevel = .warning
-        let database = try await Database.open(app.database.location, maxConnections: 4, logger: logger)
-        do {
-            let services = AppServices(configuration: app.services.configuration, database: database, cipher: try aCipher(),
-                                       clock: app.clock)
-            let router = buildRouter(services)
-            let server = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
-                                     configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                     services: [services.eventDispatcher(logger: logger, pollInterval: .milliseconds(200))],
-                                     logger: logger)
-            try await server.test(.live) { client in try await body(client) }
-            await database.close()
-        } catch {
-            await database.close()
-            throw error
-        }
-    }
-
     /// Opens a consultation stream, proves the server is listening (an unknown frame is answered
     /// with an error), signals `ready`, then collects events until `done` says so.
     static func listen(_ client: any TestClientProtocol, consultation: String, token: String,
@@ -67,7 +46,7 @@ struct ChatFanOutTests {
             let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
             let (id, _) = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
 
-            try await Self.withSecondServer(of: app) { second in
+            try await app.withSecondServer { second in
                 let (ready, readySignal) = AsyncStream.makeStream(of: Void.self)
                 let (accepted, acceptedSignal) = AsyncStream.makeStream(of: Void.self)
                 try await withThrowingTaskGroup(of: (String, [String]).self) { group in

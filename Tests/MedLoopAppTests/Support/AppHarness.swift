@@ -89,6 +89,29 @@ struct Harness: Sendable {
     }
 }
 
+extension Harness {
+    /// Runs `body` against a second server on the same database, listening on loopback (several
+    /// servers on one database, ARCHITECTURE.md "Scale").
+    func withSecondServer(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var logger = Logger(label: "medloop.test.second")
+        logger.logLevel = .warning
+        let second = try await Database.open(database.location, maxConnections: 4, logger: logger)
+        do {
+            let services = AppServices(configuration: services.configuration, database: second, cipher: try aCipher(), clock: clock)
+            let router = buildRouter(services)
+            let server = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
+                                     configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                     services: [services.eventDispatcher(logger: logger, pollInterval: .milliseconds(200))],
+                                     logger: logger)
+            try await server.test(.live) { client in try await body(client) }
+            await second.close()
+        } catch {
+            await second.close()
+            throw error
+        }
+    }
+}
+
 enum HarnessError: Error {
     case signInFailed(phone: String, status: Int, body: String)
 }
@@ -120,7 +143,9 @@ func withApp(seedDemo: Bool = true, live: Bool = false, configure: @Sendable (in
                 try await body(Harness(client: client, services: services, clock: clock))
             }
         } else {
-            let app = Application(router: router, logger: logger)
+            let app = Application(router: router,
+                                  services: [services.eventDispatcher(logger: logger, pollInterval: .milliseconds(200))],
+                                  logger: logger)
             try await app.test(.router) { client in
                 try await body(Harness(client: client, services: services, clock: clock))
             }
