@@ -18,8 +18,8 @@ public struct AppServices: Sendable {
     public let clock: any MedLoopClock
     /// The consultation streams open in this server.
     let hub = ConsultationHub()
-    /// Doctors' encoded public profiles, kept by this server until the outbox says they changed.
-    let profiles = DoctorProfileCache()
+    /// Doctors' profiles and search pages this server keeps (encoded) until they change.
+    let directory = DirectoryCache()
 
     public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) {
         self.configuration = configuration
@@ -59,7 +59,8 @@ public struct AppServices: Sendable {
     public func eventDispatcher(logger: Logger, pollInterval: Duration = .seconds(1)) -> some Service {
         let messages = ConsultationMessageStore(database: database, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory))
         return EventDispatcher(events: EventStore(database: database), database: database,
-                               subscribers: [ChatFanOut(hub: hub, messages: messages, logger: logger), profiles],
+                               subscribers: [ChatFanOut(hub: hub, messages: messages, logger: logger),
+                                             DirectoryCacheInvalidation(cache: directory)],
                                pollInterval: pollInterval, logger: logger)
     }
 
@@ -102,7 +103,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     PatientRoutes(patients: patients, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     AuditRoutes(audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
     DoctorRoutes(doctors: DoctorStore(database: database), reputation: ReputationStore(database: database),
-                 profiles: services.profiles, authorizer: authorizer, clock: clock)
+                 cache: services.directory, authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     let orders = OrderStore(database: database)
     OrderRoutes(orders: orders, consultations: ConsultationStore(database: database), ledger: LedgerStore(database: database), authorizer: authorizer,
@@ -128,7 +129,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
         .register(public: api, authenticated: authenticated)
     DoctorPhotoRoutes(photos: DoctorPhotoStore(database: database,
                                                dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory)),
-                      doctors: DoctorStore(database: database), profiles: services.profiles, authorizer: authorizer, clock: clock)
+                      doctors: DoctorStore(database: database), cache: services.directory, authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     NotificationRoutes(notifications: NotificationStore(database: database), clock: clock).register(authenticated)
     ConsultationSocket(authentication: AuthenticationMiddleware(accounts: accounts, clock: clock), consultations: consultations,

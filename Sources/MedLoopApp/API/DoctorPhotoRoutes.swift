@@ -8,7 +8,7 @@ import MedLoopStore
 struct DoctorPhotoRoutes {
     let photos: DoctorPhotoStore
     let doctors: DoctorStore
-    let profiles: DoctorProfileCache
+    let cache: DirectoryCache
     let authorizer: Authorizer
     let clock: any MedLoopClock
 
@@ -34,7 +34,7 @@ struct DoctorPhotoRoutes {
                                                                        message: "A photo is at most 2 MiB."))
         let url = Self.url(of: doctor)
         let mediaType = try await photos.setPhoto(bytes, doctor: doctor, url: url, context: context.auditContext(at: clock.now()))
-        profiles.invalidate(doctor)
+        cache.forget(doctor, .photo)
         return PhotoView(doctorId: doctor, photoURL: url, mediaType: mediaType)
     }
 

@@ -8,7 +8,7 @@ import MedLoopStore
 struct DoctorRoutes {
     let doctors: DoctorStore
     let reputation: ReputationStore
-    let profiles: DoctorProfileCache
+    let cache: DirectoryCache
     let authorizer: Authorizer
     let clock: any MedLoopClock
 
@@ -33,7 +33,7 @@ struct DoctorRoutes {
         ListView(items: Department.all.map { DepartmentView(code: $0.code, nameZh: $0.nameZh, nameEn: $0.nameEn) }, nextCursor: nil)
     }
 
-    @Sendable func search(_ request: Request, context: AppContext) async throws -> ListView<DoctorSummaryView> {
+    @Sendable func search(_ request: Request, context: AppContext) async throws -> PreEncodedJSON {
         let query = request.uri.queryParameters
         func text(_ name: String) -> String? {
             query[Substring(name)].map(String.init).flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
@@ -44,15 +44,19 @@ struct DoctorRoutes {
             hospitalId: try request.uuidQuery("hospital"), service: try request.enumQuery("service", as: ServiceKind.self),
             sort: try request.enumQuery("sort", as: DoctorSort.self), limit: paging.limit,
             offset: try DoctorStore.offset(fromCursor: paging.cursor))
-        let page = try await doctors.search(search)
         let year = CalendarDate.shanghai(clock.now()).year
-        return ListView(items: page.items.map { DoctorSummaryView($0, year: year) }, nextCursor: page.nextCursor)
+        let found = try await cache.searches.body(search, epoch: year) { () -> ListView<DoctorSummaryView>? in
+            let page = try await doctors.search(search)
+            return ListView(items: page.items.map { DoctorSummaryView($0, year: year) }, nextCursor: page.nextCursor)
+        }
+        // A search always has a page, if an empty one.
+        return found ?? PreEncodedJSON(body: ByteBuffer(string: #"{"items":[],"nextCursor":null}"#))
     }
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> PreEncodedJSON {
         let id = try context.parameters.uuid("id")
         let year = CalendarDate.shanghai(clock.now()).year
-        let found = try await profiles.profile(id, year: year) {
+        let found = try await cache.profiles.body(id, epoch: year) { () -> DoctorProfileView? in
             guard let profile = try await doctors.profile(id), profile.doctor.qualification == .approved else { return nil }
             return DoctorProfileView(profile, year: year)
         }
@@ -186,7 +190,7 @@ struct DoctorRoutes {
                                  dailyCap: body.dailyCap ?? ServiceOffer.defaultDailyCap)
         let now = clock.now()
         try await doctors.setService(offer, doctor: doctor, context: context.auditContext(at: now))
-        profiles.invalidate(doctor)
+        cache.forget(doctor, .menu)
         guard let profile = try await doctors.profile(doctor) else { throw AppError.notFound("doctor") }
         return DoctorProfileView(profile, year: CalendarDate.shanghai(now).year)
     }
@@ -201,7 +205,7 @@ struct DoctorRoutes {
                                          resourceId: id.text)
         let body = try await request.decodeJSON(as: QualificationBody.self, context: context)
         try await doctors.setQualification(body.status, doctor: id, context: context.auditContext(at: clock.now()))
-        profiles.invalidate(id)
+        cache.forget(id, .qualification)
         return Response(status: .noContent)
     }
 }

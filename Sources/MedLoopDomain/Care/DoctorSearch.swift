@@ -13,7 +13,7 @@ public enum DoctorSort: String, Codable, Sendable, CaseIterable {
 }
 
 /// A directory search as a patient asks it: free text plus filters.
-public struct DoctorSearch: Sendable, Equatable {
+public struct DoctorSearch: Sendable, Hashable {
     public var text: String?
     public var department: String?
     /// An ICD-10 code or a condition name (zh/en, or a synonym).

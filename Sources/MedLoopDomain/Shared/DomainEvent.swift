@@ -55,8 +55,9 @@ public struct DomainEvent: Sendable, Equatable {
     }
 
     /// Something on `doctor`'s public profile changed.
-    public static func doctorChanged(_ doctor: UUID, at now: Date) -> DomainEvent {
-        DomainEvent(id: .v7(at: now), kind: .doctorChanged, subjectType: "doctor", subjectId: doctor, occurredAt: now)
+    public static func doctorChanged(_ doctor: UUID, _ change: DoctorChange, at now: Date) -> DomainEvent {
+        DomainEvent(id: .v7(at: now), kind: .doctorChanged, subjectType: "doctor", subjectId: doctor,
+                    payload: #"{"change":"\#(change.rawValue)"}"#, occurredAt: now)
     }
 
     /// `institution`'s registry entry changed.
@@ -78,6 +79,35 @@ public struct StoredEvent: Sendable, Equatable {
     public init(sequence: Int64, event: DomainEvent) {
         self.sequence = sequence
         self.event = event
+    }
+}
+
+/// What changed on a doctor's profile (payload of `doctor.changed`).
+public enum DoctorChange: String, Codable, Sendable, CaseIterable {
+    /// A new doctor in the directory.
+    case registered
+    /// A line of the service menu: price, pause, cap.
+    case menu
+    /// The regulator's qualification decision.
+    case qualification
+    case photo
+    /// Patients served, consultations, reply time, ratings (and so the rank).
+    case counters
+
+    /// Whether search results show it: a search may list a doctor by a stale counter for a few
+    /// seconds, never by a stale price or after a suspension.
+    public var isShownInSearch: Bool {
+        switch self {
+        case .registered, .menu, .qualification: return true
+        case .photo, .counters: return false
+        }
+    }
+
+    /// The change a `doctor.changed` event records.
+    public init?(event: DomainEvent) {
+        struct Payload: Decodable { var change: DoctorChange }
+        guard event.kind == .doctorChanged, let payload = try? event.decodePayload(as: Payload.self) else { return nil }
+        self = payload.change
     }
 }
 

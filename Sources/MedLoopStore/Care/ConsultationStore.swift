@@ -117,7 +117,7 @@ public struct ConsultationStore: Sendable {
             try await notifyTurnsNear(doctor: consultation.doctorId, at: context.at, in: tx)
             try await EventStore.append(.consultation(.consultationAccepted, id, payload: ConsultationChanged(state: "active"),
                                                       at: context.at), in: tx)
-            try await EventStore.append(.doctorChanged(consultation.doctorId, at: context.at), in: tx)
+            try await EventStore.append(.doctorChanged(consultation.doctorId, .counters, at: context.at), in: tx)
             consultation.state = .active
             consultation.acceptedAt = Date(epochMillis: context.at.epochMillis)
             consultation.closesAt = closesAt.map { Date(epochMillis: $0.epochMillis) }
@@ -184,7 +184,7 @@ public struct ConsultationStore: Sendable {
                                                patientId: consultation.patientId), context: context, in: tx)
             try await EventStore.append(.consultation(.consultationCompleted, id, payload: ConsultationChanged(state: "completed"),
                                                       at: context.at), in: tx)
-            try await EventStore.append(.doctorChanged(consultation.doctorId, at: context.at), in: tx)
+            try await EventStore.append(.doctorChanged(consultation.doctorId, .counters, at: context.at), in: tx)
             consultation.state = .completed
             consultation.completedAt = Date(epochMillis: context.at.epochMillis)
             consultation.diagnosis = diagnosis

@@ -36,7 +36,7 @@ public struct DoctorPhotoStore: Sendable {
             guard updated != nil else { throw DomainError.notFound(resource: "doctor") }
             try await audit.append(AuditRecord(action: "doctor.photo.set", resourceType: "doctor", resourceId: doctor.text),
                                    context: context, in: tx)
-            try await EventStore.append(.doctorChanged(doctor, at: context.at), in: tx)
+            try await EventStore.append(.doctorChanged(doctor, .photo, at: context.at), in: tx)
             // The file is written last, inside the transaction: if writing fails, the row and the
             // audit entry roll back and the old photo stays as it was.
             try photos.write(bytes, named: doctor.text)

@@ -65,6 +65,7 @@ public struct DoctorStore: Sendable {
             try await register(draft, placement: placement, id: id, at: context.at, in: tx)
             try await audit.append(AuditRecord(action: "doctor.create", resourceType: "doctor", resourceId: id.text),
                                    context: context, in: tx)
+            try await EventStore.append(.doctorChanged(id, .registered, at: context.at), in: tx)
             return id
         }
     }
@@ -155,7 +156,7 @@ public struct DoctorStore: Sendable {
             try await upsert(offer, doctor: doctor, in: tx)
             try await audit.append(AuditRecord(action: "doctor.service.set", resourceType: "doctor", resourceId: doctor.text),
                                    context: context, in: tx)
-            try await EventStore.append(.doctorChanged(doctor, at: context.at), in: tx)
+            try await EventStore.append(.doctorChanged(doctor, .menu, at: context.at), in: tx)
         }
     }
 
@@ -169,7 +170,7 @@ public struct DoctorStore: Sendable {
             guard updated != nil else { throw DomainError.notFound(resource: "doctor") }
             try await audit.append(AuditRecord(action: "doctor.qualification.\(status.rawValue)", resourceType: "doctor",
                                                resourceId: doctor.text), context: context, in: tx)
-            try await EventStore.append(.doctorChanged(doctor, at: context.at), in: tx)
+            try await EventStore.append(.doctorChanged(doctor, .qualification, at: context.at), in: tx)
         }
     }
 

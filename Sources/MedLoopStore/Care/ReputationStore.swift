@@ -72,7 +72,7 @@ public struct ReputationStore: Sendable {
             try await DoctorStore(database: database).refreshRank(of: found.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "consultation.rate", resourceType: "consultation",
                                                resourceId: consultation.text, patientId: found.patientId), context: context, in: tx)
-            try await EventStore.append(.doctorChanged(found.doctorId, at: context.at), in: tx)
+            try await EventStore.append(.doctorChanged(found.doctorId, .counters, at: context.at), in: tx)
         }
     }
 

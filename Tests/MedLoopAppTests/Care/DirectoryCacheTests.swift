@@ -7,21 +7,28 @@ import MedLoopTestSupport
 import NIOCore
 import Testing
 
-/// Each server keeps the encoded profiles patients read (`DoctorProfileCache`); a change must still
-/// show at once on the server that made it and within moments on every other server.
-@Suite("Doctor profiles kept in memory stay true to the database")
-struct DoctorProfileCacheTests {
+/// Each server keeps the encoded profiles and search pages patients read (`DirectoryCache`); a
+/// change must still show at once on the server that made it and within moments on every other.
+@Suite("Doctor profiles and searches kept in memory stay true to the database")
+struct DirectoryCacheTests {
     static let cardiologist = UUID.named("doctor:1")
     static let profilePath = "/api/v1/doctors/\(cardiologist.text)"
+    /// A search that lists the demo cardiologist on its first page.
+    static let searchPath = "/api/v1/doctors?q=%E9%AB%98%E8%A1%80%E5%8E%8B&limit=100"
+
+    /// The cardiologist's line in a search page, if listed.
+    static func listed(_ reply: Reply) -> [String: Any]? {
+        reply.items.first { ($0["id"] as? String)?.lowercased() == cardiologist.text }
+    }
 
     /// The text package's price on a profile body.
     static func textPrice(_ reply: Reply) -> Int? {
         (reply.json["services"] as? [[String: Any]])?.first { $0["kind"] as? String == "textPackage" }?["priceFen"] as? Int
     }
 
-    /// Reads a profile through a client of another server.
-    static func profile(from client: any TestClientProtocol) async throws -> Reply {
-        let response = try await client.executeRequest(uri: profilePath, method: .get, headers: [:], body: nil)
+    /// Reads `path` (a profile by default) through a client of another server.
+    static func profile(from client: any TestClientProtocol, path: String = profilePath) async throws -> Reply {
+        let response = try await client.executeRequest(uri: path, method: .get, headers: [:], body: nil)
         return Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
     }
 
@@ -35,25 +42,32 @@ struct DoctorProfileCacheTests {
         return false
     }
 
-    @Test("a doctor's new price shows at once on the server that took it and soon on another that had the profile in memory")
+    @Test("a doctor's new price shows at once on the server that took it and soon on another that had profile and search in memory")
     func newPriceEverywhere() async throws {
         try await withApp(live: true) { app in
             let before = try #require(Self.textPrice(try await app.send(.get, Self.profilePath)))
+            #expect(Self.listed(try await app.send(.get, Self.searchPath))?["priceFen"] as? Int == before)
             try await app.withSecondServer { second in
                 #expect(Self.textPrice(try await Self.profile(from: second)) == before)
+                #expect(Self.listed(try await Self.profile(from: second, path: Self.searchPath))?["priceFen"] as? Int == before)
                 let doctor = try await app.signIn("13900000001")
                 let set = try await app.send(.put, "/api/v1/doctors/me/services/textPackage", token: doctor,
                                              json: ["priceFen": before + 500])
                 #expect(set.status == .ok)
                 #expect(Self.textPrice(try await app.send(.get, Self.profilePath)) == before + 500)
+                #expect(Self.listed(try await app.send(.get, Self.searchPath))?["priceFen"] as? Int == before + 500)
                 #expect(try await Self.eventually { Self.textPrice(try await Self.profile(from: second)) == before + 500 })
+                #expect(try await Self.eventually {
+                    Self.listed(try await Self.profile(from: second, path: Self.searchPath))?["priceFen"] as? Int == before + 500
+                })
             }
         }
     }
 
-    @Test("a suspended doctor's profile disappears, and a renamed hospital shows its new name on its doctors' profiles")
+    @Test("a suspended doctor leaves profile and search at once, and a renamed hospital shows its new name on its doctors' profiles")
     func suspensionAndRename() async throws {
         try await withApp { app in
+            #expect(Self.listed(try await app.send(.get, Self.searchPath)) != nil)
             let profile = try await app.send(.get, Self.profilePath)
             let hospitalId = try #require(profile.string("hospitalId"))
             let regulator = try await app.signIn(Demo.regulatorPhone)
@@ -65,10 +79,13 @@ struct DoctorProfileCacheTests {
                 try await app.send(.get, Self.profilePath).string("hospitalName") == "北京协和医院（东院）"
             })
 
+            // The search page is in memory again before the suspension.
+            #expect(Self.listed(try await app.send(.get, Self.searchPath)) != nil)
             let suspended = try await app.send(.put, "/api/v1/doctors/\(Self.cardiologist.text)/qualification", token: regulator,
                                                json: ["status": "suspended"])
             #expect(suspended.status == .noContent)
             #expect(try await app.send(.get, Self.profilePath).status == .notFound)
+            #expect(Self.listed(try await app.send(.get, Self.searchPath)) == nil)
         }
     }
 }
