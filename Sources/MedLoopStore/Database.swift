@@ -218,10 +218,9 @@ private final class SQLiteBackend: Sendable {
         return SQLiteBackend(writer: writer, readers: readers, logger: logger)
     }
 
-    /// Every connection: wait for the writer rather than fail, enforce foreign keys, and read
-    /// the file through a shared memory map (up to 4 GiB) instead of copying each page into
-    /// every connection's private cache — measured: a third of search CPU was page copying.
-    static let sessionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON", "PRAGMA mmap_size = 4294967296"]
+    /// Every connection: wait for the writer rather than fail, and enforce foreign keys. (No
+    /// memory map: mapped pages count as the server's resident memory; see BENCHMARKS.md.)
+    static let sessionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON"]
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let reader = readers[nextReader.next() % readers.count]
