@@ -134,6 +134,36 @@ public struct DoctorStore: Sendable {
             """).run()
     }
 
+    /// Rebuilds the search entries (exact terms and substring text) of every doctor working at
+    /// `hospital`, inside `tx`: the hospital's name is one of each doctor's terms, so a renamed
+    /// hospital is found by its new name and no longer by the old one.
+    func reindex(doctorsOf hospital: UUID, hospitalName: String, in tx: Transaction) async throws {
+        let doctors = try await tx.sql.raw("""
+            SELECT id, name, department, specialties, training, rank_score FROM doctors WHERE hospital_id = \(bind: hospital.text)
+            """).all()
+        for row in doctors {
+            let id = try row.text("id")
+            let conditions = try await tx.sql.raw("SELECT icd10 FROM doctor_conditions WHERE doctor_id = \(bind: id)").all()
+                .map { try $0.text("icd10") }
+            let specialties = try row.text("specialties")
+            let terms = DoctorIndex.terms(name: try row.text("name"), department: try row.text("department"),
+                                          specialties: specialties.isEmpty ? [] : specialties.components(separatedBy: "|"),
+                                          conditions: conditions, hospitalName: hospitalName)
+            let text = DoctorIndex.text(terms: terms, training: try row.text("training"))
+            let rank = try row.int64("rank_score")
+            try await tx.sql.raw("DELETE FROM doctor_terms WHERE doctor_id = \(bind: id)").run()
+            for term in terms {
+                try await tx.sql.raw("""
+                    INSERT INTO doctor_terms (term, doctor_id, rank_score) VALUES (\(bind: term), \(bind: id), \(bind: rank))
+                    """).run()
+            }
+            try await tx.sql.raw("UPDATE doctors SET search_text = \(bind: text) WHERE id = \(bind: id)").run()
+            if tx.engine == .sqlite {
+                try await tx.sql.raw("UPDATE doctor_text SET search_text = \(bind: text) WHERE doctor_id = \(bind: id)").run()
+            }
+        }
+    }
+
     /// Recomputes a doctor's rank score from their counters, in the doctor row and in every
     /// search term of theirs, inside `tx` (after a rating or a consultation).
     func refreshRank(of doctor: UUID, in tx: Transaction) async throws {

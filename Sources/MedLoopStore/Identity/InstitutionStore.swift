@@ -74,6 +74,7 @@ public struct InstitutionStore: Sendable {
         try await database.unitOfWork { tx in
             guard var institution = try await tx.sql.raw("SELECT * FROM institutions WHERE id = \(bind: id.text)")
                 .first().map(Self.institution(from:)) else { throw DomainError.notFound(resource: "institution") }
+            let formerName = institution.name
             if let name {
                 institution.name = name.trimmingCharacters(in: .whitespacesAndNewlines)
             }
@@ -96,6 +97,9 @@ public struct InstitutionStore: Sendable {
                     commission_rate_bp = \(bind: institution.commissionRateBasisPoints)
                 WHERE id = \(bind: id.text)
                 """).run()
+            if institution.name != formerName && institution.kind.isHospital {
+                try await DoctorStore(database: database).reindex(doctorsOf: id, hospitalName: institution.name, in: tx)
+            }
             try await audit.append(AuditRecord(action: "institution.update", resourceType: "institution",
                                                resourceId: id.text), context: context, in: tx)
             try await EventStore.append(.institutionChanged(id, at: context.at), in: tx)

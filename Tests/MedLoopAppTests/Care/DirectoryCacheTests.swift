@@ -64,7 +64,7 @@ struct DirectoryCacheTests {
         }
     }
 
-    @Test("a suspended doctor leaves profile and search at once, and a renamed hospital shows its new name on its doctors' profiles")
+    @Test("a suspended doctor leaves profile and search at once, and a renamed hospital's doctors show and are found by its new name")
     func suspensionAndRename() async throws {
         try await withApp { app in
             #expect(Self.listed(try await app.send(.get, Self.searchPath)) != nil)
@@ -72,12 +72,20 @@ struct DirectoryCacheTests {
             let hospitalId = try #require(profile.string("hospitalId"))
             let regulator = try await app.signIn(Demo.regulatorPhone)
             let operatorToken = try await app.signIn(Demo.operatorPhone)
+            let formerName = try #require(profile.string("hospitalName"))
+            let byName = { @Sendable (name: String) async throws -> Reply in
+                try await app.send(.get, "/api/v1/doctors?limit=100&q=" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name))
+            }
+            #expect(Self.listed(try await byName(formerName)) != nil)
             let renamed = try await app.send(.patch, "/api/v1/institutions/\(hospitalId)", token: operatorToken,
-                                             json: ["name": "北京协和医院（东院）"])
+                                             json: ["name": "京西滨河医院"])
             #expect(renamed.status == .ok)
             #expect(try await Self.eventually {
-                try await app.send(.get, Self.profilePath).string("hospitalName") == "北京协和医院（东院）"
+                try await app.send(.get, Self.profilePath).string("hospitalName") == "京西滨河医院"
             })
+            // Search knows the hospital by its new name only.
+            #expect(Self.listed(try await byName("京西滨河医院")) != nil)
+            #expect(Self.listed(try await byName(formerName)) == nil)
 
             // The search page is in memory again before the suspension.
             #expect(Self.listed(try await app.send(.get, Self.searchPath)) != nil)
