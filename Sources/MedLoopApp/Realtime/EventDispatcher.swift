@@ -108,8 +108,8 @@ struct ChatFanOut: EventSubscriber {
                 let read = try event.decodePayload(as: MessagesRead.self)
                 hub.publish(ChatEvent.read(ReadView(readerAccountId: read.readerAccountId, upTo: read.upTo)).json,
                             to: event.subjectId)
-            case .consultationAccepted, .consultationCompleted, .consultationRefunded, .callStarted, .callEnded:
-                let change = try event.decodePayload(as: ConsultationChanged.self)
+            case .consultationQueued, .consultationAccepted, .consultationCompleted, .consultationRefunded, .callStarted, .callEnded:
+                let change = try event.decodePayload(as: StateChange.self)
                 hub.publish(ChatEvent.state(StateView(event: event.kind.rawValue, state: change.state, callId: change.callId,
                                                       at: event.occurredAt)).json,
                             to: event.subjectId)

@@ -18,6 +18,14 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let consultationRefunded = EventKind(rawValue: "consultation.refunded")
     public static let callStarted = EventKind(rawValue: "consultation.call.started")
     public static let callEnded = EventKind(rawValue: "consultation.call.ended")
+    /// A paid consultation joined its doctor's queue.
+    public static let consultationQueued = EventKind(rawValue: "consultation.queued")
+    public static let orderPlaced = EventKind(rawValue: "order.placed")
+    public static let orderPaid = EventKind(rawValue: "order.paid")
+    public static let orderCancelled = EventKind(rawValue: "order.cancelled")
+    public static let orderRefunded = EventKind(rawValue: "order.refunded")
+    /// An order completed without a consultation (an in-person appointment visited).
+    public static let orderCompleted = EventKind(rawValue: "order.completed")
     /// Something shown on a doctor's public profile changed (menu, qualification, photo, counters).
     public static let doctorChanged = EventKind(rawValue: "doctor.changed")
     /// An institution's registry entry changed (its name is shown on doctors' profiles).
@@ -52,6 +60,12 @@ public struct DomainEvent: Sendable, Equatable {
         let text = String(decoding: try encoder.encode(payload), as: UTF8.self)
         return DomainEvent(id: .v7(at: now), kind: kind, subjectType: "consultation", subjectId: consultation,
                            payload: text, occurredAt: now)
+    }
+
+    /// An order moved to `state` (`kind` is one of the `order.*` kinds).
+    public static func order(_ kind: EventKind, _ order: UUID, state: String, at now: Date) -> DomainEvent {
+        DomainEvent(id: .v7(at: now), kind: kind, subjectType: "order", subjectId: order,
+                    payload: #"{"state":"\#(state)"}"#, occurredAt: now)
     }
 
     /// Something on `doctor`'s public profile changed.
@@ -132,8 +146,9 @@ public struct MessagesRead: Codable, Sendable, Equatable {
     }
 }
 
-/// Payload of the consultation's state events (accepted, completed, refunded) and its calls.
-public struct ConsultationChanged: Codable, Sendable, Equatable {
+/// Payload of state events: the state moved to (a consultation accepted, completed, refunded; an
+/// order paid, cancelled, refunded), and the call for a consultation's call events.
+public struct StateChange: Codable, Sendable, Equatable {
     public var state: String
     public var callId: UUID?
 

@@ -176,6 +176,7 @@ public struct AppointmentStore: Sendable {
             try await DoctorStore(database: database).refreshRank(of: order.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "appointment.visit", resourceType: "order", resourceId: id.text,
                                                patientId: order.patientId), context: context, in: tx)
+            try await EventStore.append(.order(.orderCompleted, id, state: OrderState.completed.rawValue, at: context.at), in: tx)
             try await EventStore.append(.doctorChanged(order.doctorId, .counters, at: context.at), in: tx)
             return encounter
         }

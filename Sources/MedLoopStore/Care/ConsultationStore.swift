@@ -18,18 +18,21 @@ public struct ConsultationStore: Sendable {
     }
 
     /// Opens the consultation of a paid order for an online service (inside the payment's
-    /// transaction). In-person appointments have none.
-    func open(for order: Order, at now: Date, in tx: Transaction) async throws {
-        guard order.service != .appointment else { return }
+    /// transaction) and returns its id. In-person appointments have none.
+    @discardableResult
+    func open(for order: Order, at now: Date, in tx: Transaction) async throws -> UUID? {
+        guard order.service != .appointment else { return nil }
+        let id = UUID.v7(at: now)
         let doctorAccount = try await tx.sql.raw("SELECT account_id FROM doctors WHERE id = \(bind: order.doctorId.text)")
             .first()?.optionalText("account_id")
         try await tx.sql.raw("""
             INSERT INTO consultations (id, order_id, account_id, patient_id, doctor_id, doctor_account_id, service, state, queued_at)
-            VALUES (\(bind: UUID.v7(at: now).text), \(bind: order.id.text), \(bind: order.accountId.text),
+            VALUES (\(bind: id.text), \(bind: order.id.text), \(bind: order.accountId.text),
                     \(bind: order.patientId.text), \(bind: order.doctorId.text), \(bind: doctorAccount),
                     \(bind: order.service.rawValue), \(bind: ConsultationState.waiting.rawValue), \(bind: now.epochMillis))
             """).run()
         try await notifyTurnsNear(doctor: order.doctorId, at: now, in: tx)
+        return id
     }
 
     /// Tells the patients now at the head of a doctor's queue, once each, that their turn is near.
@@ -115,7 +118,7 @@ public struct ConsultationStore: Sendable {
             try await notifications.notify(consultation.accountId, kind: .consultationAccepted, subjectType: "consultation",
                                            subjectId: id.text, at: context.at, in: tx)
             try await notifyTurnsNear(doctor: consultation.doctorId, at: context.at, in: tx)
-            try await EventStore.append(.consultation(.consultationAccepted, id, payload: ConsultationChanged(state: "active"),
+            try await EventStore.append(.consultation(.consultationAccepted, id, payload: StateChange(state: "active"),
                                                       at: context.at), in: tx)
             try await EventStore.append(.doctorChanged(consultation.doctorId, .counters, at: context.at), in: tx)
             consultation.state = .active
@@ -182,7 +185,7 @@ public struct ConsultationStore: Sendable {
             try await DoctorStore(database: database).refreshRank(of: consultation.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "consultation.complete", resourceType: "consultation", resourceId: id.text,
                                                patientId: consultation.patientId), context: context, in: tx)
-            try await EventStore.append(.consultation(.consultationCompleted, id, payload: ConsultationChanged(state: "completed"),
+            try await EventStore.append(.consultation(.consultationCompleted, id, payload: StateChange(state: "completed"),
                                                       at: context.at), in: tx)
             try await EventStore.append(.doctorChanged(consultation.doctorId, .counters, at: context.at), in: tx)
             consultation.state = .completed
@@ -229,7 +232,7 @@ public struct ConsultationStore: Sendable {
                 INSERT INTO call_sessions (id, consultation_id, started_by, started_at)
                 VALUES (\(bind: session.id.text), \(bind: id.text), \(bind: account.text), \(bind: now.epochMillis))
                 """).run()
-            try await EventStore.append(.consultation(.callStarted, id, payload: ConsultationChanged(state: "active", callId: session.id),
+            try await EventStore.append(.consultation(.callStarted, id, payload: StateChange(state: "active", callId: session.id),
                                                       at: now), in: tx)
             return session
         }
@@ -246,7 +249,7 @@ public struct ConsultationStore: Sendable {
                 throw DomainError.conflict(code: "call_ended", message: "This call has ended already.")
             }
             _ = try await closeCalls(id, at: now, in: tx)
-            try await EventStore.append(.consultation(.callEnded, id, payload: ConsultationChanged(state: "active", callId: session),
+            try await EventStore.append(.consultation(.callEnded, id, payload: StateChange(state: "active", callId: session),
                                                       at: now), in: tx)
             return try await callSession(session, in: tx)
         }
@@ -305,8 +308,10 @@ public struct ConsultationStore: Sendable {
                                        context: context, in: tx)
                 try await notifications.notify(consultation.accountId, kind: .consultationRefunded, subjectType: "consultation",
                                                subjectId: consultation.id.text, at: context.at, in: tx)
+                try await EventStore.append(.order(.orderRefunded, consultation.orderId, state: OrderState.refunded.rawValue,
+                                                   at: context.at), in: tx)
                 try await EventStore.append(.consultation(.consultationRefunded, consultation.id,
-                                                          payload: ConsultationChanged(state: "refunded"), at: context.at), in: tx)
+                                                          payload: StateChange(state: "refunded"), at: context.at), in: tx)
                 return true
             }
             if done { refunded += 1 }

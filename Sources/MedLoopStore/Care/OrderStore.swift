@@ -164,11 +164,16 @@ public struct OrderStore: Sendable {
                         \(bind: context.at.epochMillis), \(bind: order.unitPriceFen), \(bind: order.prepaidMinutes.map(Int64.init)),
                         \(bind: request.service == .appointment ? request.slotId?.text : nil))
                 """).run()
-            if order.state == .paid {
-                try await ConsultationStore(database: database).open(for: order, at: context.at, in: tx)
-            }
+            // A free service skips payment: its consultation joins the queue at once.
+            let queued = order.state == .paid
+                ? try await ConsultationStore(database: database).open(for: order, at: context.at, in: tx) : nil
             try await audit.append(AuditRecord(action: "order.create", resourceType: "order", resourceId: order.id.text,
                                                patientId: order.patientId), context: context, in: tx)
+            try await EventStore.append(.order(.orderPlaced, order.id, state: order.state.rawValue, at: context.at), in: tx)
+            if let queued {
+                try await EventStore.append(.consultation(.consultationQueued, queued, payload: StateChange(state: "waiting"),
+                                                          at: context.at), in: tx)
+            }
             return order
         }
     }
@@ -189,7 +194,12 @@ public struct OrderStore: Sendable {
             var paid = order
             paid.state = .paid
             paid.paidAt = Date(epochMillis: context.at.epochMillis)
-            try await ConsultationStore(database: database).open(for: paid, at: context.at, in: tx)
+            let queued = try await ConsultationStore(database: database).open(for: paid, at: context.at, in: tx)
+            try await EventStore.append(.order(.orderPaid, id, state: OrderState.paid.rawValue, at: context.at), in: tx)
+            if let queued {
+                try await EventStore.append(.consultation(.consultationQueued, queued, payload: StateChange(state: "waiting"),
+                                                          at: context.at), in: tx)
+            }
             return paid
         }
     }
@@ -205,6 +215,7 @@ public struct OrderStore: Sendable {
             guard try await tx.transition("orders", id: id, from: [order.state.rawValue], to: target.rawValue) else {
                 throw DomainError.conflict(code: "order_state", message: "The order changed meanwhile.")
             }
+            var refundedConsultation: UUID?
             if target == .refunded {
                 // A consultation the doctor has already accepted is no longer cancellable.
                 let waiting = try await tx.sql.raw("""
@@ -215,6 +226,7 @@ public struct OrderStore: Sendable {
                 if any != nil && waiting == nil {
                     throw DomainError.conflict(code: "order_state", message: "The doctor has already accepted this consultation.")
                 }
+                refundedConsultation = try waiting?.uuid("id")
             }
             if let slot = try await tx.sql.raw("SELECT slot_id FROM orders WHERE id = \(bind: id.text)").first()?.optionalUUID("slot_id") {
                 try await AppointmentStore(database: database).release(slot: slot, in: tx)
@@ -225,6 +237,12 @@ public struct OrderStore: Sendable {
             }
             try await audit.append(AuditRecord(action: "order.\(target.rawValue)", resourceType: "order", resourceId: id.text,
                                                patientId: order.patientId), context: context, in: tx)
+            try await EventStore.append(.order(target == .refunded ? .orderRefunded : .orderCancelled, id, state: target.rawValue,
+                                               at: context.at), in: tx)
+            if let refundedConsultation {
+                try await EventStore.append(.consultation(.consultationRefunded, refundedConsultation,
+                                                          payload: StateChange(state: "refunded"), at: context.at), in: tx)
+            }
             var changed = order
             changed.state = target
             return changed

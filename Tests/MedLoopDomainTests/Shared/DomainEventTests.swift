@@ -21,7 +21,7 @@ struct DomainEventTests {
             #expect(event.subjectType == "doctor" && event.subjectId == doctor)
             #expect(DoctorChange(event: event) == change)
         }
-        let other = try DomainEvent.consultation(.consultationAccepted, doctor, payload: ConsultationChanged(state: "active"), at: now)
+        let other = try DomainEvent.consultation(.consultationAccepted, doctor, payload: StateChange(state: "active"), at: now)
         #expect(DoctorChange(event: other) == nil)
     }
 
