@@ -65,8 +65,8 @@ public struct DoctorSearch: Sendable, Hashable {
         if let department, Department.named(department) == nil {
             validator.add("department", code: "unknown", "\(department) is not a known department.")
         }
-        if let city, !(2...6).contains(city.count) || !city.allSatisfy(\.isASCIIDigit) {
-            validator.add("city", code: "format", "city is a region code of 2 to 6 digits.")
+        if let city, CityCatalogue.city(named: city) == nil, !(2...6).contains(city.count) || !city.allSatisfy(\.isASCIIDigit) {
+            validator.add("city", code: "format", "city is a region code of 2 to 6 digits or the name of a known city.")
         }
         if !(1...100).contains(limit) { validator.add("limit", code: "range", "limit is a number from 1 to 100.") }
         if offset < 0 || offset > DoctorSearch.maximumOffset {
@@ -80,7 +80,7 @@ public struct DoctorSearch: Sendable, Hashable {
 
     /// The region prefix to match a city filter by: `330800` → `3308`, `330000` → `33`.
     public var cityPrefix: String? {
-        guard var prefix = city else { return nil }
+        guard var prefix = city.map({ CityCatalogue.city(named: $0)?.code ?? $0 }) else { return nil }
         while prefix.count > 2 && prefix.hasSuffix("00") { prefix.removeLast(2) }
         return prefix
     }
@@ -89,10 +89,12 @@ public struct DoctorSearch: Sendable, Hashable {
 /// What the directory indexes about a doctor for search.
 public enum DoctorIndex {
     /// The exact terms a doctor is found by: name, department names and code, specialties, the
-    /// codes, names and synonyms of the conditions treated, and the hospital's name.
+    /// codes, names and synonyms of the conditions treated, the hospital's name and the names of
+    /// the city the doctor works in (`cityCode`).
     public static func terms(name: String, department: String, specialties: [String], conditions: [String],
-                             hospitalName: String) -> Set<String> {
+                             hospitalName: String, cityCode: String) -> Set<String> {
         var terms: Set<String> = [name.lowercased(), department.lowercased(), hospitalName.lowercased()]
+        if let city = CityCatalogue.city(code: cityCode) { terms.formUnion(city.searchNames) }
         if let department = Department.named(department) {
             terms.insert(department.nameZh.lowercased())
             terms.insert(department.nameEn.lowercased())

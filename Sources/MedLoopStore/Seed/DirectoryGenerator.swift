@@ -205,7 +205,7 @@ struct BatchPlan: Sendable {
             // The same index entries `DoctorStore.register` computes.
             let indexTerms = DoctorIndex.terms(name: doctor.name, department: doctor.department.code,
                                                specialties: doctor.specialties, conditions: codes,
-                                               hospitalName: doctor.workplace.name)
+                                               hospitalName: doctor.workplace.name, cityCode: doctor.workplace.cityCode)
             let text = DoctorIndex.text(terms: indexTerms, training: doctor.training)
             doctors.add("""
                 (\(bind: id), NULL, \(bind: doctor.name), \(bind: doctor.title.rawValue), \(bind: doctor.department.code), \
@@ -306,20 +306,15 @@ struct GeneratedDirectory: Sendable {
     private let platformChoice = Weighted<Int>([(0, 45), (1, 35), (2, 20)])
     private let levelChoice = Weighted<Int>([(0, 55), (1, 30), (2, 15)])
 
-    /// Real prefecture-level cities (GB/T 2260 codes) weighted roughly by size: the municipalities
-    /// and provincial capitals, and the policy cities of DOMAIN.md (Quzhou, Yichang, Wenzhou, ...).
-    static let cities: [(code: String, name: String, weight: Int)] = [
-        ("110100", "北京市", 10), ("120100", "天津市", 6), ("310100", "上海市", 10), ("500100", "重庆市", 8),
-        ("130100", "石家庄市", 4), ("140100", "太原市", 3), ("150100", "呼和浩特市", 2), ("210100", "沈阳市", 4),
-        ("210200", "大连市", 3), ("220100", "长春市", 3), ("230100", "哈尔滨市", 4), ("320100", "南京市", 5),
-        ("320200", "无锡市", 3), ("320500", "苏州市", 5), ("330100", "杭州市", 6), ("330200", "宁波市", 3),
-        ("330300", "温州市", 3), ("330800", "衢州市", 1), ("340100", "合肥市", 4), ("350100", "福州市", 3),
-        ("350200", "厦门市", 2), ("360100", "南昌市", 3), ("370100", "济南市", 4), ("370200", "青岛市", 4),
-        ("410100", "郑州市", 5), ("420100", "武汉市", 7), ("420500", "宜昌市", 1), ("430100", "长沙市", 4),
-        ("440100", "广州市", 8), ("440300", "深圳市", 7), ("440600", "佛山市", 3), ("450100", "南宁市", 3),
-        ("460100", "海口市", 1), ("510100", "成都市", 7), ("520100", "贵阳市", 3), ("530100", "昆明市", 3),
-        ("540100", "拉萨市", 1), ("610100", "西安市", 5), ("620100", "兰州市", 2), ("630100", "西宁市", 1),
-        ("640100", "银川市", 1), ("650100", "乌鲁木齐市", 2),
+    /// The known cities (`CityCatalogue`) weighted roughly by size: the municipalities and
+    /// provincial capitals, and the policy cities of DOMAIN.md (Quzhou, Yichang, Wenzhou, ...).
+    static let cityWeights: [String: Int] = [
+        "110100": 10, "120100": 6, "310100": 10, "500100": 8, "130100": 4, "140100": 3, "150100": 2, "210100": 4,
+        "210200": 3, "220100": 3, "230100": 4, "320100": 5, "320200": 3, "320500": 5, "330100": 6, "330200": 3,
+        "330300": 3, "330800": 1, "340100": 4, "350100": 3, "350200": 2, "360100": 3, "370100": 4, "370200": 4,
+        "410100": 5, "420100": 7, "420500": 1, "430100": 4, "440100": 8, "440300": 7, "440600": 3, "450100": 3,
+        "460100": 1, "510100": 7, "520100": 3, "530100": 3, "540100": 1, "610100": 5, "620100": 2, "630100": 1,
+        "640100": 1, "650100": 2,
     ]
 
     /// Nationwide platforms, registered where the company sits (Wuhan admitted the first one,
@@ -330,12 +325,12 @@ struct GeneratedDirectory: Sendable {
 
     init(seed: UInt64) throws {
         var cityWeights: [(Int, Int)] = []
-        for (index, city) in Self.cities.enumerated() {
+        for (index, city) in CityCatalogue.all.enumerated() {
             let region = try RegionCode(city.code)
             let id = { (what: String) in UUID.named("gen:\(seed):\(city.code):\(what)") }
             let names: [(HospitalLevel, String)] = [
-                (.tertiary, "\(city.name)第一人民医院"), (.secondary, "\(city.name)第二人民医院"),
-                (.primary, "\(city.name)人民路社区卫生服务中心"),
+                (.tertiary, "\(city.nameZh)第一人民医院"), (.secondary, "\(city.nameZh)第二人民医院"),
+                (.primary, "\(city.nameZh)人民路社区卫生服务中心"),
             ]
             let internet = id("internet")
             var workplaces: [Workplace] = []
@@ -346,12 +341,12 @@ struct GeneratedDirectory: Sendable {
                 institutions.append((id: hospital, draft: draft))
                 workplaces.append(Workplace(id: hospital, name: name, cityCode: region.city, level: level, site: internet))
             }
-            let internetDraft = InstitutionDraft(kind: .internetHospital, name: "\(city.name)第一人民医院互联网医院",
+            let internetDraft = InstitutionDraft(kind: .internetHospital, name: "\(city.nameZh)第一人民医院互联网医院",
                                                  regionCode: region, physicalHospitalId: workplaces[0].id,
                                                  insuranceDesignated: true, internetHospitalLicensed: true)
             institutions.append((id: internet, draft: internetDraft))
             hospitals.append(workplaces)
-            cityWeights.append((index, city.weight))
+            cityWeights.append((index, Self.cityWeights[city.code] ?? 1))
         }
         cityChoice = Weighted(cityWeights)
         for (index, platform) in Self.platformNames.enumerated() {

@@ -53,6 +53,60 @@ struct DoctorSearchTests {
         }
     }
 
+    @Test("a city's name finds the doctors working there, in Chinese with or without 市 and in pinyin",
+          arguments: ["衢州", "衢州市", "quzhou", "Quzhou"])
+    func cityByName(name: String) async throws {
+        try await Self.withDirectory { doctors, _ in
+            let byCode = try await doctors.search(DoctorSearch(city: "330800", sort: .rating, limit: 100)).items.map(\.id)
+            let byText = try await doctors.search(DoctorSearch(text: name, sort: .rating, limit: 100)).items.map(\.id)
+            let byFilter = try await doctors.search(DoctorSearch(city: name, sort: .rating, limit: 100)).items.map(\.id)
+            #expect(!byCode.isEmpty)
+            #expect(byText == byCode)
+            #expect(byFilter == byCode)
+        }
+    }
+
+    @Test("a condition and a city together: only that city's doctors for that condition")
+    func conditionInCity() async throws {
+        try await Self.withDirectory { doctors, _ in
+            let page = try await doctors.search(DoctorSearch(text: "高血压 衢州", limit: 100))
+            #expect(!page.items.isEmpty)
+            #expect(Set(page.items.map(\.cityCode)) == ["330800"])
+            #expect(Self.departments(of: page) == ["cardiology"])
+            #expect(try await doctors.search(DoctorSearch(text: "高血压 拉萨")).items.isEmpty)
+        }
+    }
+
+    @Test("an unknown city name is refused naming the city field; a known one is a filter")
+    func unknownCity() async throws {
+        do {
+            try DoctorSearch(city: "火星").validate()
+            Issue.record("an unknown city was accepted")
+        } catch {
+            guard case .invalid(let issues) = error else { Issue.record("not a field error: \(error)"); return }
+            #expect(issues.map(\.field) == ["city"])
+        }
+        #expect(throws: Never.self) { try DoctorSearch(city: "杭州").validate() }
+    }
+
+    @Test("doctors registered before city names were indexed get them from the migration")
+    func cityTermsMigration() async throws {
+        try await withTestDatabase(migrate: false) { database in
+            let before = Migrations.all.filter { $0.version < 13 }
+            try await Migrator(database: database, migrations: before).migrate()
+            _ = try await DemoWorld.seed(database: database, cipher: try aCipher(), passwordHash: "h", now: Self.now)
+            // As the directory was before: no city names among the terms.
+            try await database.unitOfWork { tx in
+                for name in ["衢州", "衢州市", "quzhou"] {
+                    try await tx.sql.raw("DELETE FROM doctor_terms WHERE term = \(bind: name)").run()
+                }
+            }
+            #expect(try await DoctorStore(database: database).search(DoctorSearch(text: "衢州")).items.isEmpty)
+            try await Migrator(database: database).migrate()
+            #expect(!(try await DoctorStore(database: database).search(DoctorSearch(text: "衢州")).items.isEmpty))
+        }
+    }
+
     @Test("every word must match: a condition and a department together narrow the list")
     func allWords() async throws {
         try await Self.withDirectory { doctors, _ in
