@@ -39,15 +39,26 @@ public struct DoctorSearch: Sendable, Hashable {
         self.offset = offset
     }
 
-    /// At most 5 distinct lower-cased words of the free text, each at most 40 characters.
-    public var terms: [String] {
+    /// The distinct lower-cased words of the free text, each at most 40 characters.
+    private var words: [String] {
         guard let text else { return [] }
         var seen: [String] = []
         for word in text.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == "，" }) {
             let term = String(word.prefix(40))
             if !seen.contains(term) { seen.append(term) }
         }
-        return Array(seen.prefix(5))
+        return seen
+    }
+
+    /// At most 5 words of the free text that every doctor found must match; a city's name is not
+    /// one of them but a filter (`textCity`).
+    public var terms: [String] {
+        Array(words.filter { CityCatalogue.city(named: $0) == nil }.prefix(5))
+    }
+
+    /// The city the free text names (`高血压 杭州`, `hangzhou`): doctors working there.
+    public var textCity: City? {
+        words.lazy.compactMap { CityCatalogue.city(named: $0) }.first
     }
 
     /// The ICD-10 codes the `condition` filter stands for; empty when it names nothing known
@@ -78,9 +89,26 @@ public struct DoctorSearch: Sendable, Hashable {
     /// How deep a result list may be paged.
     public static let maximumOffset = 2000
 
-    /// The region prefix to match a city filter by: `330800` → `3308`, `330000` → `33`.
+    /// The region prefix doctors' city codes must start with: `330800` → `3308`, `330000` → `33`.
+    /// The `city` parameter (a code or a name) and a city named in the text narrow each other.
     public var cityPrefix: String? {
-        guard var prefix = city.map({ CityCatalogue.city(named: $0)?.code ?? $0 }) else { return nil }
+        let asked = city.map { Self.prefix(of: CityCatalogue.city(named: $0)?.code ?? $0) }
+        let named = textCity.map { Self.prefix(of: $0.code) }
+        guard let asked, let named else { return asked ?? named }
+        return named.count >= asked.count ? named : asked
+    }
+
+    /// Whether the `city` parameter and the city named in the text exclude each other
+    /// (`city=310100&q=杭州`): then no doctor matches.
+    public var citiesContradict: Bool {
+        let asked = city.map { Self.prefix(of: CityCatalogue.city(named: $0)?.code ?? $0) }
+        let named = textCity.map { Self.prefix(of: $0.code) }
+        guard let asked, let named else { return false }
+        return !named.hasPrefix(asked) && !asked.hasPrefix(named)
+    }
+
+    private static func prefix(of code: String) -> String {
+        var prefix = code
         while prefix.count > 2 && prefix.hasSuffix("00") { prefix.removeLast(2) }
         return prefix
     }
@@ -89,12 +117,11 @@ public struct DoctorSearch: Sendable, Hashable {
 /// What the directory indexes about a doctor for search.
 public enum DoctorIndex {
     /// The exact terms a doctor is found by: name, department names and code, specialties, the
-    /// codes, names and synonyms of the conditions treated, the hospital's name and the names of
-    /// the city the doctor works in (`cityCode`).
+    /// codes, names and synonyms of the conditions treated, and the hospital's name. (A city named
+    /// in a search is a filter on the doctor's city, not a term: `DoctorSearch.textCity`.)
     public static func terms(name: String, department: String, specialties: [String], conditions: [String],
-                             hospitalName: String, cityCode: String) -> Set<String> {
+                             hospitalName: String) -> Set<String> {
         var terms: Set<String> = [name.lowercased(), department.lowercased(), hospitalName.lowercased()]
-        if let city = CityCatalogue.city(code: cityCode) { terms.formUnion(city.searchNames) }
         if let department = Department.named(department) {
             terms.insert(department.nameZh.lowercased())
             terms.insert(department.nameEn.lowercased())

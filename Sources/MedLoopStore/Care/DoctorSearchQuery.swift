@@ -5,9 +5,10 @@ import SQLKit
 extension DoctorStore {
     /// Approved doctors matching `search`, in its order. Every word of the text must match a
     /// doctor, exactly (a term of `doctor_terms`) or as a substring of 3+ characters (trigram index);
-    /// exact matches rank first. Filters and orders run on indexes, never a scan of all doctors.
+    /// exact matches rank first. A city's name in the text filters by where doctors work. Filters and orders run on indexes, never a scan of all doctors.
     public func search(_ search: DoctorSearch) async throws -> Page<DoctorSummary> {
         try search.validate()
+        if search.citiesContradict { return Page(items: [], nextCursor: nil) }
         let engine = database.engine
         let wanted = search.limit + 1
         if Self.walksServiceInPriceOrder(search) {

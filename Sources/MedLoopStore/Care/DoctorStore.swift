@@ -87,7 +87,7 @@ public struct DoctorStore: Sendable {
         }
         let region = try RegionCode(try hospital.text("region_code"))
         let terms = DoctorIndex.terms(name: draft.name, department: draft.department, specialties: draft.specialties,
-                                      conditions: draft.conditions, hospitalName: try hospital.text("name"), cityCode: region.city)
+                                      conditions: draft.conditions, hospitalName: try hospital.text("name"))
         let text = DoctorIndex.text(terms: terms, training: draft.training)
         do {
             try await tx.sql.raw("""
@@ -139,8 +139,7 @@ public struct DoctorStore: Sendable {
     /// hospital is found by its new name and no longer by the old one.
     func reindex(doctorsOf hospital: UUID, hospitalName: String, in tx: Transaction) async throws {
         let doctors = try await tx.sql.raw("""
-            SELECT id, name, department, specialties, training, rank_score, city_code FROM doctors
-            WHERE hospital_id = \(bind: hospital.text)
+            SELECT id, name, department, specialties, training, rank_score FROM doctors WHERE hospital_id = \(bind: hospital.text)
             """).all()
         for row in doctors {
             let id = try row.text("id")
@@ -149,7 +148,7 @@ public struct DoctorStore: Sendable {
             let specialties = try row.text("specialties")
             let terms = DoctorIndex.terms(name: try row.text("name"), department: try row.text("department"),
                                           specialties: specialties.isEmpty ? [] : specialties.components(separatedBy: "|"),
-                                          conditions: conditions, hospitalName: hospitalName, cityCode: try row.text("city_code"))
+                                          conditions: conditions, hospitalName: hospitalName)
             let text = DoctorIndex.text(terms: terms, training: try row.text("training"))
             let rank = try row.int64("rank_score")
             try await tx.sql.raw("DELETE FROM doctor_terms WHERE doctor_id = \(bind: id)").run()

@@ -31,7 +31,6 @@ public enum Migrations {
         invitations,
         eventOutbox,
         slotCancellation,
-        cityTerms,
     ]
 }
 

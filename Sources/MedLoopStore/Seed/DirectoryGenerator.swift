@@ -205,7 +205,7 @@ struct BatchPlan: Sendable {
             // The same index entries `DoctorStore.register` computes.
             let indexTerms = DoctorIndex.terms(name: doctor.name, department: doctor.department.code,
                                                specialties: doctor.specialties, conditions: codes,
-                                               hospitalName: doctor.workplace.name, cityCode: doctor.workplace.cityCode)
+                                               hospitalName: doctor.workplace.name)
             let text = DoctorIndex.text(terms: indexTerms, training: doctor.training)
             doctors.add("""
                 (\(bind: id), NULL, \(bind: doctor.name), \(bind: doctor.title.rawValue), \(bind: doctor.department.code), \

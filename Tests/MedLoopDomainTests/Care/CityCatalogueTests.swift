@@ -17,14 +17,17 @@ struct CityCatalogueTests {
         #expect(CityCatalogue.city(named: name) == nil)
     }
 
-    @Test("a doctor's search terms hold the names of the city they work in; an unknown city adds none")
-    func indexTerms() {
-        let terms = DoctorIndex.terms(name: "张三", department: "cardiology", specialties: [], conditions: [],
-                                      hospitalName: "杭州市第一人民医院", cityCode: "330100")
-        #expect(terms.isSuperset(of: ["杭州", "杭州市", "hangzhou"]))
-        let elsewhere = DoctorIndex.terms(name: "张三", department: "cardiology", specialties: [], conditions: [],
-                                          hospitalName: "某医院", cityCode: "999900")
-        #expect(elsewhere.isDisjoint(with: ["杭州", "杭州市", "hangzhou"]))
+    @Test("a city named in the text is a filter, not a term; with a city parameter the narrower wins")
+    func cityInText() {
+        let search = DoctorSearch(text: "高血压 杭州")
+        #expect(search.terms == ["高血压"])
+        #expect(search.textCity?.code == "330100")
+        #expect(search.cityPrefix == "3301")
+        #expect(DoctorSearch(text: "杭州", city: "33").cityPrefix == "3301")
+        #expect(DoctorSearch(city: "hangzhou").cityPrefix == "3301")
+        #expect(DoctorSearch(text: "杭州", city: "310100").citiesContradict)
+        #expect(!DoctorSearch(text: "杭州", city: "330000").citiesContradict)
+        #expect(DoctorSearch(text: "高血压").textCity == nil)
     }
 
     @Test("every known city has a distinct code and distinct names")

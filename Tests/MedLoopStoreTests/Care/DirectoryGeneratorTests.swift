@@ -94,7 +94,7 @@ struct DirectoryGeneratorTests {
                 let profile = try #require(try await DoctorStore(database: database).profile(id))
                 let expected = DoctorIndex.terms(name: profile.doctor.name, department: profile.doctor.department,
                                                  specialties: profile.doctor.specialties, conditions: profile.doctor.conditions,
-                                                 hospitalName: profile.hospitalName, cityCode: profile.doctor.cityCode)
+                                                 hospitalName: profile.hospitalName)
                 let stored = try await Self.texts("SELECT term FROM doctor_terms WHERE doctor_id = \(bind: id.text)",
                                                   column: "term", in: database)
                 #expect(Set(stored) == expected)

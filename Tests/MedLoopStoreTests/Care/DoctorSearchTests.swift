@@ -89,21 +89,13 @@ struct DoctorSearchTests {
         #expect(throws: Never.self) { try DoctorSearch(city: "杭州").validate() }
     }
 
-    @Test("doctors registered before city names were indexed get them from the migration")
-    func cityTermsMigration() async throws {
-        try await withTestDatabase(migrate: false) { database in
-            let before = Migrations.all.filter { $0.version < 13 }
-            try await Migrator(database: database, migrations: before).migrate()
-            _ = try await DemoWorld.seed(database: database, cipher: try aCipher(), passwordHash: "h", now: Self.now)
-            // As the directory was before: no city names among the terms.
-            try await database.unitOfWork { tx in
-                for name in ["衢州", "衢州市", "quzhou"] {
-                    try await tx.sql.raw("DELETE FROM doctor_terms WHERE term = \(bind: name)").run()
-                }
-            }
-            #expect(try await DoctorStore(database: database).search(DoctorSearch(text: "衢州")).items.isEmpty)
-            try await Migrator(database: database).migrate()
-            #expect(!(try await DoctorStore(database: database).search(DoctorSearch(text: "衢州")).items.isEmpty))
+    @Test("a city in the text and a city filter that exclude each other find nobody; nested ones narrow")
+    func citiesTogether() async throws {
+        try await Self.withDirectory { doctors, _ in
+            #expect(try await doctors.search(DoctorSearch(text: "高血压 衢州", city: "310100")).items.isEmpty)
+            let narrowed = try await doctors.search(DoctorSearch(text: "衢州", city: "33", limit: 100))
+            #expect(!narrowed.items.isEmpty)
+            #expect(Set(narrowed.items.map(\.cityCode)) == ["330800"])
         }
     }
 
