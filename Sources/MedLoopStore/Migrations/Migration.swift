@@ -31,6 +31,7 @@ public enum Migrations {
         invitations,
         eventOutbox,
         slotCancellation,
+        clusteredTerms,
     ]
 }
 

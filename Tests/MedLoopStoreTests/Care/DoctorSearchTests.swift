@@ -99,6 +99,29 @@ struct DoctorSearchTests {
         }
     }
 
+    @Test("moving the term table to one clustered b-tree (M0013) keeps every term, and search finds the same doctors")
+    func clusteredTermsMigration() async throws {
+        try await withTestDatabase(migrate: false) { database in
+            try await Migrator(database: database, migrations: Migrations.all.filter { $0.version < 13 }).migrate()
+            _ = try await DemoWorld.seed(database: database, cipher: try aCipher(), passwordHash: "h", now: Self.now)
+            let count = { @Sendable in
+                try await database.read { try await $0.raw("SELECT COUNT(*) AS n FROM doctor_terms").first()?.decode(column: "n", as: Int.self) }
+            }
+            let termsBefore = try await count()
+            let before = try await DoctorStore(database: database).search(DoctorSearch(text: "儿科")).items.map(\.id)
+            try await Migrator(database: database).migrate()
+            #expect(try await count() == termsBefore)
+            #expect(try await DoctorStore(database: database).search(DoctorSearch(text: "儿科")).items.map(\.id) == before)
+            #expect(!before.isEmpty)
+            if database.engine == .sqlite {
+                // A WITHOUT ROWID table has no rowid to select.
+                await #expect(throws: (any Error).self) {
+                    try await database.read { try await $0.raw("SELECT rowid FROM doctor_terms LIMIT 1").run() }
+                }
+            }
+        }
+    }
+
     @Test("every word must match: a condition and a department together narrow the list")
     func allWords() async throws {
         try await Self.withDirectory { doctors, _ in
