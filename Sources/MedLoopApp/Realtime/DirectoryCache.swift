@@ -52,7 +52,9 @@ final class EncodedCache<Key: Hashable & Sendable>: Sendable {
                 // Full: drop an arbitrary entry; what is still asked for comes back soon enough.
                 state.entries.remove(at: state.entries.startIndex)
             }
-            state.entries[key] = Entry(body: body, expiresAt: now.advanced(by: lifetime))
+            // Spread over the last fifth of the lifetime, so entries loaded together (a warm-up,
+            // a popular page) do not all expire in the same moment and reload at once.
+            state.entries[key] = Entry(body: body, expiresAt: now.advanced(by: lifetime * Double.random(in: 0.8...1.0)))
         }
         return PreEncodedJSON(body: body)
     }
@@ -74,9 +76,9 @@ final class EncodedCache<Key: Hashable & Sendable>: Sendable {
 
 /// The doctor directory's kept answers: profiles by doctor, and search pages by search.
 struct DirectoryCache: Sendable {
-    /// Up to 10,000 profiles (about 1.5 KB each), each at most 30 s: any change to the doctor
-    /// removes it at once.
-    let profiles = EncodedCache<UUID>(capacity: 10_000, lifetime: .seconds(30))
+    /// Up to 10,000 profiles (about 1.5 KB each). Every change to a doctor removes theirs at
+    /// once, so the 5-minute lifetime only bounds what a missed event could leave behind.
+    let profiles = EncodedCache<UUID>(capacity: 10_000, lifetime: .seconds(300))
     /// Up to 2,000 result pages (about 6 KB each), each at most 10 s: a new price, a pause or a
     /// qualification decision removes them all at once; counters and ranks may lag by those 10 s.
     let searches = EncodedCache<DoctorSearch>(capacity: 2_000, lifetime: .seconds(10))
