@@ -92,8 +92,7 @@ public struct DoctorSearch: Sendable, Hashable {
     /// The region prefix doctors' city codes must start with: `330800` → `3308`, `330000` → `33`.
     /// The `city` parameter (a code or a name) and a city named in the text narrow each other.
     public var cityPrefix: String? {
-        let asked = city.map { Self.prefix(of: CityCatalogue.city(named: $0)?.code ?? $0) }
-        let named = textCity.map { Self.prefix(of: $0.code) }
+        let (asked, named) = cityPrefixes
         guard let asked, let named else { return asked ?? named }
         return named.count >= asked.count ? named : asked
     }
@@ -101,10 +100,14 @@ public struct DoctorSearch: Sendable, Hashable {
     /// Whether the `city` parameter and the city named in the text exclude each other
     /// (`city=310100&q=杭州`): then no doctor matches.
     public var citiesContradict: Bool {
-        let asked = city.map { Self.prefix(of: CityCatalogue.city(named: $0)?.code ?? $0) }
-        let named = textCity.map { Self.prefix(of: $0.code) }
+        let (asked, named) = cityPrefixes
         guard let asked, let named else { return false }
         return !named.hasPrefix(asked) && !asked.hasPrefix(named)
+    }
+
+    /// The region prefixes of the `city` parameter (a code or a name) and of the city in the text.
+    private var cityPrefixes: (asked: String?, named: String?) {
+        (city.map { Self.prefix(of: CityCatalogue.city(named: $0)?.code ?? $0) }, textCity.map { Self.prefix(of: $0.code) })
     }
 
     private static func prefix(of code: String) -> String {
