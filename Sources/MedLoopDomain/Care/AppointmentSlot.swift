@@ -56,25 +56,33 @@ public struct AppointmentSlot: Sendable, Equatable {
     /// Whether the doctor may give this slot room for `capacity` patients at `now`: it is open
     /// and keeps a place for everyone who has booked already.
     public func checkCapacityChange(to capacity: Int, now: Date) throws(DomainError) {
-        try checkChangeable(now: now)
-        if capacity < booked {
-            throw .conflict(code: "slot_capacity_below_booked",
-                            message: "More patients have booked this slot than the new capacity allows.")
-        }
+        try checkOpen(now: now)
+        if capacity < booked { throw Self.capacityBelowBooked }
     }
 
     /// Whether the doctor may cancel this slot at `now`: it is open and nobody has booked it
     /// (a booked place is given back by cancelling the appointment, not the slot).
     public func checkCancellable(now: Date) throws(DomainError) {
-        try checkChangeable(now: now)
-        if booked > 0 {
-            throw .conflict(code: "slot_has_bookings", message: "Patients have booked this slot, so it cannot be cancelled.")
-        }
+        try checkOpen(now: now)
+        if booked > 0 { throw Self.hasBookings }
     }
 
-    /// A slot changes only while it is neither cancelled nor begun.
-    private func checkChangeable(now: Date) throws(DomainError) {
+    /// Whether a patient may take a place at `now`: it is open and not full.
+    public func checkBookable(now: Date) throws(DomainError) {
+        try checkOpen(now: now)
+        if isFull { throw Self.full }
+    }
+
+    /// A slot is booked or changed only while it is neither cancelled nor begun.
+    private func checkOpen(now: Date) throws(DomainError) {
         if isCancelled { throw .conflict(code: "slot_cancelled", message: "This slot has been cancelled.") }
         if startsAt <= now { throw .conflict(code: "slot_past", message: "This slot has already begun.") }
     }
+
+    /// The refusals a store also gives when its conditional update lost a race.
+    public static let capacityBelowBooked = DomainError.conflict(
+        code: "slot_capacity_below_booked", message: "More patients have booked this slot than the new capacity allows.")
+    public static let hasBookings = DomainError.conflict(
+        code: "slot_has_bookings", message: "Patients have booked this slot, so it cannot be cancelled.")
+    public static let full = DomainError.conflict(code: "slot_full", message: "This slot is fully booked.")
 }

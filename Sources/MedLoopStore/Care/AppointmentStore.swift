@@ -65,8 +65,7 @@ public struct AppointmentStore: Sendable {
                 RETURNING *
                 """).first() else {
                 try await ownSlot(id, doctor: doctor, in: tx).checkCapacityChange(to: capacity, now: now)
-                throw DomainError.conflict(code: "slot_capacity_below_booked",
-                                           message: "More patients have booked this slot than the new capacity allows.")
+                throw AppointmentSlot.capacityBelowBooked
             }
             try await audit.append(AuditRecord(action: "doctor.slot.capacity", resourceType: "appointment_slot", resourceId: id.text),
                                    context: context, in: tx)
@@ -87,7 +86,7 @@ public struct AppointmentStore: Sendable {
                 """).first()
             guard cancelled != nil else {
                 try await ownSlot(id, doctor: doctor, in: tx).checkCancellable(now: now)
-                throw DomainError.conflict(code: "slot_has_bookings", message: "Patients have booked this slot, so it cannot be cancelled.")
+                throw AppointmentSlot.hasBookings
             }
             try await audit.append(AuditRecord(action: "doctor.slot.cancel", resourceType: "appointment_slot", resourceId: id.text),
                                    context: context, in: tx)
@@ -117,14 +116,8 @@ public struct AppointmentStore: Sendable {
         guard let row = try await tx.sql.raw("SELECT * FROM appointment_slots WHERE id = \(bind: slot.text) AND doctor_id = \(bind: doctor.text)").first() else {
             throw DomainError.invalidField("slotId", code: "unknown", "This doctor has no such slot.")
         }
-        let found = try Self.slot(from: row)
-        if found.isCancelled {
-            throw DomainError.conflict(code: "slot_cancelled", message: "This slot has been cancelled.")
-        }
-        if found.startsAt <= now {
-            throw DomainError.conflict(code: "slot_past", message: "This slot has already begun.")
-        }
-        throw DomainError.conflict(code: "slot_full", message: "This slot is fully booked.")
+        try Self.slot(from: row).checkBookable(now: now)
+        throw AppointmentSlot.full
     }
 
     /// Gives back the place of a cancelled booking.
