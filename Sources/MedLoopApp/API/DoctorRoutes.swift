@@ -45,23 +45,21 @@ struct DoctorRoutes {
             sort: try request.enumQuery("sort", as: DoctorSort.self), limit: paging.limit,
             offset: try DoctorStore.offset(fromCursor: paging.cursor))
         let year = CalendarDate.shanghai(clock.now()).year
-        let found = try await cache.searches.body(search, epoch: year) { () -> ListView<DoctorSummaryView>? in
+        return try await cache.searches.body(search, epoch: year) {
             let page = try await doctors.search(search)
             return ListView(items: page.items.map { DoctorSummaryView($0, year: year) }, nextCursor: page.nextCursor)
         }
-        // A search always has a page, if an empty one.
-        return found ?? PreEncodedJSON(body: ByteBuffer(string: #"{"items":[],"nextCursor":null}"#))
     }
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> PreEncodedJSON {
         let id = try context.parameters.uuid("id")
         let year = CalendarDate.shanghai(clock.now()).year
-        let found = try await cache.profiles.body(id, epoch: year) { () -> DoctorProfileView? in
-            guard let profile = try await doctors.profile(id), profile.doctor.qualification == .approved else { return nil }
+        return try await cache.profiles.body(id, epoch: year) {
+            guard let profile = try await doctors.profile(id), profile.doctor.qualification == .approved else {
+                throw AppError.notFound("doctor")
+            }
             return DoctorProfileView(profile, year: year)
         }
-        guard let found else { throw AppError.notFound("doctor") }
-        return found
     }
 
     struct TopDoctorView: APIView, Encodable {

@@ -31,9 +31,9 @@ final class EncodedCache<Key: Hashable & Sendable>: Sendable {
         self.lifetime = lifetime
     }
 
-    /// The body for `key` in `epoch`: kept, or `load`ed and encoded now; `nil` when `load`
-    /// finds nothing (not kept, so it is looked for again next time).
-    func body<View: Encodable>(_ key: Key, epoch: Int, load: () async throws -> View?) async throws -> PreEncodedJSON? {
+    /// The body for `key` in `epoch`: kept, or `load`ed and encoded now. What `load` throws (a
+    /// 404, say) is thrown on and nothing is kept.
+    func body<View: Encodable>(_ key: Key, epoch: Int, load: () async throws -> View) async throws -> PreEncodedJSON {
         let now = ContinuousClock.now
         let (kept, generation) = state.withLock { state -> (ByteBuffer?, UInt64) in
             if state.epoch != epoch {
@@ -44,8 +44,7 @@ final class EncodedCache<Key: Hashable & Sendable>: Sendable {
             return (entry.body, state.generation)
         }
         if let kept { return PreEncodedJSON(body: kept) }
-        guard let view = try await load() else { return nil }
-        let body = ByteBuffer(bytes: try JSONCoding.encoder.encode(view))
+        let body = ByteBuffer(bytes: try JSONCoding.encoder.encode(try await load()))
         state.withLock { state in
             guard state.generation == generation, state.epoch == epoch else { return }
             if state.entries.count >= capacity, state.entries[key] == nil {
