@@ -47,6 +47,7 @@ struct EventDispatcher: Service {
             do {
                 return try await events.lastSequence()
             } catch {
+                if Task.isCancelled { return nil }
                 logger.warning("event outbox unreadable; retrying", metadata: ["error": "\(error)"])
                 do { try await Task.sleep(for: .seconds(1)) } catch { return nil }
             }
@@ -61,6 +62,7 @@ struct EventDispatcher: Service {
             do {
                 try await database.watchChanges(channel: EventStore.channel) { wake.yield() }
             } catch {
+                if Task.isCancelled { return }
                 logger.warning("event listener stopped; reconnecting", metadata: ["error": "\(error)"])
             }
             do { try await Task.sleep(for: .seconds(1)) } catch { return }
@@ -75,7 +77,8 @@ struct EventDispatcher: Service {
             do {
                 batch = try await events.events(after: cursor, limit: 500)
             } catch {
-                logger.warning("event outbox unreadable", metadata: ["error": "\(error)"])
+                // Shutdown cancels a read in flight; that is no fault worth a warning.
+                if !Task.isCancelled { logger.warning("event outbox unreadable", metadata: ["error": "\(error)"]) }
                 return cursor
             }
             for stored in batch {
