@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The result of an audited action.
@@ -66,7 +65,7 @@ public enum AuditChain {
         // Length-prefixed fields, `-` for an absent one: no text can move across a field boundary,
         // and absent differs from empty.
         let canonical = fields.map { $0.map { "\($0.utf8.count):\($0)" } ?? "-" }.joined(separator: ",")
-        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hashing.sha256Hex(canonical)
     }
 
     /// The entry completed with its hash.
