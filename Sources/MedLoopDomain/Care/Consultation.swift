@@ -1,17 +1,43 @@
 import Foundation
 
+/// What can happen to a consultation: the events that move it from one state to the next.
+public enum ConsultationEvent: String, Sendable, CaseIterable {
+    /// The doctor takes the consultation from the queue.
+    case accept
+    /// The doctor ends the consultation (advised or referred).
+    case complete
+    /// Nobody accepted it in time, or it was called off while waiting: the fee goes back.
+    case refund
+}
+
 /// The life of an online consultation: it waits in the doctor's queue once paid, is active once
 /// the doctor accepts, and ends completed (possibly with a referral to in-person care) — or is
 /// refunded when nobody accepted it in time.
 public enum ConsultationState: String, Codable, Sendable, CaseIterable {
     case waiting, active, completed, refunded
 
-    public var next: Set<ConsultationState> {
-        switch self {
-        case .waiting: return [.active, .refunded]
-        case .active: return [.completed]
-        case .completed, .refunded: return []
+    /// The state a consultation is in after `event`: the one place that says which moves are
+    /// legal. waiting + accept → active; active + complete → completed; waiting + refund → refunded.
+    ///
+    /// - Throws: `DomainError.conflict` with code `consultation_state` for any other pair;
+    ///   completed and refunded consultations accept no event.
+    public func after(_ event: ConsultationEvent) throws(DomainError) -> ConsultationState {
+        switch (self, event) {
+        case (.waiting, .accept): return .active
+        case (.active, .complete): return .completed
+        case (.waiting, .refund): return .refunded
+        case (_, .accept):
+            throw .conflict(code: "consultation_state", message: "Only a waiting consultation can be accepted.")
+        case (_, .complete):
+            throw .conflict(code: "consultation_state", message: "Only an active consultation can be completed.")
+        case (_, .refund):
+            throw .conflict(code: "consultation_state", message: "Only a waiting consultation can be refunded.")
         }
+    }
+
+    /// The states a consultation may move to from this one: exactly those one legal event reaches.
+    public var next: Set<ConsultationState> {
+        Set(ConsultationEvent.allCases.compactMap { try? after($0) })
     }
 }
 
