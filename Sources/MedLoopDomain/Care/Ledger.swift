@@ -79,13 +79,21 @@ public struct CommissionSplit: Sendable, Equatable {
     public static let defaultRateBasisPoints = 1000
 
     /// Splits `feeFen` at `rateBasisPoints` (1 bp = 0.01 %). The commission is rounded half up to
-    /// the fen and the doctor gets exactly the rest, so the two always add up to the fee.
+    /// the fen and the doctor gets exactly the rest, so the two always add up to the fee and
+    /// neither is negative, for every fee `Int64` holds.
+    ///
+    /// - Throws: `DomainError.invalid` on `feeFen` (`negative`) or `commissionRate` (`range`,
+    ///   outside 0...10 000).
     public init(feeFen: Int64, rateBasisPoints: Int) throws(DomainError) {
         guard feeFen >= 0 else { throw .invalidField("feeFen", code: "negative", "A fee is not negative.") }
         guard (0...10_000).contains(rateBasisPoints) else {
             throw .invalidField("commissionRate", code: "range", "A commission rate is between 0 and 10000 basis points.")
         }
-        commissionFen = (feeFen * Int64(rateBasisPoints) + 5_000) / 10_000
+        // fee × rate / 10 000, rounded half up, without forming fee × rate (which overflows for
+        // the largest fees): the whole ten-thousands of the fee pay exactly `rate` each.
+        let rate = Int64(rateBasisPoints)
+        let (tenThousands, rest) = feeFen.quotientAndRemainder(dividingBy: 10_000)
+        commissionFen = tenThousands * rate + (rest * rate + 5_000) / 10_000
         doctorFen = feeFen - commissionFen
     }
 
