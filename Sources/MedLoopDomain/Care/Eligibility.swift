@@ -8,6 +8,12 @@ public enum EncounterSource: String, Codable, Sendable, CaseIterable {
     case imported
     /// A past in-person appointment booked through MedLoop.
     case medloopAppointment
+
+    /// Whether the patient (or a doctor, from what the patient showed) typed the record in, rather
+    /// than a hospital or MedLoop producing it. An insurance policy never counts such a visit as the
+    /// prior visit a reimbursable follow-up rests on (INSURANCE.md, `priorVisit.sources`: a
+    /// patient's own entry never does).
+    public var isSelfReported: Bool { self == .entered }
 }
 
 /// An in-person visit at a physical hospital with its diagnosis: what an online follow-up rests on.
@@ -26,6 +32,23 @@ public struct Encounter: Sendable, Equatable {
         self.date = date
         self.icd10 = icd10
         self.source = source
+    }
+}
+
+/// The rules a recorded in-person visit's date follows, whatever its source.
+public enum EncounterRule {
+    /// Checks that a visit on `date` could have happened to a patient born on `birthDate`, as of
+    /// `today`: not after today, not before the birth (the birth day and today are both allowed).
+    ///
+    /// - Throws: `DomainError.invalid` on `date`: `in_future` when it is after `today`,
+    ///   `before_birth` when it is before `birthDate`.
+    public static func checkDate(_ date: CalendarDate, birthDate: CalendarDate, today: CalendarDate) throws(DomainError) {
+        guard date <= today else {
+            throw .invalidField("date", code: "in_future", "The visit date is in the future.")
+        }
+        guard date >= birthDate else {
+            throw .invalidField("date", code: "before_birth", "The visit date is before the patient's birth.")
+        }
     }
 }
 
