@@ -49,6 +49,24 @@ public struct TriageRules: Sendable, Hashable, Codable {
     }
 }
 
+/// Why the triage table could not be loaded. The table is part of the program, so either is a
+/// packaging mistake; its description names the file so that the start-up log says what to fix.
+public enum TriageRulesError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `triage-rules.json` is not among the MedLoopDomain resources.
+    case missing
+    /// The file could not be read or is not a triage table; the reason as the decoder gave it.
+    case unreadable(String)
+
+    public var description: String {
+        switch self {
+        case .missing:
+            return "\(TriageRules.shippedFileName) is missing from the MedLoopDomain resources"
+        case .unreadable(let reason):
+            return "\(TriageRules.shippedFileName) is not a valid triage table: \(reason)"
+        }
+    }
+}
+
 /// A department triage suggests, with the symptoms that point to it and why.
 public struct DepartmentSuggestion: Sendable, Hashable, Codable {
     /// A code of `Department.all`.
@@ -85,18 +103,37 @@ extension TriageRules {
     /// How many departments an assessment suggests at most.
     public static let maximumSuggestions = 5
 
-    /// The table shipped with MedLoop. It is part of the program, so a missing or corrupt file is
-    /// a build mistake, not bad input.
-    public static let shipped: TriageRules = {
+    /// The name of the shipped table in the MedLoopDomain resources.
+    static let shippedFileName = "triage-rules.json"
+
+    /// Reads and decodes the table shipped with MedLoop (`Resources/triage-rules.json`). The app
+    /// loads it once at start-up and refuses to start when it fails.
+    ///
+    /// - Throws: `TriageRulesError.missing` when the file is not in the bundle,
+    ///   `TriageRulesError.unreadable` when it cannot be read or does not decode.
+    public static func loadShipped() throws(TriageRulesError) -> TriageRules {
         guard let url = Bundle.module.url(forResource: "triage-rules", withExtension: "json") else {
-            fatalError("triage-rules.json is missing from the MedLoopDomain resources")
+            throw .missing
         }
+        let data: Data
         do {
-            return try JSONDecoder().decode(TriageRules.self, from: Data(contentsOf: url))
+            data = try Data(contentsOf: url)
         } catch {
-            fatalError("triage-rules.json does not decode: \(error)")
+            throw .unreadable("\(error)")
         }
-    }()
+        return try decode(data)
+    }
+
+    /// Decodes a table from its JSON document.
+    ///
+    /// - Throws: `TriageRulesError.unreadable`, naming what is wrong, when `data` is not a table.
+    public static func decode(_ data: Data) throws(TriageRulesError) -> TriageRules {
+        do {
+            return try JSONDecoder().decode(TriageRules.self, from: data)
+        } catch {
+            throw .unreadable("\(error)")
+        }
+    }
 
     /// Assesses a free-text description of symptoms (zh or en). A keyword counts when it occurs in
     /// the text and is not negated ("没有发烧", "no fever"); see `SymptomText`. Departments are

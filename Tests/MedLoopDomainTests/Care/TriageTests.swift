@@ -2,9 +2,18 @@ import Foundation
 import Testing
 @testable import MedLoopDomain
 
+/// The table shipped with MedLoop, loaded once for the whole file; a failure to load fails each
+/// test that uses it instead of crashing the run.
+private let shippedTable = Result { () throws(TriageRulesError) in try TriageRules.loadShipped() }
+
+/// The shipped table.
+private func shippedRules() throws -> TriageRules {
+    try shippedTable.get()
+}
+
 /// The shipped table's assessment of `text`.
 private func assess(_ text: String) throws -> TriageAssessment {
-    try TriageRules.shipped.assess(text)
+    try shippedRules().assess(text)
 }
 
 @Suite("Intelligent triage: symptoms to departments, red flags to the emergency department")
@@ -93,8 +102,8 @@ struct TriageTests {
     }
 
     @Test("every red flag of the shipped table has a sample that raises it")
-    func everyRedFlagSampled() {
-        #expect(Set(TriageRules.shipped.redFlags.map(\.id)) == Set(Self.alarms.map(\.redFlag)))
+    func everyRedFlagSampled() throws {
+        #expect(Set(try shippedRules().redFlags.map(\.id)) == Set(Self.alarms.map(\.redFlag)))
     }
 
     @Test("chest pain without sweating is not the chest-pain red flag but still suggests cardiology",
@@ -150,7 +159,7 @@ struct TriageTests {
         let gastroenterology = try #require(assessment.departments.first)
         #expect(gastroenterology.department == "gastroenterology")
         #expect(gastroenterology.symptoms == ["diarrhea", "nauseaVomiting"])
-        let rules = TriageRules.shipped.symptoms.filter { gastroenterology.symptoms.contains($0.id) }
+        let rules = try shippedRules().symptoms.filter { gastroenterology.symptoms.contains($0.id) }
         let expected = rules.flatMap(\.departments).filter { $0.code == "gastroenterology" }.map(\.weight).reduce(0, +)
         #expect(gastroenterology.score == expected)
     }
@@ -168,8 +177,8 @@ struct TriageTests {
     }
 
     @Test("the shipped table has at least 40 symptoms, each with zh and en keywords and known departments")
-    func shippedTable() {
-        let rules = TriageRules.shipped
+    func shippedTableShape() throws {
+        let rules = try shippedRules()
         #expect(rules.symptoms.count >= 40)
         #expect(Set(rules.symptoms.map(\.id)).count == rules.symptoms.count)
         for rule in rules.symptoms {
@@ -185,8 +194,8 @@ struct TriageTests {
     }
 
     @Test("every shipped red flag has keyword groups and a message in zh and en")
-    func shippedRedFlags() {
-        let flags = TriageRules.shipped.redFlags
+    func shippedRedFlags() throws {
+        let flags = try shippedRules().redFlags
         #expect(Set(flags.map(\.id)).count == flags.count)
         for flag in flags {
             #expect(!flag.groups.isEmpty && flag.groups.allSatisfy { !$0.isEmpty }, "\(flag.id)")
@@ -196,14 +205,37 @@ struct TriageTests {
     }
 
     @Test("a blank description is refused on the field symptoms", arguments: ["", "   ", "\n\t"])
-    func blank(text: String) {
-        #expect(fieldIssues { () throws(DomainError) in try TriageRules.shipped.assess(text) } == ["symptoms/required"])
+    func blank(text: String) throws {
+        let rules = try shippedRules()
+        #expect(fieldIssues { () throws(DomainError) in try rules.assess(text) } == ["symptoms/required"])
     }
 
     @Test("a description over 500 characters is refused on the field symptoms; 500 is accepted")
-    func tooLong() {
+    func tooLong() throws {
+        let rules = try shippedRules()
         let longest = String(repeating: "咳", count: TriageRules.maximumLength)
-        #expect(fieldIssues { () throws(DomainError) in try TriageRules.shipped.assess(longest) } == [])
-        #expect(fieldIssues { () throws(DomainError) in try TriageRules.shipped.assess(longest + "嗽") } == ["symptoms/length"])
+        #expect(fieldIssues { () throws(DomainError) in try rules.assess(longest) } == [])
+        #expect(fieldIssues { () throws(DomainError) in try rules.assess(longest + "嗽") } == ["symptoms/length"])
+    }
+
+    @Test("a corrupt or incomplete triage document is refused with an error that names the file, not a crash",
+          arguments: ["", "{", "[]", #"{"symptoms": [], "redFlags": []}"#, #"{"symptoms": "none", "redFlags": [], "fallback": {}}"#])
+    func corruptDocument(text: String) {
+        let error = #expect(throws: TriageRulesError.self) { try TriageRules.decode(Data(text.utf8)) }
+        guard case .unreadable = error else {
+            Issue.record("expected the document to be unreadable, got \(String(describing: error))"); return
+        }
+        #expect(error?.description.hasPrefix("triage-rules.json is not a valid triage table: ") == true)
+    }
+
+    @Test("the shipped table decodes back to itself from its own JSON")
+    func shippedRoundTrip() throws {
+        let rules = try shippedRules()
+        #expect(try TriageRules.decode(JSONEncoder().encode(rules)) == rules)
+    }
+
+    @Test("a missing shipped table is described by its file name")
+    func missingDescription() {
+        #expect(TriageRulesError.missing.description == "triage-rules.json is missing from the MedLoopDomain resources")
     }
 }
