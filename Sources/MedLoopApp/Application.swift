@@ -16,16 +16,25 @@ public struct AppServices: Sendable {
     public let database: Database
     public let cipher: FieldCipher
     public let clock: any MedLoopClock
+    /// Every store, built once for this server's database.
+    public let stores: Stores
+    /// The bcrypt hasher at the configured cost (with its decoy hash, computed once).
+    let hasher: PasswordHasher
+    /// The triage table, loaded once at start-up: a missing or corrupt table stops the server.
+    public let triageRules: TriageRules
     /// The consultation streams open in this server.
     let hub = ConsultationHub()
     /// Doctors' profiles and search pages this server keeps (encoded) until they change.
     let directory = DirectoryCache()
 
-    public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) {
+    public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) throws {
         self.configuration = configuration
         self.database = database
         self.cipher = cipher
         self.clock = clock
+        self.stores = Stores(database: database, cipher: cipher, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory))
+        self.hasher = PasswordHasher(cost: configuration.bcryptCost)
+        self.triageRules = try TriageRules.loadShipped()
     }
 
     /// Opens the configured database, applies pending migrations and — on an empty database, when
@@ -36,7 +45,9 @@ public struct AppServices: Sendable {
                                                logger: logger)
         do {
             try await Migrator(database: database).migrate()
-            let services = AppServices(configuration: configuration, database: database, cipher: cipher)
+            let services = try AppServices(configuration: configuration, database: database, cipher: cipher)
+            let encrypted = try await services.stores.encryptEarlierFiles()
+            if encrypted > 0 { logger.notice("encrypted files stored before encryption", metadata: ["files": "\(encrypted)"]) }
             var seeded = false
             if configuration.seedDemoWhenEmpty, try await services.isEmpty() {
                 seeded = try await services.seedDemo()
@@ -50,23 +61,22 @@ public struct AppServices: Sendable {
 
     /// Whether no account exists yet.
     public func isEmpty() async throws -> Bool {
-        try await AccountStore(database: database, cipher: cipher).list(role: nil, institutionId: nil, limit: 1, cursor: nil)
+        try await stores.accounts.list(role: nil, institutionId: nil, limit: 1, cursor: nil)
             .items.isEmpty
     }
 
     /// The service that hands committed domain events to this server's live subscribers (the
     /// consultation streams); `buildApplication` runs it, and so must any other host of the router.
     public func eventDispatcher(logger: Logger, pollInterval: Duration = .seconds(1)) -> some Service {
-        let messages = ConsultationMessageStore(database: database, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory))
-        return EventDispatcher(events: EventStore(database: database), database: database,
-                               subscribers: [ChatFanOut(hub: hub, messages: messages, logger: logger),
+        EventDispatcher(events: stores.events, database: database,
+                               subscribers: [ChatFanOut(hub: hub, messages: stores.messages, logger: logger),
                                              DirectoryCacheInvalidation(cache: directory)],
                                pollInterval: pollInterval, logger: logger)
     }
 
     /// Seeds the demo world unless it is there; returns whether it created it.
     public func seedDemo() async throws -> Bool {
-        let hash = try await PasswordHasher(cost: configuration.bcryptCost).hash(DemoWorld.password)
+        let hash = try await hasher.hash(DemoWorld.password)
         return try await DemoWorld.seed(database: database, cipher: cipher, passwordHash: hash, now: clock.now())
     }
 }
@@ -81,78 +91,76 @@ public let metricsRegistry: PrometheusCollectorRegistry = {
 /// The router with every route of MedLoop.
 public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
-    router.add(middleware: RequestMiddleware(maxBodyBytes: services.configuration.maxBodyBytes))
+    let routeTable = RouteTable()
+    router.add(middleware: RequestMiddleware(maxBodyBytes: services.configuration.maxBodyBytes,
+                                             trustForwardedFor: services.configuration.trustForwardedFor, routes: routeTable))
     router.add(middleware: MetricsMiddleware())
 
-    let database = services.database
+    let stores = services.stores
     let clock = services.clock
-    let accounts = AccountStore(database: database, cipher: services.cipher)
-    let patients = PatientStore(database: database, cipher: services.cipher)
-    let audit = AuditStore(database: database)
-    let hasher = PasswordHasher(cost: services.configuration.bcryptCost)
-    let authorizer = Authorizer(audit: audit, patients: patients, clock: clock)
+    let hasher = services.hasher
+    let authorizer = Authorizer(audit: stores.audit, patients: stores.patients, clock: clock)
+    let idempotent = IdempotentPost(store: stores.idempotency, database: stores.database, clock: clock,
+                                    crashPoints: CrashPoints(armed: services.configuration.crashPoint))
+    let chat = Chat(messages: stores.messages, clock: clock)
 
-    HealthRoutes(database: database, registry: metricsRegistry).register(router)
-    let api = router.group("api/v1")
-    let authenticated = api.group().add(middleware: AuthenticationMiddleware(accounts: accounts, clock: clock))
-    AuthRoutes(accounts: accounts, audit: audit, hasher: hasher, clock: clock,
-               tokenLifetime: services.configuration.tokenLifetime).register(public: api, authenticated: authenticated)
-    AccountRoutes(accounts: accounts, audit: audit, authorizer: authorizer, hasher: hasher, clock: clock).register(authenticated)
-    InstitutionRoutes(institutions: InstitutionStore(database: database), authorizer: authorizer, clock: clock)
-        .register(authenticated)
-    PatientRoutes(patients: patients, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
-    AuditRoutes(audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
-    DoctorRoutes(doctors: DoctorStore(database: database), reputation: ReputationStore(database: database),
-                 cache: services.directory, authorizer: authorizer, clock: clock)
+    let routes = RecordingRouter(router: router, table: routeTable)
+    HealthRoutes(database: stores.database, registry: metricsRegistry).register(routes)
+    let api = routes.group("api/v1")
+    let authentication = AuthenticationMiddleware(accounts: stores.accounts, clock: clock)
+    let authenticated = api.group().add(middleware: authentication)
+    AuthRoutes(accounts: stores.accounts, audit: stores.audit, throttle: stores.throttle, cipher: services.cipher,
+               hasher: hasher, clock: clock, tokenLifetime: services.configuration.tokenLifetime)
         .register(public: api, authenticated: authenticated)
-    let orders = OrderStore(database: database)
-    OrderRoutes(orders: orders, consultations: ConsultationStore(database: database), ledger: LedgerStore(database: database), authorizer: authorizer,
-                idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
+    AccountRoutes(accounts: stores.accounts, audit: stores.audit, authorizer: authorizer, hasher: hasher, clock: clock)
         .register(authenticated)
-    EncounterRoutes(orders: orders, cipher: services.cipher, audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
-    TriageRoutes().register(api)
-    let consultations = ConsultationStore(database: database)
-    let messages = ConsultationMessageStore(database: database,
-                                            dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory))
-    let chat = Chat(messages: messages, clock: clock)
-    ConsultationRoutes(consultations: consultations, messages: messages, reputation: ReputationStore(database: database),
-                       doctors: DoctorStore(database: database), chat: chat, audit: audit, authorizer: authorizer,
-                       idempotent: IdempotentPost(store: IdempotencyStore(database: database), clock: clock), clock: clock)
+    InstitutionRoutes(institutions: stores.institutions, authorizer: authorizer, clock: clock).register(authenticated)
+    PatientRoutes(patients: stores.patients, audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
+    AuditRoutes(audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
+    DoctorRoutes(doctors: stores.doctors, reputation: stores.reputation, cache: services.directory, authorizer: authorizer,
+                 clock: clock)
+        .register(public: api, authenticated: authenticated)
+    OrderRoutes(orders: stores.orders, consultations: stores.consultations, ledger: stores.ledger, triage: services.triageRules,
+                authorizer: authorizer, idempotent: idempotent, clock: clock)
         .register(authenticated)
-    ConsultationPatientRoutes(consultations: consultations, patients: ConsultationPatientStore(database: database),
-                              audit: audit, clock: clock).register(authenticated)
-    RecordRoutes(records: RecordStore(database: database, cipher: services.cipher,
-                                      dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory)),
-                 audit: audit, authorizer: authorizer, clock: clock).register(authenticated)
-    AppointmentRoutes(appointments: AppointmentStore(database: database), doctors: DoctorStore(database: database),
-                      authorizer: authorizer, clock: clock)
+    EncounterRoutes(orders: stores.orders, cipher: services.cipher, audit: stores.audit, authorizer: authorizer, clock: clock)
+        .register(authenticated)
+    TriageRoutes(rules: services.triageRules).register(api)
+    ConsultationRoutes(consultations: stores.consultations, messages: stores.messages, reputation: stores.reputation,
+                       doctors: stores.doctors, chat: chat, audit: stores.audit, authorizer: authorizer,
+                       idempotent: idempotent, clock: clock)
+        .register(authenticated)
+    ConsultationPatientRoutes(consultations: stores.consultations, patients: stores.consultationPatients,
+                              audit: stores.audit, clock: clock).register(authenticated)
+    RecordRoutes(records: stores.records, audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
+    AppointmentRoutes(appointments: stores.appointments, doctors: stores.doctors, authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
-    DoctorPhotoRoutes(photos: DoctorPhotoStore(database: database,
-                                               dataDirectory: URL(fileURLWithPath: services.configuration.dataDirectory)),
-                      doctors: DoctorStore(database: database), cache: services.directory, authorizer: authorizer, clock: clock)
+    DoctorPhotoRoutes(photos: stores.photos, doctors: stores.doctors, cache: services.directory, authorizer: authorizer,
+                      clock: clock)
         .register(public: api, authenticated: authenticated)
-    NotificationRoutes(notifications: NotificationStore(database: database), clock: clock).register(authenticated)
-    ConsultationSocket(authentication: AuthenticationMiddleware(accounts: accounts, clock: clock), consultations: consultations,
-                       chat: chat, hub: services.hub, audit: audit, clock: clock).register(api)
+    NotificationRoutes(notifications: stores.notifications, clock: clock).register(authenticated)
+    ConsultationSocket(authentication: authentication, consultations: stores.consultations, chat: chat, hub: services.hub,
+                       audit: stores.audit, clock: clock).register(api)
     return router
 }
 
-/// The HTTP application on the configured address.
-public func buildApplication(_ services: AppServices, logger: Logger,
+/// The HTTP application on the configured address, with its background jobs and its event
+/// dispatcher (which looks for new events every `eventPollInterval` besides being woken). The
+/// server and the tests both run exactly this.
+public func buildApplication(_ services: AppServices, logger: Logger, eventPollInterval: Duration = .seconds(1),
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
     -> some ApplicationProtocol {
     _ = metricsRegistry
     let router = buildRouter(services)
-    let jobs = JobRunner(jobs: [.refundUnaccepted(ConsultationStore(database: services.database), logger: logger),
-                                .deliverNotifications(NotificationStore(database: services.database),
-                                                      provider: LogDeliveryProvider(logger: logger))],
-                         leases: LeaseStore(database: services.database), clock: services.clock, logger: logger)
+    let jobs = JobRunner(jobs: [.refundUnaccepted(services.stores.consultations, logger: logger),
+                                .deliverNotifications(services.stores.notifications, provider: LogDeliveryProvider(logger: logger))],
+                         leases: services.stores.leases, clock: services.clock, logger: logger)
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: router),
-        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port),
-                             serverName: "MedLoop"),
-        services: [jobs, services.eventDispatcher(logger: logger)],
+        server: .medLoop(webSocketRouter: router, idleTimeout: services.configuration.idleTimeout,
+                         maxHeadBytes: services.configuration.maxHeadBytes, headTimeout: services.configuration.requestHeadTimeout),
+        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port)),
+        services: [jobs, services.eventDispatcher(logger: logger, pollInterval: eventPollInterval)],
         onServerRunning: onServerRunning,
         logger: logger)
 }

@@ -23,6 +23,16 @@ public struct Configuration: Sendable {
     /// Seed the demo world into an empty database at start-up.
     public var seedDemoWhenEmpty = true
     public var databaseConnections = 10
+    /// A connection that sends nothing for this long is closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// A request head must arrive whole within this long of its first byte (408 otherwise).
+    public var requestHeadTimeout: Duration = .seconds(20)
+    /// The largest request head (request line and headers) accepted; 431 above.
+    public var maxHeadBytes = 32 << 10
+    /// Take the client address from the last `X-Forwarded-For` entry (behind MedLoop's own proxy only).
+    public var trustForwardedFor = false
+    /// For crash tests only: the point where the server kills itself (`CrashPoints`).
+    public var crashPoint: String?
 
     public init() {}
 
@@ -58,6 +68,24 @@ public struct Configuration: Sendable {
         if let bytes = try integer("MEDLOOP_MAX_BODY_BYTES", in: 1024...(64 << 20)) { configuration.maxBodyBytes = bytes }
         if let cost = try integer("MEDLOOP_BCRYPT_COST", in: 4...31) { configuration.bcryptCost = UInt8(cost) }
         if let connections = try integer("MEDLOOP_DB_CONNECTIONS", in: 1...200) { configuration.databaseConnections = connections }
+        if let seconds = try integer("MEDLOOP_IDLE_TIMEOUT_SECONDS", in: 1...3600) { configuration.idleTimeout = .seconds(seconds) }
+        if let seconds = try integer("MEDLOOP_REQUEST_HEAD_TIMEOUT_SECONDS", in: 1...300) {
+            configuration.requestHeadTimeout = .seconds(seconds)
+        }
+        if let bytes = try integer("MEDLOOP_MAX_HEADER_BYTES", in: 4096...(1 << 20)) { configuration.maxHeadBytes = bytes }
+        if let text = environment["MEDLOOP_TRUST_FORWARDED_FOR"], !text.isEmpty {
+            guard let flag = ["true": true, "1": true, "false": false, "0": false][text.lowercased()] else {
+                throw ConfigurationError(variable: "MEDLOOP_TRUST_FORWARDED_FOR", expected: "true or false")
+            }
+            configuration.trustForwardedFor = flag
+        }
+        if let point = environment["MEDLOOP_CRASH_AT"], !point.isEmpty {
+            guard CrashPoints.idempotencyPoints.contains(point) else {
+                throw ConfigurationError(variable: "MEDLOOP_CRASH_AT",
+                                         expected: "one of " + CrashPoints.idempotencyPoints.joined(separator: ", "))
+            }
+            configuration.crashPoint = point
+        }
         if let level = environment["MEDLOOP_LOG_LEVEL"], !level.isEmpty {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(variable: "MEDLOOP_LOG_LEVEL", expected: "trace, debug, info, notice, warning, error or critical")

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import MedLoopDomain
 import PostgresKit
+import NIOSSL
 import PostgresNIO
 import SQLKit
 import SQLiteKit
@@ -28,11 +30,35 @@ public enum DatabaseLocation: Sendable, Equatable {
             throw DatabaseError.badURL("expected postgres://user:password@host:port/database")
         }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        let wantsTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } ?? false
         return PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
-            tls: wantsTLS ? .require(.makeClientConfiguration()) : .disable)
+            tls: try tls(components.queryItems ?? []))
+    }
+
+    /// The TLS that `sslmode` asks for, as libpq reads it: `disable` (the default here), `require`
+    /// (encrypted, certificate not checked), `verify-ca` (signed by a trusted authority),
+    /// `verify-full` (and issued for this host). `sslrootcert` names the authorities' PEM file;
+    /// without it the system's are trusted. Any other mode is refused rather than run without TLS.
+    static func tls(_ query: [URLQueryItem]) throws -> PostgresClient.Configuration.TLS {
+        let mode = query.last { $0.name == "sslmode" }?.value ?? "disable"
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let rootCertificate = query.last(where: { $0.name == "sslrootcert" })?.value, !rootCertificate.isEmpty {
+            tls.trustRoots = .file(rootCertificate)
+        }
+        switch mode {
+        case "disable":
+            return .disable
+        case "require":
+            tls.certificateVerification = .none
+        case "verify-ca":
+            tls.certificateVerification = .noHostnameVerification
+        case "verify-full":
+            tls.certificateVerification = .fullVerification
+        default:
+            throw DatabaseError.badURL("sslmode must be disable, require, verify-ca or verify-full (not \"\(mode.prefix(20))\")")
+        }
+        return .require(tls)
     }
 }
 
@@ -91,8 +117,24 @@ public final class Database: Sendable {
         self.logger = logger
     }
 
-    /// Runs read-only statements on a connection from the pool.
+    /// The unit of work the current task runs in, on this process's databases.
+    @TaskLocal private static var ambient: AmbientTransaction?
+
+    private struct AmbientTransaction: Sendable {
+        let database: ObjectIdentifier
+        let transaction: Transaction
+    }
+
+    /// The unit of work of this database that the calling task is inside, if any.
+    private var joinable: Transaction? {
+        guard let ambient = Self.ambient, ambient.database == ObjectIdentifier(self) else { return nil }
+        return ambient.transaction
+    }
+
+    /// Runs read-only statements on a connection from the pool — or, inside a unit of work, on its
+    /// transaction, so that a read sees what the unit has written so far.
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if let transaction = joinable { return try await body(transaction.sql) }
         switch backend {
         case .sqlite(let sqlite): return try await sqlite.read(body)
         case .postgres(let postgres): return try await postgres.client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
@@ -100,14 +142,27 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in one transaction: it commits when `body` returns and rolls back when it throws.
+    /// Called inside another unit of work of this database (by the same task), it joins that one:
+    /// everything commits with the outermost unit or not at all — which is how an idempotent
+    /// request's key, its effect and its answer commit together.
     public func unitOfWork<T: Sendable>(_ body: @Sendable (Transaction) async throws -> T) async throws -> T {
+        if let transaction = joinable { return try await body(transaction) }
+        let owner = ObjectIdentifier(self)
         switch backend {
         case .sqlite(let sqlite):
-            return try await sqlite.write { try await body(Transaction(sql: $0, engine: .sqlite)) }
+            return try await sqlite.write { sql in
+                let transaction = Transaction(sql: sql, engine: .sqlite)
+                return try await Self.$ambient.withValue(AmbientTransaction(database: owner, transaction: transaction)) {
+                    try await body(transaction)
+                }
+            }
         case .postgres(let postgres):
             do {
                 return try await postgres.client.withTransaction(logger: logger) { connection in
-                    try await body(Transaction(sql: connection.sql(queryLogLevel: nil), engine: .postgres))
+                    let transaction = Transaction(sql: connection.sql(queryLogLevel: nil), engine: .postgres)
+                    return try await Self.$ambient.withValue(AmbientTransaction(database: owner, transaction: transaction)) {
+                        try await body(transaction)
+                    }
                 }
             } catch let error as PostgresTransactionError {
                 // The rollback went through: what matters is why the body failed.
@@ -162,6 +217,19 @@ public final class Database: Sendable {
 public struct Transaction: Sendable {
     public let sql: any SQLDatabase
     public let engine: Engine
+
+    /// Moves the row `id` of `table` from `current` by `event`: the domain's state machine says
+    /// which state follows (or refuses with 409), and a conditional update applies exactly that
+    /// move, so a request that lost a race to another gets 409 too. Returns the new state.
+    @discardableResult
+    public func move<State: StateMachine>(_ table: String, id: UUID, from current: State, by event: State.Event,
+                                          stateColumn: String = "state") async throws -> State {
+        let next = try current.after(event)
+        guard try await transition(table, id: id, stateColumn: stateColumn, from: [current.rawValue], to: next.rawValue) else {
+            throw DomainError.conflict(code: State.conflictCode, message: "It changed meanwhile; read it again.")
+        }
+        return next
+    }
 
     /// Moves the row `id` of `table` from one of the states in `from` to `to` with a conditional
     /// update, so that of two racing requests only one wins. Returns whether this one did.

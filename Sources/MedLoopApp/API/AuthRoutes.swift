@@ -7,13 +7,11 @@ import MedLoopStore
 struct AuthRoutes {
     let accounts: AccountStore
     let audit: AuditStore
+    let throttle: ThrottleStore
+    let cipher: FieldCipher
     let hasher: PasswordHasher
     let clock: any MedLoopClock
     let tokenLifetime: TimeInterval
-
-    /// Failed sign-ins of one account allowed in `throttleWindow` before 429.
-    static let maxFailures = 5
-    static let throttleWindow: TimeInterval = 15 * 60
 
     func register(public group: RouterGroup<AppContext>, authenticated: RouterGroup<AppContext>) {
         group.post("auth/sign-up", use: signUp)
@@ -38,10 +36,17 @@ struct AuthRoutes {
         let name = validator.check { () throws(DomainError) in try ProfileRule.realName(body.realName) }
         let nationalId = validator.check { () throws(DomainError) in try NationalID(body.nationalId, today: .shanghai(now)) }
         try validator.finish()
+        try await admit([.signUpAddress: addressKey(context)], now: now)
         let signUp = PatientSignUp(phone: phone!, passwordHash: try await hasher.hash(body.password), realName: name!,
                                    nationalId: nationalId!)
-        let account = try await accounts.signUp(signUp, context: context.auditContext(at: now))
-        return Created(value: AccountView(account))
+        do {
+            let account = try await accounts.signUp(signUp, context: context.auditContext(at: now))
+            return Created(value: AccountView(account))
+        } catch DomainError.conflict(let code, _) where code == "phone_taken" || code == "national_id_taken" {
+            // Which identifier is taken would tell anyone that a person uses a health service.
+            throw AppError(.conflict, code: "sign_up_conflict",
+                           message: "This phone number or national ID cannot be registered again. If it is yours, sign in.")
+        }
     }
 
     struct SignInBody: Decodable {
@@ -59,18 +64,14 @@ struct AuthRoutes {
         let body = try await request.decodeJSON(as: SignInBody.self, context: context)
         let now = clock.now()
         let phone = try PhoneNumber(body.phone)
+        // Counted before the password is checked, so racing guesses are counted one by one.
+        let keys = signInKeys(phone, context)
+        try await admit(keys, now: now)
         guard let credentials = try await accounts.credentials(phone: phone) else {
-            _ = try await hasher.verify(body.password, against: PasswordHasher.decoy)
+            try await hasher.verifyDecoy(body.password)
             try await audit.record(AuditRecord(action: "auth.sign_in", resourceType: "account", outcome: .failure),
                                    context: context.auditContext(at: now))
             throw AppError(.unauthorized, code: "bad_credentials", message: "The phone number or password is wrong.")
-        }
-        let failures = try await audit.count(action: "auth.sign_in", outcome: .failure, resourceType: "account",
-                                             resourceId: credentials.accountId.text,
-                                             since: now.addingTimeInterval(-Self.throttleWindow))
-        guard failures < Self.maxFailures else {
-            throw AppError(.tooManyRequests, code: "too_many_attempts", message: "Too many failed sign-ins. Try again later.",
-                           headers: [.retryAfter: String(Int(Self.throttleWindow))])
         }
         guard try await hasher.verify(body.password, against: credentials.passwordHash) else {
             try await audit.record(AuditRecord(action: "auth.sign_in", resourceType: "account",
@@ -78,6 +79,8 @@ struct AuthRoutes {
                                    context: context.auditContext(at: now))
             throw AppError(.unauthorized, code: "bad_credentials", message: "The phone number or password is wrong.")
         }
+        try await throttle.succeeded(clearing: [.phoneAtAddress: keys[.phoneAtAddress]!],
+                                     forgiving: keys.filter { $0.key != .phoneAtAddress })
         guard credentials.status == .active else {
             throw AppError(.forbidden, code: "account_disabled", message: "This account is disabled.")
         }
@@ -87,6 +90,26 @@ struct AuthRoutes {
                                        context: context.auditContext(at: now))
         guard let account = try await accounts.account(credentials.accountId) else { throw AppError.notFound("account") }
         return SignInView(token: token, expiresAt: Date(epochMillis: expiresAt.epochMillis), account: AccountView(account))
+    }
+
+    /// Counts an attempt under `keys`, or refuses it with 429 and the seconds to wait.
+    private func admit(_ keys: [ThrottleScope: String], now: Date) async throws {
+        if case .wait(let seconds) = try await throttle.attempt(keys, now: now) {
+            throw AppError(.tooManyRequests, code: "too_many_attempts", message: "Too many attempts. Try again later.",
+                           headers: [.retryAfter: String(seconds)])
+        }
+    }
+
+    /// The throttle keys of a sign-in: keyed hashes, so the table holds no phone and no address.
+    private func signInKeys(_ phone: PhoneNumber, _ context: AppContext) -> [ThrottleScope: String] {
+        let address = context.clientAddress ?? "unknown"
+        return [.phoneAtAddress: cipher.lookupHash("\(phone.value) \(address)", field: "throttle.phone_at_address"),
+                .address: addressKey(context),
+                .phone: cipher.lookupHash(phone.value, field: "throttle.phone")]
+    }
+
+    private func addressKey(_ context: AppContext) -> String {
+        cipher.lookupHash(context.clientAddress ?? "unknown", field: "throttle.address")
     }
 
     @Sendable func signOut(_ request: Request, context: AppContext) async throws -> Response {

@@ -140,7 +140,7 @@ struct ConsultationRoutes {
     @Sendable func image(_ request: Request, context: AppContext) async throws -> Response {
         let caller = try context.requireCaller()
         let stored = try await messages.image(try context.parameters.uuid("id"), for: caller.accountId)
-        return .file(try Data(contentsOf: stored.file), mediaType: stored.mediaType, cacheControl: "private, max-age=3600")
+        return .file(try await messages.bytes(of: stored), mediaType: stored.mediaType, cacheControl: "no-store")
     }
 
     struct CallView: APIView, Encodable {

@@ -40,7 +40,7 @@ struct DoctorPhotoRoutes {
 
     /// The photo of an approved doctor; like the profile, anyone else's is not found.
     @Sendable func show(_ request: Request, context: AppContext) async throws -> Response {
-        guard let photo = try await photos.photo(of: try context.parameters.uuid("id")), photo.qualification == .approved else {
+        guard let photo = try await photos.photo(of: try context.parameters.uuid("id")), photo.qualification.isListed else {
             throw AppError.notFound("photo")
         }
         // Public, but revalidated: a new upload keeps the same address.

@@ -55,7 +55,7 @@ struct DoctorRoutes {
         let id = try context.parameters.uuid("id")
         let year = CalendarDate.shanghai(clock.now()).year
         return try await cache.profiles.body(id, epoch: year) {
-            guard let profile = try await doctors.profile(id), profile.doctor.qualification == .approved else {
+            guard let profile = try await doctors.profile(id), profile.doctor.isListed else {
                 throw AppError.notFound("doctor")
             }
             return DoctorProfileView(profile, year: year)
@@ -86,9 +86,7 @@ struct DoctorRoutes {
             year = value
         }
         let department = query["department"].map(String.init)
-        if let department, Department.named(department) == nil {
-            throw AppError.invalid("department", code: "unknown", "\(department) is not a known department.")
-        }
+        if let department { _ = try Department.check(department) }
         let limit = try Paging(request).limit
         let list = try await reputation.top(year: year, department: department, limit: limit)
         return ListView(items: list.enumerated().map { index, doctor in
@@ -116,7 +114,7 @@ struct DoctorRoutes {
     /// Averages per dimension, counts, recent comments and gifts of an approved doctor.
     @Sendable func showReputation(_ request: Request, context: AppContext) async throws -> ReputationView {
         let id = try context.parameters.uuid("id")
-        guard let profile = try await doctors.profile(id), profile.doctor.qualification == .approved else {
+        guard let profile = try await doctors.profile(id), profile.doctor.isListed else {
             throw AppError.notFound("doctor")
         }
         let summary = try await reputation.summary(of: id)

@@ -23,6 +23,8 @@ struct EncounterRoutes {
         var date: CalendarDate
         var icd10: String
         var source: EncounterSource
+        /// Entered by the patient (or guardian) themselves: never counted by an insurance policy.
+        var selfReported: Bool
 
         init(_ encounter: Encounter) {
             id = encounter.id
@@ -30,6 +32,7 @@ struct EncounterRoutes {
             date = encounter.date
             icd10 = encounter.icd10.value
             source = encounter.source
+            selfReported = encounter.source.isSelfReported
         }
     }
 

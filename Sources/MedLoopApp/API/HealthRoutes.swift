@@ -8,7 +8,7 @@ struct HealthRoutes {
     let database: Database
     let registry: PrometheusCollectorRegistry
 
-    func register(_ router: Router<AppContext>) {
+    func register(_ router: RecordingRouter) {
         router.get("health/live", use: live)
         router.get("health/ready", use: ready)
         router.get("metrics", use: metrics)

@@ -58,13 +58,8 @@ struct InstitutionRoutes {
     @Sendable func list(_ request: Request, context: AppContext) async throws -> ListView<Institution> {
         _ = try await authorizer.require(.viewInstitutions, context, action: "institution.list", resourceType: "institution")
         let paging = try Paging(request)
-        var region: String?
-        if let text = request.uri.queryParameters["region"].map(String.init), !text.isEmpty {
-            guard (2...6).contains(text.count), text.allSatisfy(\.isNumber) else {
-                throw AppError.invalid("region", code: "format", "region is 2 to 6 digits of a region code.")
-            }
-            region = text
-        }
+        let region = try request.uri.queryParameters["region"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            .map { text throws(DomainError) in try RegionCode.checkPrefix(text) }
         let page = try await institutions.list(kind: try request.enumQuery("kind", as: InstitutionKind.self),
                                                regionPrefix: region, limit: paging.limit, cursor: paging.cursor)
         return ListView(items: page.items, nextCursor: page.nextCursor)

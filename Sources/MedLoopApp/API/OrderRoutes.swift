@@ -9,6 +9,7 @@ struct OrderRoutes {
     let orders: OrderStore
     let consultations: ConsultationStore
     let ledger: LedgerStore
+    let triage: TriageRules
     let authorizer: Authorizer
     let idempotent: IdempotentPost
     let clock: any MedLoopClock
@@ -85,7 +86,7 @@ struct OrderRoutes {
             let body = try await request.decodeJSON(as: PlaceBody.self, context: context)
             guard let patient = body.patientId ?? caller.patientId else { throw AppError.notFound("patient") }
             _ = try await authorizer.requirePatient(patient, context, action: "order.create")
-            let redFlag = try body.symptoms.map { try TriageRules.shipped.assess($0) }?.emergency?.id
+            let redFlag = try body.symptoms.map { try triage.assess($0) }?.emergency?.id
             let order = try await orders.place(
                 NewOrder(accountId: caller.accountId, patientId: patient, doctorId: body.doctorId, service: body.service,
                          encounterId: body.encounterId, guardianPresent: body.guardianPresent ?? false, redFlag: redFlag,

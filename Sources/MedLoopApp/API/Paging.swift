@@ -33,10 +33,11 @@ extension Request {
     }
 
     /// An optional enumeration query parameter; an unknown value is a 400.
-    func enumQuery<T: RawRepresentable>(_ name: String, as type: T.Type) throws -> T? where T.RawValue == String {
+    func enumQuery<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) throws -> T? where T.RawValue == String {
         guard let text = uri.queryParameters[Substring(name)].map(String.init), !text.isEmpty else { return nil }
         guard let value = T(rawValue: text) else {
-            throw AppError.invalid(name, code: "invalid_value", "\(text) is not a known value of \(name).")
+            throw AppError.invalid(name, code: "unknown_value",
+                                   "Expected one of: \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         return value
     }

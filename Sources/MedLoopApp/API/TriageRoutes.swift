@@ -6,7 +6,7 @@ import MedLoopDomain
 /// free text and gets the departments to see — or, for red-flag symptoms, the instruction to go to
 /// an emergency department now, which rules out booking online.
 struct TriageRoutes {
-    var rules: TriageRules = .shipped
+    let rules: TriageRules
 
     func register(_ group: RouterGroup<AppContext>) {
         group.post("triage", use: triage)

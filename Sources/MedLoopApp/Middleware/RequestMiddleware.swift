@@ -10,6 +10,12 @@ import MedLoopDomain
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let maxBodyBytes: Int
+    /// Whether the last address of `X-Forwarded-For` is the client's: only behind a proxy of
+    /// MedLoop's own that sets it (`MEDLOOP_TRUST_FORWARDED_FOR`); otherwise anyone could pick
+    /// the address the sign-in throttle counts against.
+    let trustForwardedFor: Bool
+    /// The routes and their methods: a known path asked with another method is 405, not 404.
+    let routes: RouteTable
 
     func handle(_ request: Request, context: AppContext,
                 next: (Request, AppContext) async throws -> Response) async throws -> Response {
@@ -17,11 +23,20 @@ struct RequestMiddleware: RouterMiddleware {
         context.requestId = Self.requestId(from: request.headers[.requestId])
         context.language = Language(acceptLanguage: request.headers[.acceptLanguage])
         context.maxBodyBytes = maxBodyBytes
+        if trustForwardedFor, let forwarded = request.headers[.xForwardedFor],
+           let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty {
+            context.clientAddress = String(last.prefix(64))
+        }
         context.logger[metadataKey: "request_id"] = .string(context.requestId)
         let start = ContinuousClock.now
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound
+                    && !routes.methods(for: request.uri.path).isEmpty && !routes.methods(for: request.uri.path).contains(request.method) {
+            var refusal = AppError(.methodNotAllowed, code: "method_not_allowed", message: "This method is not allowed here.")
+            refusal.headers[.allow] = Set(routes.methods(for: request.uri.path).map(\.rawValue)).sorted().joined(separator: ", ")
+            response = render(refusal, context: context)
         } catch {
             let appError = AppError.from(error)
             if appError.status.code >= 500 {
@@ -30,6 +45,7 @@ struct RequestMiddleware: RouterMiddleware {
             response = render(appError, context: context)
         }
         response.headers[.requestId] = context.requestId
+        SecurityHeaders.apply(to: &response.headers)
         let elapsed = ContinuousClock.now - start
         context.logger.info("request", metadata: [
             "method": .string(request.method.rawValue), "path": .string(request.uri.path),
@@ -68,4 +84,5 @@ extension UInt8 {
 
 extension HTTPField.Name {
     static let requestId = HTTPField.Name("X-Request-Id")!
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }

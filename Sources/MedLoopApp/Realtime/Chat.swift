@@ -76,12 +76,21 @@ struct StateView: Encodable, Sendable {
 
 /// What the consultation stream sends: `{"type": "message", "message": {...}}`,
 /// `{"type": "read", "read": {...}}`, `{"type": "state", "state": {...}}` or
-/// `{"type": "error", "error": {"code", "message"}}`.
+/// `{"type": "error", "error": {"code", "message", "requestId"}}` (the standard error shape, in the
+/// language of the connection).
 enum ChatEvent: Encodable {
     case message(MessageView)
     case read(ReadView)
     case state(StateView)
-    case error(code: String, message: String)
+    case error(code: String, message: String, requestId: String)
+
+    /// The error event for `error`, its message in the connection's language.
+    static func error(_ error: any Error, context: AppContext) -> ChatEvent {
+        let appError = (error as? DecodingError).map { AppError.decoding($0) } ?? AppError.from(error)
+        return .error(code: appError.code,
+                      message: Catalogue.shared.message(for: appError.code, in: context.language, fallback: appError.message),
+                      requestId: context.requestId)
+    }
 
     enum CodingKeys: String, CodingKey { case type, message, read, state, error }
 
@@ -97,9 +106,9 @@ enum ChatEvent: Encodable {
         case .state(let view):
             try container.encode("state", forKey: .type)
             try container.encode(view, forKey: .state)
-        case .error(let code, let message):
+        case .error(let code, let message, let requestId):
             try container.encode("error", forKey: .type)
-            try container.encode(["code": code, "message": message], forKey: .error)
+            try container.encode(["code": code, "message": message, "requestId": requestId], forKey: .error)
         }
     }
 

@@ -9,6 +9,12 @@ import MedLoopStore
 /// set headers). The client sends `{"type": "message", "text": ...}`,
 /// `{"type": "message", "imageId": ...}` or `{"type": "read", "upTo": ...}`; the server pushes
 /// every new message and read receipt as `ChatEvent`s.
+///
+/// A connection that may not follow the consultation (no token, a bad, expired or revoked one, not
+/// a participant) is still upgraded, so that the client can read why: its first and only frame is
+/// the standard error (`{"type": "error", "error": {"code", "message", "requestId"}}`), then the
+/// socket closes with code 4000 + the HTTP status (4401, 4404) and the error code as the reason.
+/// (A browser cannot read the body of a refused handshake.)
 struct ConsultationSocket: Sendable {
     let authentication: AuthenticationMiddleware
     let consultations: ConsultationStore
@@ -18,13 +24,18 @@ struct ConsultationSocket: Sendable {
     let clock: any MedLoopClock
 
     func register(_ group: RouterGroup<AppContext>) {
-        group.ws("consultations/:id/stream", shouldUpgrade: { request, context in
-            var context = context
-            _ = try await authorize(request, context: &context)
-            return .upgrade([:])
-        }, onUpgrade: { inbound, outbound, socket in
+        group.ws("consultations/:id/stream", shouldUpgrade: { _, _ in .upgrade([:]) }, onUpgrade: { inbound, outbound, socket in
             var context = socket.requestContext
-            let consultation = try await authorize(socket.request, context: &context)
+            let consultation: Consultation
+            do {
+                consultation = try await authorize(socket.request, context: &context)
+            } catch {
+                let event = ChatEvent.error(error, context: context)
+                try await outbound.write(.text(event.json))
+                let status = AppError.from(error).status.code
+                try await outbound.close(.unknown(UInt16(4000 + status)), reason: AppError.from(error).code)
+                return
+            }
             try await audit.record(AuditRecord(action: "consultation.stream.open", resourceType: "consultation",
                                                resourceId: consultation.id.text, patientId: consultation.patientId),
                                    context: context.auditContext(at: clock.now()))
@@ -85,13 +96,8 @@ struct ConsultationSocket: Sendable {
                 throw AppError.invalid("type", code: "invalid_value", "type is message or read.")
             }
             return nil
-        } catch let error as DecodingError {
-            let appError = AppError.decoding(error)
-            return .error(code: appError.code, message: appError.message)
         } catch {
-            let appError = AppError.from(error)
-            return .error(code: appError.code, message: Catalogue.shared.message(for: appError.code, in: context.language,
-                                                                                   fallback: appError.message))
+            return .error(error, context: context)
         }
     }
 }

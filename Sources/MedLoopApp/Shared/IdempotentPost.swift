@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,56 +7,68 @@ import NIOCore
 
 /// Runs a POST that creates an order, a payment, a refund or a settlement at most once per
 /// `Idempotency-Key` (API.md, headers): the same key with the same body gets the first response
-/// again; with another body, 409 `idempotency_key_reused`.
+/// again; with another body, 409 `idempotency_key_reused`. The key's claim, the handler's effect
+/// and the answer commit in one unit of work (the handler's stores join it), so a crash at any
+/// point leaves all three or none, and a retry gets the first answer or runs once. A refused
+/// request (any error) leaves nothing: it may be retried with the same key once the cause is fixed.
 struct IdempotentPost: Sendable {
     let store: IdempotencyStore
+    let database: Database
     let clock: any MedLoopClock
+    let crashPoints: CrashPoints
 
     /// `handler` gets the request with its body collected and returns the status and value to send.
     func respond(to request: Request, context: AppContext,
-                 _ handler: (Request) async throws -> (HTTPResponse.Status, any Encodable & Sendable)) async throws -> Response {
+                 _ handler: @escaping @Sendable (Request) async throws -> (HTTPResponse.Status, any Encodable & Sendable))
+        async throws -> Response {
         let caller = try context.requireCaller()
         guard let key = request.headers[.idempotencyKey], (1...255).contains(key.utf8.count) else {
             throw AppError(.badRequest, code: "idempotency_key_required",
                            message: "This request needs an Idempotency-Key header of 1 to 255 characters.")
         }
-        var request = request
-        let body: ByteBuffer
+        let body = try await request.bodyBytes(upTo: context.maxBodyBytes)
+        let hash = Hashing.sha256Hex(Data("\(request.method.rawValue) \(request.uri.path)\n".utf8) + Data(buffer: body))
+        if let earlier = try await replay(account: caller.accountId, key: key, hash: hash) { return earlier }
+        let collected = Request(head: request.head, body: .init(buffer: body))
         do {
-            body = try await request.collectBody(upTo: context.maxBodyBytes)
-        } catch {
-            throw AppError.bodyTooLarge
+            let (status, data) = try await database.unitOfWork { tx in
+                try await store.claim(account: caller.accountId, key: key, requestHash: hash, now: clock.now(), in: tx)
+                crashPoints.reach("idempotency.claimed")
+                let (status, value) = try await handler(collected)
+                crashPoints.reach("idempotency.applied")
+                let data = try JSONCoding.encoder.encode(value)
+                try await store.answer(account: caller.accountId, key: key, status: status.code,
+                                       body: String(decoding: data, as: UTF8.self), in: tx)
+                crashPoints.reach("idempotency.answered")
+                return (status, data)
+            }
+            crashPoints.reach("idempotency.committed")
+            return Self.response(status: status, body: ByteBuffer(bytes: data))
+        } catch where isUniqueViolation(error) {
+            // A request with the same key committed while this one ran: answer as it did.
+            if let earlier = try await replay(account: caller.accountId, key: key, hash: hash) { return earlier }
+            throw error
         }
-        var digest = SHA256()
-        digest.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
-        digest.update(data: Data(buffer: body))
-        let hash = digest.finalize().map { String(format: "%02x", $0) }.joined()
+    }
 
-        switch try await store.begin(account: caller.accountId, key: key, requestHash: hash, now: clock.now()) {
-        case .replay(let status, let stored):
-            var response = Response(status: HTTPResponse.Status(code: status),
-                                    headers: [.contentType: "application/json; charset=utf-8"],
-                                    body: .init(byteBuffer: ByteBuffer(string: stored)))
+    /// The answer for a key used before, or the 409 that says why it cannot be used; `nil` for a new key.
+    private func replay(account: UUID, key: String, hash: String) async throws -> Response? {
+        switch try await store.record(account: account, key: key, requestHash: hash) {
+        case .unused:
+            return nil
+        case .answered(let status, let stored):
+            var response = Self.response(status: HTTPResponse.Status(code: status), body: ByteBuffer(string: stored))
             response.headers[.idempotentReplayed] = "true"
             return response
-        case .conflict(let code):
-            throw AppError(.conflict, code: code, message: code == "idempotency_key_reused"
-                           ? "This Idempotency-Key was used with another request."
-                           : "A request with this Idempotency-Key is still being handled.")
-        case .proceed:
-            do {
-                let (status, value) = try await handler(request)
-                let data = try JSONCoding.encoder.encode(value)
-                let text = String(decoding: data, as: UTF8.self)
-                try await store.finish(account: caller.accountId, key: key, status: status.code, body: text)
-                return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: data)))
-            } catch {
-                // A refused request may be retried with the same key once the cause is fixed.
-                try? await store.abandon(account: caller.accountId, key: key)
-                throw error
-            }
+        case .reused:
+            throw AppError(.conflict, code: "idempotency_key_reused", message: "This Idempotency-Key was used with another request.")
+        case .unanswered:
+            throw AppError(.conflict, code: "idempotency_key_in_use", message: "A request with this Idempotency-Key is still being handled.")
         }
+    }
+
+    private static func response(status: HTTPResponse.Status, body: ByteBuffer) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 }
 

@@ -33,25 +33,86 @@ extension Request {
     /// Decodes the JSON body as `T`. A body over the limit is a 413; bad JSON, a wrong type, a
     /// missing field or an unknown enumeration value is a 400 that names the field.
     func decodeJSON<T: Decodable>(as type: T.Type, context: AppContext) async throws -> T {
-        let buffer: ByteBuffer
+        let buffer = try await bodyBytes(upTo: context.maxBodyBytes)
+        let data = Data(buffer: buffer)
         do {
-            buffer = try await body.collect(upTo: context.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw AppError.bodyTooLarge
-        } catch is NIOTooManyBytesError {
-            throw AppError.bodyTooLarge
-        }
-        do {
-            return try JSONCoding.decoder.decode(T.self, from: Data(buffer: buffer))
+            return try JSONCoding.decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw AppError.decoding(error)
+            throw AppError.decoding(error, body: data)
+        }
+    }
+}
+
+/// The enumerations the API takes, by the name the decoder gives them, with their values: an
+/// unknown value is answered with the values allowed, never with the decoder's Swift wording.
+enum APIEnumerations {
+    private static let types: [any (CaseIterable & RawRepresentable<String>).Type] = [
+        ServiceKind.self, GiftKind.self, ConsultationOutcome.self, MessageKind.self, DoctorSort.self, DoctorTitle.self,
+        QualificationStatus.self, Role.self, InstitutionKind.self, HospitalLevel.self, AllergySeverity.self,
+        FamilyRelationship.self, Sex.self, EncounterSource.self, OrderState.self, ConsultationState.self, AuditOutcome.self,
+        NotificationKind.self, LedgerEntryKind.self,
+    ]
+
+    private static let valuesByName: [String: [String]] = Dictionary(uniqueKeysWithValues: types.map { type in
+        (String(describing: type), values(of: type))
+    })
+
+    private static func values<E: CaseIterable & RawRepresentable<String>>(of type: E.Type) -> [String] {
+        E.allCases.map(\.rawValue)
+    }
+
+    /// The values allowed where the decoder said "Cannot initialize <Type> from invalid String value".
+    static func allowedValues(decoderMessage: String) -> [String]? {
+        let prefix = "Cannot initialize "
+        guard decoderMessage.hasPrefix(prefix),
+              let name = decoderMessage.dropFirst(prefix.count).split(separator: " ").first else { return nil }
+        return valuesByName[String(name)]
+    }
+}
+
+/// Finds the number in a JSON body that an integer field could not take (a fraction, or beyond
+/// the 64-bit range): the decoder only says the data is corrupted, not where.
+enum JSONNumberProbe {
+    /// The path of the first number in `body` that is not a whole number within Int64, if any.
+    static func firstNonInteger(in body: Data) -> String? {
+        guard let root = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return nil }
+        return search(root, path: "")
+    }
+
+    private static func search(_ value: Any, path: String) -> String? {
+        switch value {
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                if let found = search(object[key]!, path: path.isEmpty ? key : "\(path).\(key)") { return found }
+            }
+            return nil
+        case let array as [Any]:
+            for (index, element) in array.enumerated() {
+                if let found = search(element, path: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case let number as NSNumber:
+            return isWholeInt64(number) ? nil : path
+        default:
+            return nil
+        }
+    }
+
+    private static func isWholeInt64(_ number: NSNumber) -> Bool {
+        switch String(cString: number.objCType) {
+        case "q", "l", "i", "s", "c", "B": return true
+        case "Q", "L": return number.uint64Value <= UInt64(Int64.max)
+        default:
+            let double = number.doubleValue
+            return double.rounded() == double && double >= -9.223372036854775808e18 && double < 9.223372036854775808e18
         }
     }
 }
 
 extension AppError {
-    /// The 400 for a body that does not decode.
-    static func decoding(_ error: DecodingError) -> AppError {
+    /// The 400 for a body that does not decode; with the body, a number an integer field cannot
+    /// take is named by its path.
+    static func decoding(_ error: DecodingError, body: Data? = nil) -> AppError {
         func path(_ keys: [any CodingKey]) -> String {
             keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
                 .reduce("") { $0.isEmpty || $1.hasPrefix("[") ? $0 + $1 : $0 + "." + $1 }
@@ -65,9 +126,20 @@ extension AppError {
         case .typeMismatch(let type, let context):
             issue = FieldIssue(field: path(context.codingPath), code: "wrong_type", message: "Expected \(Self.jsonType(type)).")
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            return AppError(.badRequest, code: "malformed_json", message: "The request body is not valid JSON.")
+            guard let body, let field = JSONNumberProbe.firstNonInteger(in: body) else {
+                return AppError(.badRequest, code: "malformed_json", message: "The request body is not valid JSON.")
+            }
+            issue = FieldIssue(field: field, code: "not_an_integer",
+                               message: "Expected a whole number from -9223372036854775808 to 9223372036854775807.")
         case .dataCorrupted(let context):
-            issue = FieldIssue(field: path(context.codingPath), code: "invalid_value", message: context.debugDescription)
+            if let allowed = APIEnumerations.allowedValues(decoderMessage: context.debugDescription) {
+                issue = FieldIssue(field: path(context.codingPath), code: "unknown_value",
+                                   message: "Expected one of: \(allowed.joined(separator: ", ")).")
+            } else if context.debugDescription.hasPrefix("Attempted to decode UUID") {
+                issue = FieldIssue(field: path(context.codingPath), code: "invalid_value", message: "Expected an identifier (UUID).")
+            } else {
+                issue = FieldIssue(field: path(context.codingPath), code: "invalid_value", message: context.debugDescription)
+            }
         @unknown default:
             return AppError(.badRequest, code: "malformed_json", message: "The request body is not valid JSON.")
         }

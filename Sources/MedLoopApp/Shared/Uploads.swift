@@ -3,18 +3,22 @@ import Hummingbird
 import NIOCore
 
 extension Request {
-    /// The raw body of an upload (a consultation image, a doctor's photo), read up to its own
-    /// limit rather than the JSON body limit. A longer body is a 413 with `tooLarge`'s code and
-    /// message, in the standard error shape.
-    func uploadedBytes(upTo limit: Int, tooLarge: AppError) async throws -> [UInt8] {
+    /// The whole body, read up to `limit` bytes; a longer body is a 413 with `tooLarge`'s code and
+    /// message, in the standard error shape. The one place a body is collected.
+    func bodyBytes(upTo limit: Int, tooLarge: AppError = .bodyTooLarge) async throws -> ByteBuffer {
         do {
-            let buffer = try await body.collect(upTo: limit)
-            return Array(buffer: buffer)
+            return try await body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge
         } catch is NIOTooManyBytesError {
             throw tooLarge
         }
+    }
+
+    /// The raw body of an upload (a consultation image, a doctor's photo), read up to its own
+    /// limit rather than the JSON body limit.
+    func uploadedBytes(upTo limit: Int, tooLarge: AppError) async throws -> [UInt8] {
+        Array(buffer: try await bodyBytes(upTo: limit, tooLarge: tooLarge))
     }
 }
 

@@ -54,7 +54,8 @@ extension Department {
     /// Checks a department code from input.
     public static func check(_ code: String, field: String = "department") throws(DomainError) -> Department {
         guard let department = byCode[code] else {
-            throw .invalidField(field, code: "unknown", "\(code) is not a known department.")
+            // Never echoes the input back: a message is shown as it is, wherever a client puts it.
+            throw .invalidField(field, code: "unknown", "This is not a known department code (GET /api/v1/departments lists them).")
         }
         return department
     }

@@ -20,6 +20,9 @@ public enum DoctorTitle: String, Codable, Sendable, CaseIterable {
 /// Whether a regulator has qualified a doctor to practise online (supervision issue sets it).
 public enum QualificationStatus: String, Codable, Sendable, CaseIterable {
     case pending, approved, suspended
+
+    /// Whether a doctor with this status is shown to patients: only once approved.
+    public var isListed: Bool { self == .approved }
 }
 
 /// A doctor as the directory shows them.
@@ -76,6 +79,10 @@ public struct Doctor: Sendable, Equatable {
     /// Only approved doctors with at least 3 years of independent practice can be booked
     /// (care issue, doctors and their practice).
     public static let minimumYearsOfPractice = 3
+
+    /// Whether patients may see this doctor at all (profile, reputation, photo, search): only an
+    /// approved doctor is listed; anyone else is not found.
+    public var isListed: Bool { qualification.isListed }
 
     public func checkBookable(in year: Int) throws(DomainError) {
         guard qualification == .approved else {

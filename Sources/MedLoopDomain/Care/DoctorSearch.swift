@@ -73,10 +73,8 @@ public struct DoctorSearch: Sendable, Hashable {
     public func validate() throws(DomainError) {
         var validator = FieldValidator()
         if let text, text.count > 100 { validator.add("q", code: "length", "A query has at most 100 characters.") }
-        if let department, Department.named(department) == nil {
-            validator.add("department", code: "unknown", "\(department) is not a known department.")
-        }
-        if let city, CityCatalogue.city(named: city) == nil, !(2...6).contains(city.count) || !city.allSatisfy(\.isASCIIDigit) {
+        if let department { _ = validator.check { () throws(DomainError) in try Department.check(department) } }
+        if let city, CityCatalogue.city(named: city) == nil, !RegionCode.isPrefix(city) {
             validator.add("city", code: "format", "city is a region code of 2 to 6 digits or the name of a known city.")
         }
         if !(1...100).contains(limit) { validator.add("limit", code: "range", "limit is a number from 1 to 100.") }

@@ -20,6 +20,9 @@ public enum ServiceKind: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// Whether the service is a call priced per started minute (`CallMetering`).
+    public var isMetered: Bool { self == .voicePerMinute || self == .videoPerMinute }
+
     /// How long a text package stays open, in seconds.
     public static let textPackageWindow: Int = 48 * 3600
 }

@@ -21,6 +21,18 @@ public struct RegionCode: Hashable, Sendable, Codable, CustomStringConvertible {
 
     static func isProvincePrefix(_ prefix: String) -> Bool { provinces.contains(prefix) }
 
+    /// Whether `text` is the first 2 to 6 ASCII digits of a region code (a province, a city or a
+    /// county and everything in it): how list filters name a region.
+    public static func isPrefix(_ text: String) -> Bool {
+        (2...6).contains(text.count) && text.allSatisfy(\.isASCIIDigit)
+    }
+
+    /// Checks a region-prefix filter from input.
+    public static func checkPrefix(_ text: String, field: String = "region") throws(DomainError) -> String {
+        guard isPrefix(text) else { throw .invalidField(field, code: "format", "A region is 2 to 6 digits of a region code.") }
+        return text
+    }
+
     public var province: String { String(value.prefix(2)) + "0000" }
     /// The prefecture-level city this region belongs to.
     public var city: String { String(value.prefix(4)) + "00" }

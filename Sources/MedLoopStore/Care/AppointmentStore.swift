@@ -147,10 +147,9 @@ public struct AppointmentStore: Sendable {
             guard context.at >= startsAt else {
                 throw DomainError.conflict(code: "visit_not_started", message: "The appointment has not begun yet.")
             }
-            guard try await tx.transition("orders", id: id, from: [OrderState.paid.rawValue], to: OrderState.inService.rawValue),
-                  try await tx.transition("orders", id: id, from: [OrderState.inService.rawValue], to: OrderState.completed.rawValue) else {
-                throw DomainError.conflict(code: "order_state", message: "Only a paid appointment can be recorded.")
-            }
+            // The visit starts and ends the service: paid → in service → completed.
+            let inService = try await tx.move("orders", id: id, from: order.state, by: .startService)
+            try await tx.move("orders", id: id, from: inService, by: .complete)
             if order.priceFen > 0 {
                 let split = try CommissionSplit(feeFen: order.priceFen, rateBasisPoints: Int(try row.int64("commission_rate_bp")))
                 try await ledger.post(try split.settlement(doctor: order.doctorId, orderId: id), at: context.at, in: tx)

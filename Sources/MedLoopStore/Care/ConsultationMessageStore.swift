@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import MedLoopDomain
 import SQLKit
@@ -16,12 +15,11 @@ public struct ConsultationMessage: Sendable, Equatable {
     public var readAt: Date?
 }
 
-/// An uploaded image's record (the bytes live under the data folder).
+/// An uploaded image's record (the bytes live, encrypted, under the data folder).
 public struct StoredImage: Sendable {
     public var id: UUID
     public var consultationId: UUID
     public var mediaType: String
-    public var file: URL
 }
 
 /// Chat: messages, read receipts and images of consultations. Only the two participants reach
@@ -33,11 +31,11 @@ public struct ConsultationMessageStore: Sendable {
     /// Where uploaded images are kept: `<data folder>/uploads`.
     let uploads: FileFolder
 
-    public init(database: Database, dataDirectory: URL) {
+    public init(database: Database, cipher: FieldCipher, dataDirectory: URL) {
         self.database = database
         self.consultations = ConsultationStore(database: database)
         self.audit = AuditStore(database: database)
-        self.uploads = FileFolder(dataDirectory: dataDirectory, name: "uploads")
+        self.uploads = FileFolder(dataDirectory: dataDirectory, name: "uploads", cipher: cipher)
     }
 
     /// Sends a text or image message while the consultation is open.
@@ -119,12 +117,11 @@ public struct ConsultationMessageStore: Sendable {
     public func upload(_ bytes: [UInt8], to consultation: UUID, by account: UUID, at now: Date) async throws -> StoredImage {
         let mediaType = try ImageRule.check(bytes)
         let id = UUID.v7(at: now)
-        let file = uploads.file(id.text)
         try await database.unitOfWork { tx in
             let found = try await consultations.participantConsultation(consultation, account: account, in: tx)
             try found.checkOpen(at: now)
-            try uploads.write(bytes, named: id.text)
-            let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            try await uploads.write(bytes, named: id.text)
+            let digest = Hashing.sha256Hex(bytes)
             do {
                 try await tx.sql.raw("""
                     INSERT INTO uploads (id, consultation_id, account_id, media_type, bytes, sha256, created_at)
@@ -132,11 +129,11 @@ public struct ConsultationMessageStore: Sendable {
                             \(bind: Int64(bytes.count)), \(bind: digest), \(bind: now.epochMillis))
                     """).run()
             } catch {
-                try? FileManager.default.removeItem(at: file)
+                await uploads.remove(id.text)
                 throw error
             }
         }
-        return StoredImage(id: id, consultationId: consultation, mediaType: mediaType, file: file)
+        return StoredImage(id: id, consultationId: consultation, mediaType: mediaType)
     }
 
     /// An image, if `account` takes part in its consultation.
@@ -148,8 +145,18 @@ public struct ConsultationMessageStore: Sendable {
         guard try await consultations.consultation(consultation, visibleTo: account) != nil else {
             throw DomainError.notFound(resource: "image")
         }
-        return StoredImage(id: id, consultationId: consultation, mediaType: try row.text("media_type"),
-                           file: uploads.file(id.text))
+        return StoredImage(id: id, consultationId: consultation, mediaType: try row.text("media_type"))
+    }
+
+    /// The bytes of a stored image (decrypted).
+    public func bytes(of image: StoredImage) async throws -> Data {
+        guard let data = try await uploads.read(image.id.text) else { throw DomainError.notFound(resource: "image") }
+        return data
+    }
+
+    /// Encrypts images stored before files were encrypted (at start-up); returns how many.
+    public func encryptEarlierFiles() async throws -> Int {
+        try await uploads.encryptEarlierFiles()
     }
 
     static func message(from row: any SQLRow) throws -> ConsultationMessage {

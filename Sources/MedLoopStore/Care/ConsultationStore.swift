@@ -94,19 +94,15 @@ public struct ConsultationStore: Sendable {
     public func accept(_ id: UUID, byDoctorAccount account: UUID, context: AuditContext) async throws -> Consultation {
         try await database.unitOfWork { tx in
             var consultation = try await participantConsultation(id, account: account, doctorOnly: true, in: tx)
-            guard consultation.state == .waiting,
-                  try await tx.transition("consultations", id: id, from: [ConsultationState.waiting.rawValue],
-                                          to: ConsultationState.active.rawValue) else {
-                throw DomainError.conflict(code: "consultation_state", message: "Only a waiting consultation can be accepted.")
-            }
+            try await tx.move("consultations", id: id, from: consultation.state, by: .accept)
             let closesAt = consultation.service == .textPackage
                 ? context.at.addingTimeInterval(TimeInterval(ServiceKind.textPackageWindow)) : nil
             try await tx.sql.raw("""
                 UPDATE consultations SET accepted_at = \(bind: context.at.epochMillis), closes_at = \(bind: closesAt?.epochMillis)
                 WHERE id = \(bind: id.text)
                 """).run()
-            _ = try await tx.transition("orders", id: consultation.orderId, from: [OrderState.paid.rawValue],
-                                        to: OrderState.inService.rawValue)
+            try await tx.move("orders", id: consultation.orderId, from: try await orderState(consultation.orderId, in: tx),
+                              by: .startService)
             // The time to accept counts as the doctor's reply time.
             let waited = max(0, Int64(context.at.timeIntervalSince(consultation.queuedAt)))
             try await tx.sql.raw("""
@@ -135,20 +131,14 @@ public struct ConsultationStore: Sendable {
                          outcome: ConsultationOutcome, context: AuditContext) async throws -> Consultation {
         try await database.unitOfWork { tx in
             var consultation = try await participantConsultation(id, account: account, doctorOnly: true, in: tx)
-            guard consultation.state == .active,
-                  try await tx.transition("consultations", id: id, from: [ConsultationState.active.rawValue],
-                                          to: ConsultationState.completed.rawValue) else {
-                throw DomainError.conflict(code: "consultation_state", message: "Only an active consultation can be completed.")
-            }
+            try await tx.move("consultations", id: id, from: consultation.state, by: .complete)
             try await tx.sql.raw("""
                 UPDATE consultations SET completed_at = \(bind: context.at.epochMillis), diagnosis_icd10 = \(bind: diagnosis.value),
                     notes = \(bind: notes), outcome = \(bind: outcome.rawValue)
                 WHERE id = \(bind: id.text)
                 """).run()
-            guard try await tx.transition("orders", id: consultation.orderId, from: [OrderState.inService.rawValue],
-                                          to: OrderState.completed.rawValue) else {
-                throw DomainError.conflict(code: "order_state", message: "The order is not in service.")
-            }
+            try await tx.move("orders", id: consultation.orderId, from: try await orderState(consultation.orderId, in: tx),
+                              by: .complete)
             let row = try await tx.sql.raw("""
                 SELECT o.price_fen, o.unit_price_fen, o.prepaid_minutes, o.account_id, i.commission_rate_bp FROM orders o
                 JOIN doctors d ON d.id = o.doctor_id JOIN institutions i ON i.id = d.hospital_id
@@ -167,7 +157,8 @@ public struct ConsultationStore: Sendable {
                 fee = charge
             }
             if fee > 0 {
-                let split = try CommissionSplit(feeFen: fee, rateBasisPoints: Int(try row?.int64("commission_rate_bp") ?? 1000))
+                let rate = try row?.optionalInt64("commission_rate_bp").map(Int.init) ?? CommissionSplit.defaultRateBasisPoints
+                let split = try CommissionSplit(feeFen: fee, rateBasisPoints: rate)
                 try await ledger.post(try split.settlement(doctor: consultation.doctorId, orderId: consultation.orderId),
                                       at: context.at, in: tx)
             }
@@ -197,6 +188,13 @@ public struct ConsultationStore: Sendable {
         }
     }
 
+    /// The state of an order, read inside the unit of work that moves it.
+    func orderState(_ order: UUID, in tx: Transaction) async throws -> OrderState {
+        guard let state = try await tx.sql.raw("SELECT state FROM orders WHERE id = \(bind: order.text)").first()?
+            .value("state", as: OrderState.self) else { throw DomainError.notFound(resource: "order") }
+        return state
+    }
+
     // MARK: Voice and video calls
 
     /// A call session as recorded.
@@ -213,7 +211,7 @@ public struct ConsultationStore: Sendable {
     public func startCall(_ id: UUID, by account: UUID, at now: Date) async throws -> CallSession {
         try await database.unitOfWork { tx in
             let consultation = try await participantConsultation(id, account: account, in: tx)
-            guard consultation.service == .voicePerMinute || consultation.service == .videoPerMinute else {
+            guard consultation.service.isMetered else {
                 throw DomainError.conflict(code: "not_a_call", message: "This consultation is not a voice or video consultation.")
             }
             try consultation.checkOpen(at: now)
@@ -292,11 +290,12 @@ public struct ConsultationStore: Sendable {
         var refunded = 0
         for consultation in stale {
             let done = try await database.unitOfWork { tx -> Bool in
-                guard try await tx.transition("consultations", id: consultation.id, from: [ConsultationState.waiting.rawValue],
-                                              to: ConsultationState.refunded.rawValue) else { return false }
-                guard let order = try await tx.sql.raw("SELECT price_fen, account_id FROM orders WHERE id = \(bind: consultation.orderId.text)").first(),
-                      try await tx.transition("orders", id: consultation.orderId, from: [OrderState.paid.rawValue],
-                                              to: OrderState.refunded.rawValue) else { return false }
+                // An acceptance that won the race leaves nothing to refund.
+                guard (try? await tx.move("consultations", id: consultation.id, from: consultation.state, by: .refund)) != nil,
+                      let order = try await tx.sql.raw("""
+                          SELECT price_fen, account_id, state FROM orders WHERE id = \(bind: consultation.orderId.text)
+                          """).first() else { return false }
+                try await tx.move("orders", id: consultation.orderId, from: try order.value("state", as: OrderState.self), by: .refund)
                 let price = try order.int64("price_fen")
                 if price > 0 {
                     try await ledger.post(try .transfer(.refund, amountFen: price, from: .escrow,

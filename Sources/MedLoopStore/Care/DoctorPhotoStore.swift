@@ -18,10 +18,10 @@ public struct DoctorPhotoStore: Sendable {
     let audit: AuditStore
     let photos: FileFolder
 
-    public init(database: Database, dataDirectory: URL) {
+    public init(database: Database, cipher: FieldCipher, dataDirectory: URL) {
         self.database = database
         self.audit = AuditStore(database: database)
-        self.photos = FileFolder(dataDirectory: dataDirectory, name: "photos")
+        self.photos = FileFolder(dataDirectory: dataDirectory, name: "photos", cipher: cipher)
     }
 
     /// Checks `bytes` (`DoctorPhotoRule`) and makes them `doctor`'s photo, served at `url`; a new
@@ -39,9 +39,14 @@ public struct DoctorPhotoStore: Sendable {
             try await EventStore.append(.doctorChanged(doctor, .photo, at: context.at), in: tx)
             // The file is written last, inside the transaction: if writing fails, the row and the
             // audit entry roll back and the old photo stays as it was.
-            try photos.write(bytes, named: doctor.text)
+            try await photos.write(bytes, named: doctor.text)
         }
         return mediaType
+    }
+
+    /// Encrypts photos stored before files were encrypted (at start-up); returns how many.
+    public func encryptEarlierFiles() async throws -> Int {
+        try await photos.encryptEarlierFiles()
     }
 
     /// The photo of `doctor`, if they have one.
@@ -50,7 +55,7 @@ public struct DoctorPhotoStore: Sendable {
             try await sql.raw("SELECT photo_url, qualification FROM doctors WHERE id = \(bind: doctor.text)").first()
         }), try row.optionalText("photo_url") != nil else { return nil }
         // Only checked images are stored, so their first bytes name their type again.
-        guard let data = try photos.read(doctor.text), let mediaType = ImageRule.mediaType(of: data) else { return nil }
+        guard let data = try await photos.read(doctor.text), let mediaType = ImageRule.mediaType(of: data) else { return nil }
         return DoctorPhoto(doctorId: doctor, mediaType: mediaType, data: data,
                            qualification: try row.value("qualification", as: QualificationStatus.self))
     }

@@ -2,18 +2,24 @@ import Foundation
 import MedLoopDomain
 import SQLKit
 
-/// What to do with a request that carries an `Idempotency-Key`.
-public enum IdempotencyDecision: Sendable, Equatable {
-    /// First time: run it, then `finish`.
-    case proceed
-    /// Seen with the same body: send the first response again.
-    case replay(status: Int, body: String)
-    /// Seen with another body, or still running: 409 with this code.
-    case conflict(code: String)
+/// How an `Idempotency-Key` was used before.
+public enum IdempotencyRecord: Sendable, Equatable {
+    /// Never used by this account.
+    case unused
+    /// Used with the same request: its first answer, to send again.
+    case answered(status: Int, body: String)
+    /// Used with another request: 409 `idempotency_key_reused`.
+    case reused
+    /// Claimed by a request that never recorded its answer (only from before claims, effects and
+    /// answers committed together): 409 `idempotency_key_in_use`.
+    case unanswered
 }
 
 /// Remembers responses to POSTs that create orders, payments and refunds (API.md, headers), so
-/// a retried request is answered once. Keys are kept at least 24 hours.
+/// a retried request is answered once. A key is claimed, its request's effect applied and the
+/// answer stored in ONE unit of work (`claim` and `answer` run inside the request's unit): after a
+/// crash at any point either all of it is there or none of it, and a retry gets the first answer
+/// or runs once. Keys are kept at least 24 hours.
 public struct IdempotencyStore: Sendable {
     let database: Database
     public static let retention: TimeInterval = 24 * 3600
@@ -22,46 +28,43 @@ public struct IdempotencyStore: Sendable {
         self.database = database
     }
 
-    /// Claims `key` for this account and request, or says how the key was used before.
-    public func begin(account: UUID, key: String, requestHash: String, now: Date) async throws -> IdempotencyDecision {
-        try await database.unitOfWork { tx in
-            if let row = try await tx.sql.raw("""
+    /// How `key` of this account was used, as committed.
+    public func record(account: UUID, key: String, requestHash: String) async throws -> IdempotencyRecord {
+        try await database.read { sql in
+            guard let row = try await sql.raw("""
                 SELECT request_hash, status, response FROM idempotency_keys
                 WHERE account_id = \(bind: account.text) AND key = \(bind: key)
-                """).first() {
-                guard try row.text("request_hash") == requestHash else { return .conflict(code: "idempotency_key_reused") }
-                guard let status = try row.optionalInt64("status"), let body = try row.optionalText("response") else {
-                    return .conflict(code: "idempotency_key_in_use")
-                }
-                return .replay(status: Int(status), body: body)
-            }
-            do {
-                try await tx.sql.raw("""
-                    INSERT INTO idempotency_keys (account_id, key, request_hash, status, response, created_at)
-                    VALUES (\(bind: account.text), \(bind: key), \(bind: requestHash), \(bind: Int64?.none), \(bind: String?.none),
-                            \(bind: now.epochMillis))
-                    """).run()
-            } catch where isUniqueViolation(error) {
-                return .conflict(code: "idempotency_key_in_use")
-            }
-            return .proceed
+                """).first() else { return .unused }
+            guard try row.text("request_hash") == requestHash else { return .reused }
+            guard let status = try row.optionalInt64("status"), let body = try row.optionalText("response") else { return .unanswered }
+            return .answered(status: Int(status), body: body)
         }
     }
 
-    /// Records the response to replay.
-    public func finish(account: UUID, key: String, status: Int, body: String) async throws {
-        try await database.unitOfWork { tx in
-            try await tx.sql.raw("""
-                UPDATE idempotency_keys SET status = \(bind: Int64(status)), response = \(bind: body)
-                WHERE account_id = \(bind: account.text) AND key = \(bind: key)
-                """).run()
-        }
+    /// Claims `key` inside the request's unit of work. A racing request with the same key waits
+    /// here for the first one's unit to end, and then fails with a unique violation
+    /// (`isUniqueViolation`): it should read the `record` again.
+    public func claim(account: UUID, key: String, requestHash: String, now: Date, in tx: Transaction) async throws {
+        try await tx.sql.raw("""
+            INSERT INTO idempotency_keys (account_id, key, request_hash, status, response, created_at)
+            VALUES (\(bind: account.text), \(bind: key), \(bind: requestHash), \(bind: Int64?.none), \(bind: String?.none),
+                    \(bind: now.epochMillis))
+            """).run()
     }
 
-    /// Forgets a claim whose request failed on the server's side, so the client may retry.
-    public func abandon(account: UUID, key: String) async throws {
-        try await database.unitOfWork { tx in
-            try await tx.sql.raw("DELETE FROM idempotency_keys WHERE account_id = \(bind: account.text) AND key = \(bind: key)").run()
+    /// Stores the answer to send again, in the same unit of work as the claim and the effect.
+    public func answer(account: UUID, key: String, status: Int, body: String, in tx: Transaction) async throws {
+        try await tx.sql.raw("""
+            UPDATE idempotency_keys SET status = \(bind: Int64(status)), response = \(bind: body)
+            WHERE account_id = \(bind: account.text) AND key = \(bind: key)
+            """).run()
+    }
+
+    /// How many keys were claimed and never answered (none, since claims and answers commit
+    /// together; `medloop check` reports any).
+    public func unansweredCount() async throws -> Int {
+        try await database.read { sql in
+            Int(try await sql.raw("SELECT COUNT(*) AS n FROM idempotency_keys WHERE response IS NULL").first()?.int64("n") ?? 0)
         }
     }
 

@@ -52,12 +52,14 @@ public struct OrderStore: Sendable {
     /// Records an in-person visit with its diagnosis for a patient; the hospital must be physical.
     public func addEncounter(patient: UUID, hospital: UUID, date: CalendarDate, icd10: ICD10Code, source: EncounterSource,
                              context: AuditContext) async throws -> Encounter {
-        guard date <= CalendarDate.shanghai(context.at) else {
-            throw DomainError.invalidField("date", code: "in_future", "The visit date is in the future.")
-        }
         let encounter = Encounter(id: .v7(at: context.at), patientId: patient, hospitalId: hospital, date: date, icd10: icd10,
                                   source: source)
         try await database.unitOfWork { tx in
+            guard let birth = try await tx.sql.raw("SELECT birth_date FROM patients WHERE id = \(bind: patient.text)").first()
+                .flatMap({ CalendarDate(iso: try $0.text("birth_date")) }) else {
+                throw DomainError.notFound(resource: "patient")
+            }
+            try EncounterRule.checkDate(date, birthDate: birth, today: CalendarDate.shanghai(context.at))
             let kind = try await tx.sql.raw("SELECT kind FROM institutions WHERE id = \(bind: hospital.text)").first()?
                 .value("kind", as: InstitutionKind.self)
             guard kind == .physicalHospital else {
@@ -140,13 +142,10 @@ public struct OrderStore: Sendable {
                 }
                 try await AppointmentStore(database: database).reserve(slot: slot, doctor: request.doctorId, now: context.at, in: tx)
             }
-            let isCall = request.service == .voicePerMinute || request.service == .videoPerMinute
-            let minutes = isCall ? (request.prepaidMinutes ?? CallMetering.defaultPrepaidMinutes) : nil
-            if let minutes, !CallMetering.prepaidMinutes.contains(minutes) {
-                throw DomainError.invalidField("prepaidMinutes", code: "range", "Prepay 1 to 60 minutes.")
-            }
+            let isCall = request.service.isMetered
+            let minutes = isCall ? try CallMetering.minutes(requested: request.prepaidMinutes) : nil
             let unit = offer!.priceFen
-            let price = unit * Int64(minutes ?? 1)
+            let price = try minutes.map { try CallMetering.prepaidPriceFen(unitPriceFen: unit, minutes: $0) } ?? unit
             let order = Order(id: .v7(at: context.at), accountId: request.accountId, patientId: request.patientId,
                               doctorId: request.doctorId, service: request.service, priceFen: price,
                               state: price == 0 ? .paid : .created, encounterId: request.encounterId,
@@ -182,10 +181,7 @@ public struct OrderStore: Sendable {
     public func pay(_ id: UUID, by account: UUID, context: AuditContext) async throws -> Order {
         try await database.unitOfWork { tx in
             let order = try await ownedOrder(id, account: account, in: tx)
-            try order.state.checkMove(to: .paid)
-            guard try await tx.transition("orders", id: id, from: [OrderState.created.rawValue], to: OrderState.paid.rawValue) else {
-                throw DomainError.conflict(code: "order_state", message: "The order changed meanwhile.")
-            }
+            try await tx.move("orders", id: id, from: order.state, by: .pay)
             try await tx.sql.raw("UPDATE orders SET paid_at = \(bind: context.at.epochMillis), updated_at = \(bind: context.at.epochMillis) WHERE id = \(bind: id.text)").run()
             try await ledger.post(try .transfer(.charge, amountFen: order.priceFen, from: .wallet(account), to: .escrow, orderId: id),
                                   at: context.at, in: tx)
@@ -208,25 +204,17 @@ public struct OrderStore: Sendable {
     public func cancel(_ id: UUID, by account: UUID, context: AuditContext) async throws -> Order {
         try await database.unitOfWork { tx in
             let order = try await ownedOrder(id, account: account, in: tx)
-            let target: OrderState = order.state == .created ? .cancelled : .refunded
-            guard order.state == .created || order.state == .paid else {
-                throw DomainError.conflict(code: "order_state", message: "An order that is \(order.state.rawValue) cannot be cancelled.")
-            }
-            guard try await tx.transition("orders", id: id, from: [order.state.rawValue], to: target.rawValue) else {
-                throw DomainError.conflict(code: "order_state", message: "The order changed meanwhile.")
-            }
+            // Unpaid: cancelled. Paid and not yet in service: refunded (an accepted consultation
+            // has put its order in service, so it can no longer be cancelled).
+            let target = try await tx.move("orders", id: id, from: order.state, by: .cancel)
             var refundedConsultation: UUID?
-            if target == .refunded {
-                // A consultation the doctor has already accepted is no longer cancellable.
-                let waiting = try await tx.sql.raw("""
-                    UPDATE consultations SET state = \(bind: ConsultationState.refunded.rawValue)
-                    WHERE order_id = \(bind: id.text) AND state = \(bind: ConsultationState.waiting.rawValue) RETURNING id
-                    """).first()
-                let any = try await tx.sql.raw("SELECT id FROM consultations WHERE order_id = \(bind: id.text)").first()
-                if any != nil && waiting == nil {
-                    throw DomainError.conflict(code: "order_state", message: "The doctor has already accepted this consultation.")
-                }
-                refundedConsultation = try waiting?.uuid("id")
+            if target == .refunded, let consultation = try await tx.sql.raw("""
+                SELECT id, state FROM consultations WHERE order_id = \(bind: id.text)
+                """).first() {
+                let consultationId = try consultation.uuid("id")
+                try await tx.move("consultations", id: consultationId,
+                                  from: try consultation.value("state", as: ConsultationState.self), by: .refund)
+                refundedConsultation = consultationId
             }
             if let slot = try await tx.sql.raw("SELECT slot_id FROM orders WHERE id = \(bind: id.text)").first()?.optionalUUID("slot_id") {
                 try await AppointmentStore(database: database).release(slot: slot, in: tx)

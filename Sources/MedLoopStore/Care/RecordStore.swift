@@ -25,7 +25,7 @@ public struct RecordStore: Sendable {
         self.database = database
         self.cipher = cipher
         self.audit = AuditStore(database: database)
-        self.files = FileFolder(dataDirectory: dataDirectory, name: "reports")
+        self.files = FileFolder(dataDirectory: dataDirectory, name: "reports", cipher: cipher)
     }
 
     /// Imports a report from `hospital` for the patient with `nationalId`; unknown patients are
@@ -49,7 +49,7 @@ public struct RecordStore: Sendable {
                 guard file.starts(with: Array("%PDF".utf8)), file.count <= 10 << 20 else {
                     throw DomainError.invalidField("reportPdf", code: "not_a_pdf", "A report file is a PDF of at most 10 MiB.")
                 }
-                try files.write(file, named: id.text)
+                try await files.write(file, named: id.text)
                 fileName = id.text
             }
             try await tx.sql.raw("""
@@ -107,7 +107,13 @@ public struct RecordStore: Sendable {
         guard let row = try await database.read({ sql in
             try await sql.raw("SELECT patient_id, file_name FROM lab_reports WHERE id = \(bind: report.text)").first()
         }), let name = try row.optionalText("file_name") else { return nil }
-        return (try row.uuid("patient_id"), try Data(contentsOf: files.file(name)))
+        guard let data = try await files.read(name) else { return nil }
+        return (try row.uuid("patient_id"), data)
+    }
+
+    /// Encrypts reports stored before files were encrypted (at start-up); returns how many.
+    public func encryptEarlierFiles() async throws -> Int {
+        try await files.encryptEarlierFiles()
     }
 
     static func report(from row: any SQLRow) throws -> StoredLabReport {

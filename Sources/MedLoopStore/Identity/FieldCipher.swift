@@ -46,6 +46,24 @@ public struct FieldCipher: Sendable {
         return text
     }
 
+    /// A file's bytes sealed with AES-256-GCM (nonce, ciphertext and tag), bound to `name` (its
+    /// folder and file name) so that a file copied under another name no longer opens.
+    public func seal(bytes: Data, name: String) throws -> Data {
+        let box = try AES.GCM.seal(bytes, using: encryptionKey, authenticating: Data("file:\(name)".utf8))
+        guard let combined = box.combined else { throw FieldCipherError.sealFailed }
+        return combined
+    }
+
+    /// The bytes of a file sealed by `seal(bytes:name:)` under the same name.
+    public func open(bytes sealed: Data, name: String) throws -> Data {
+        do {
+            return try AES.GCM.open(try AES.GCM.SealedBox(combined: sealed), using: encryptionKey,
+                                    authenticating: Data("file:\(name)".utf8))
+        } catch {
+            throw FieldCipherError.malformed
+        }
+    }
+
     /// HMAC-SHA256 (hex) of a normalised value, namespaced by field: equal values give equal hashes.
     public func lookupHash(_ value: String, field: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(field):\(value)".utf8), using: lookupKey)

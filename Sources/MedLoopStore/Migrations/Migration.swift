@@ -32,6 +32,7 @@ public enum Migrations {
         eventOutbox,
         slotCancellation,
         clusteredTerms,
+        attemptThrottle,
     ]
 }
 

@@ -78,7 +78,7 @@ public enum Cursor {
 }
 
 /// Whether an error is the database refusing a duplicate of a unique key.
-func isUniqueViolation(_ error: any Error) -> Bool {
+public func isUniqueViolation(_ error: any Error) -> Bool {
     if let postgres = error as? PSQLError {
         return postgres.serverInfo?[.sqlState] == "23505"
     }

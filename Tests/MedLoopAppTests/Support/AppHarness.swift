@@ -46,6 +46,11 @@ struct Reply: Sendable {
     }
 
     func string(_ key: String) -> String? { json[key] as? String }
+
+    /// The body decoded as a typed value, as a client of the API would read it.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
 }
 
 /// The app on a fresh database, driven through its router as a client would.
@@ -97,12 +102,9 @@ extension Harness {
         logger.logLevel = .warning
         let second = try await Database.open(database.location, maxConnections: 4, logger: logger)
         do {
-            let services = AppServices(configuration: services.configuration, database: second, cipher: try aCipher(), clock: clock)
-            let router = buildRouter(services)
-            let server = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
-                                     configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                     services: [services.eventDispatcher(logger: logger, pollInterval: .milliseconds(200))],
-                                     logger: logger)
+            let services = try AppServices(configuration: services.configuration, database: second, cipher: try aCipher(),
+                                           clock: clock)
+            let server = buildApplication(services, logger: logger, eventPollInterval: .milliseconds(200))
             try await server.test(.live) { client in try await body(client) }
             await second.close()
         } catch {
@@ -125,35 +127,25 @@ func withApp(seedDemo: Bool = true, live: Bool = false, configure: @Sendable (in
     try await withTestDatabase { database in
         var configuration = Configuration()
         configuration.bcryptCost = 4
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
         configuration.dataDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("medloop-tests/data-\(UUID().uuidString)").path
         configure(&configuration)
         let clock = ManualClock()
-        let services = AppServices(configuration: configuration, database: database, cipher: try aCipher(), clock: clock)
+        let services = try AppServices(configuration: configuration, database: database, cipher: try aCipher(), clock: clock)
         if seedDemo { _ = try await services.seedDemo() }
         var logger = Logger(label: "medloop.test")
         logger.logLevel = .warning
-        let router = buildRouter(services)
-        if live {
-            let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
-                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  services: [services.eventDispatcher(logger: logger, pollInterval: .milliseconds(200))],
-                                  logger: logger)
-            try await app.test(.live) { client in
-                try await body(Harness(client: client, services: services, clock: clock))
-            }
-        } else {
-            let app = Application(router: router,
-                                  services: [services.eventDispatcher(logger: logger, pollInterval: .milliseconds(200))],
-                                  logger: logger)
-            try await app.test(.router) { client in
-                try await body(Harness(client: client, services: services, clock: clock))
-            }
+        let app = buildApplication(services, logger: logger, eventPollInterval: .milliseconds(200))
+        try await app.test(live ? .live : .router) { client in
+            try await body(Harness(client: client, services: services, clock: clock))
         }
         try? FileManager.default.removeItem(atPath: configuration.dataDirectory)
-        // Whatever a test did, the books balance (every entry sums to zero, balances match lines).
-        let problems = try await LedgerStore(database: database).problems()
-        #expect(problems.isEmpty, "the ledger does not balance: \(problems)")
+        // Whatever a test did, the books balance, no idempotency key is left unanswered and every
+        // order's escrow matches its state (what `medloop check` checks).
+        let problems = try await ConsistencyCheck(database: database).problems()
+        #expect(problems.isEmpty, "medloop check would fail: \(problems)")
     }
 }
 
