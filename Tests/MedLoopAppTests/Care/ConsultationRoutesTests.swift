@@ -122,6 +122,7 @@ struct ConsultationRoutesTests {
     @Test("a paid consultation nobody accepts within 24 hours is refunded by the background job, once")
     func refundUnaccepted() async throws {
         try await withApp { app in
+            try await app.holdJobLease("refund-unaccepted-consultations")
             let patient = try await app.signIn(Demo.patientPhone)
             let (id, _) = try await Self.aPaidConsultation(app, patient: patient)
             let consultations = ConsultationStore(database: app.database)

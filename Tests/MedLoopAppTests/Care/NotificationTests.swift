@@ -25,6 +25,7 @@ struct NotificationTests {
     @Test("accepting, replying and the queue fill the patient's inbox; the outbox is delivered once")
     func inboxAndDelivery() async throws {
         try await withApp { app in
+            try await app.holdJobLease("deliver-notifications")
             let patient = try await app.signIn(Demo.patientPhone)
             let (id, _) = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
             let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
@@ -59,6 +60,7 @@ struct NotificationTests {
     @Test("a refused delivery stays pending and is given up after five attempts")
     func failedDelivery() async throws {
         try await withApp { app in
+            try await app.holdJobLease("deliver-notifications")
             let patient = try await app.signIn(Demo.patientPhone)
             _ = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
             let store = NotificationStore(database: app.database)

@@ -87,6 +87,15 @@ struct Harness: Sendable {
         return token
     }
 
+    /// Takes a background job's lease for the test, as another server would, so that the server's
+    /// own job runner leaves that job to the test's direct runs. (The lease the runner took at
+    /// start-up lapses after 5 s of the test's clock.)
+    func holdJobLease(_ name: String) async throws {
+        clock.advance(by: 3600)
+        let taken = try await LeaseStore(database: database).acquire(name, holder: "test", now: clock.now(), duration: 86_400)
+        precondition(taken, "the lease \(name) could not be taken for the test")
+    }
+
     /// The number of audit entries matching a condition (SQL over the audit_log columns).
     func auditCount(action: String, outcome: AuditOutcome? = nil, patientId: UUID? = nil) async throws -> Int {
         let entries = try await AuditStore(database: database).list(AuditFilter(patientId: patientId, limit: 1000)).items
