@@ -47,8 +47,7 @@ struct AccountRoutes {
         let page = try await accounts.list(role: try request.enumQuery("role", as: Role.self),
                                            institutionId: try request.uuidQuery("institutionId"),
                                            limit: paging.limit, cursor: paging.cursor)
-        try await audit.record(AuditRecord(action: "account.list", resourceType: "account"),
-                               context: context.auditContext(at: clock.now()))
+        try await audit.recordRead("account.list", of: "account", by: context, at: clock.now())
         return ListView(items: page.items.map(AccountView.init), nextCursor: page.nextCursor)
     }
 
@@ -61,9 +60,8 @@ struct AccountRoutes {
                                              resourceId: id.text)
         }
         guard let account = try await accounts.account(id) else { throw AppError.notFound("account") }
-        try await audit.record(AuditRecord(action: "account.read", resourceType: "account", resourceId: id.text,
-                                           patientId: account.patientId),
-                               context: context.auditContext(at: clock.now()))
+        try await audit.recordRead("account.read", of: "account", id: id.text, patient: account.patientId, by: context,
+                                   at: clock.now())
         return AccountView(account)
     }
 }

@@ -21,8 +21,7 @@ struct AuditRoutes {
                                  limit: paging.limit, cursor: paging.cursor)
         let page = try await audit.list(filter)
         // Reading the log is itself a read of patients' data.
-        try await audit.record(AuditRecord(action: "audit.read", resourceType: "audit_log", patientId: filter.patientId),
-                               context: context.auditContext(at: clock.now()))
+        try await audit.recordRead("audit.read", of: "audit_log", patient: filter.patientId, by: context, at: clock.now())
         return ListView(items: page.items, nextCursor: page.nextCursor)
     }
 }

@@ -122,9 +122,8 @@ struct AuthRoutes {
     @Sendable func me(_ request: Request, context: AppContext) async throws -> AccountView {
         let caller = try context.requireCaller()
         guard let account = try await accounts.account(caller.accountId) else { throw AppError.notFound("account") }
-        try await audit.record(AuditRecord(action: "account.read", resourceType: "account", resourceId: account.id.text,
-                                           patientId: account.patientId),
-                               context: context.auditContext(at: clock.now()))
+        try await audit.recordRead("account.read", of: "account", id: account.id.text, patient: account.patientId,
+                                   by: context, at: clock.now())
         return AccountView(account)
     }
 }

@@ -25,9 +25,8 @@ struct ConsultationPatientRoutes {
         }
         let patient = try await patients.patient(in: consultation)
         let now = clock.now()
-        try await audit.record(AuditRecord(action: "consultation.patient.read", resourceType: "consultation",
-                                           resourceId: consultation.id.text, patientId: consultation.patientId),
-                               context: context.auditContext(at: now))
+        try await audit.recordRead("consultation.patient.read", of: "consultation", id: consultation.id.text,
+                                   patient: consultation.patientId, by: context, at: now)
         return ConsultationPatientView(patient, consultationId: consultation.id, today: .shanghai(now))
     }
 }

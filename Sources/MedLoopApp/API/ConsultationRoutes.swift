@@ -42,9 +42,8 @@ struct ConsultationRoutes {
         let waiting = try await consultations.queue(doctor: doctor)
         let now = clock.now()
         for consultation in waiting {
-            try await audit.record(AuditRecord(action: "consultation.read", resourceType: "consultation",
-                                               resourceId: consultation.id.text, patientId: consultation.patientId),
-                                   context: context.auditContext(at: now))
+            try await audit.recordRead("consultation.read", of: "consultation", id: consultation.id.text,
+                                       patient: consultation.patientId, by: context, at: now)
         }
         return ListView(items: waiting.enumerated().map { index, consultation in
             ConsultationView(consultation, queue: QueuePosition(index: index, averageReplySeconds: nil))
@@ -73,8 +72,8 @@ struct ConsultationRoutes {
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> ConsultationView {
         let (_, consultation) = try await participant(context)
-        try await audit.record(AuditRecord(action: "consultation.read", resourceType: "consultation", resourceId: consultation.id.text,
-                                           patientId: consultation.patientId), context: context.auditContext(at: clock.now()))
+        try await audit.recordRead("consultation.read", of: "consultation", id: consultation.id.text,
+                                   patient: consultation.patientId, by: context, at: clock.now())
         return ConsultationView(consultation, queue: try await consultations.position(of: consultation))
     }
 
@@ -90,9 +89,8 @@ struct ConsultationRoutes {
         let paging = try Paging(request)
         let after = try request.uuidQuery("after")
         let list = try await messages.messages(consultation.id, for: caller.accountId, after: after, limit: paging.limit)
-        try await audit.record(AuditRecord(action: "consultation.messages.read", resourceType: "consultation",
-                                           resourceId: consultation.id.text, patientId: consultation.patientId),
-                               context: context.auditContext(at: clock.now()))
+        try await audit.recordRead("consultation.messages.read", of: "consultation", id: consultation.id.text,
+                                   patient: consultation.patientId, by: context, at: clock.now())
         let next = list.count == paging.limit ? list.last.map { $0.id.text } : nil
         return ListView(items: list.map(MessageView.init), nextCursor: next)
     }

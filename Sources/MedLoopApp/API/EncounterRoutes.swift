@@ -77,8 +77,8 @@ struct EncounterRoutes {
         let id = try context.parameters.uuid("id")
         _ = try await authorizer.requirePatient(id, context, action: "patient.encounter.read")
         let encounters = try await orders.encounters(of: id)
-        try await audit.record(AuditRecord(action: "patient.encounter.read", resourceType: "patient", resourceId: id.text,
-                                           patientId: id), context: context.auditContext(at: clock.now()))
+        try await audit.recordRead("patient.encounter.read", of: "patient", id: id.text, patient: id, by: context,
+                                   at: clock.now())
         return ListView(items: encounters.map(EncounterView.init), nextCursor: nil)
     }
 }

@@ -28,8 +28,7 @@ struct PatientRoutes {
         _ = try await authorizer.requirePatient(id, context, action: "patient.read")
         guard let profile = try await patients.profile(id) else { throw AppError.notFound("patient") }
         let now = clock.now()
-        try await audit.record(AuditRecord(action: "patient.read", resourceType: "patient", resourceId: id.text, patientId: id),
-                               context: context.auditContext(at: now))
+        try await audit.recordRead("patient.read", of: "patient", id: id.text, patient: id, by: context, at: now)
         return PatientView(profile, today: .shanghai(now))
     }
 
@@ -116,8 +115,7 @@ struct PatientRoutes {
         _ = try await authorizer.requirePatient(id, context, action: "patient.family.read")
         let members = try await patients.family(of: id)
         let now = clock.now()
-        try await audit.record(AuditRecord(action: "patient.family.read", resourceType: "patient", resourceId: id.text,
-                                           patientId: id), context: context.auditContext(at: now))
+        try await audit.recordRead("patient.family.read", of: "patient", id: id.text, patient: id, by: context, at: now)
         return ListView(items: members.map { FamilyMemberView($0, today: .shanghai(now)) }, nextCursor: nil)
     }
 

@@ -88,8 +88,8 @@ struct RecordRoutes {
         let id = try context.parameters.uuid("id")
         _ = try await authorizer.requirePatient(id, context, action: "patient.lab_report.read")
         let reports = try await records.reports(of: id)
-        try await audit.record(AuditRecord(action: "patient.lab_report.read", resourceType: "patient", resourceId: id.text, patientId: id),
-                               context: context.auditContext(at: clock.now()))
+        try await audit.recordRead("patient.lab_report.read", of: "patient", id: id.text, patient: id, by: context,
+                                   at: clock.now())
         return ListView(items: reports.map(ReportView.init), nextCursor: nil)
     }
 
@@ -97,8 +97,8 @@ struct RecordRoutes {
         let id = try context.parameters.uuid("id")
         guard let found = try await records.file(of: id) else { throw AppError.notFound("report file") }
         _ = try await authorizer.requirePatient(found.patient, context, action: "patient.lab_report.read")
-        try await audit.record(AuditRecord(action: "patient.lab_report.file", resourceType: "lab_report", resourceId: id.text,
-                                           patientId: found.patient), context: context.auditContext(at: clock.now()))
+        try await audit.recordRead("patient.lab_report.file", of: "lab_report", id: id.text, patient: found.patient,
+                                   by: context, at: clock.now())
         return Response(status: .ok, headers: [.contentType: "application/pdf"], body: .init(byteBuffer: ByteBuffer(bytes: found.data)))
     }
 
@@ -114,12 +114,12 @@ struct RecordRoutes {
         let id = try context.parameters.uuid("id")
         do {
             let (patient, reports) = try await records.reportsForDoctor(consultation: id, doctorAccount: caller.accountId)
-            try await audit.record(AuditRecord(action: "patient.lab_report.read", resourceType: "consultation", resourceId: id.text,
-                                               patientId: patient), context: context.auditContext(at: clock.now()))
+            try await audit.recordRead("patient.lab_report.read", of: "consultation", id: id.text, patient: patient,
+                                       by: context, at: clock.now())
             return ListView(items: reports.map(ReportView.init), nextCursor: nil)
         } catch DomainError.forbidden(let code, let message) {
-            try await audit.record(AuditRecord(action: "patient.lab_report.read", resourceType: "consultation", resourceId: id.text,
-                                               outcome: .denied), context: context.auditContext(at: clock.now()))
+            try await audit.recordRead("patient.lab_report.read", of: "consultation", id: id.text, outcome: .denied,
+                                       by: context, at: clock.now())
             throw AppError(.forbidden, code: code, message: message)
         }
     }

@@ -36,9 +36,8 @@ struct ConsultationSocket: Sendable {
                 try await outbound.close(.unknown(UInt16(4000 + status)), reason: AppError.from(error).code)
                 return
             }
-            try await audit.record(AuditRecord(action: "consultation.stream.open", resourceType: "consultation",
-                                               resourceId: consultation.id.text, patientId: consultation.patientId),
-                                   context: context.auditContext(at: clock.now()))
+            try await audit.recordRead("consultation.stream.open", of: "consultation", id: consultation.id.text,
+                                       patient: consultation.patientId, by: context, at: clock.now())
             let subscription = hub.subscribe(consultation.id)
             defer { hub.cancel(subscription.id, of: consultation.id) }
             try await withThrowingTaskGroup(of: Void.self) { group in
