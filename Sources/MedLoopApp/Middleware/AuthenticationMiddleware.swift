@@ -1,6 +1,6 @@
-import Crypto
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import MedLoopDomain
 import MedLoopStore
 
@@ -13,11 +13,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppContext,
                 next: (Request, AppContext) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization] else { throw AppError.unauthenticated(code: "token_missing") }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw AppError.unauthenticated(code: "token_invalid") }
         var context = context
-        try await authenticate(token: String(parts[1]), context: &context)
+        try await authenticate(token: try request.sessionToken(), context: &context)
         return try await next(request, context)
     }
 
@@ -48,6 +45,19 @@ enum SessionToken {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hashing.sha256Hex(token)
+    }
+}
+
+extension Request {
+    /// The session token the request carries: `Authorization: Bearer <token>`, or — with
+    /// `acceptingQuery`, for a browser's WebSocket, which cannot set headers — `?token=`. Throws
+    /// the 401 `token_missing` when there is none and `token_invalid` when the `Authorization`
+    /// header is not a bearer token.
+    func sessionToken(acceptingQuery: Bool = false) throws -> String {
+        if let bearer = headers.bearer { return bearer.token }
+        if acceptingQuery, let token = uri.queryParameters["token"] { return String(token) }
+        if headers[.authorization] != nil { throw AppError.unauthenticated(code: "token_invalid") }
+        throw AppError.unauthenticated(code: "token_missing")
     }
 }

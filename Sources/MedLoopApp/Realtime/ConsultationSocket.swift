@@ -59,13 +59,7 @@ struct ConsultationSocket: Sendable {
 
     /// The consultation the request's caller takes part in; throws 401 or 404 otherwise.
     private func authorize(_ request: Request, context: inout AppContext) async throws -> Consultation {
-        var token = request.uri.queryParameters["token"].map(String.init)
-        if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { token = String(parts[1]) }
-        }
-        guard let token else { throw AppError.unauthenticated(code: "token_missing") }
-        try await authentication.authenticate(token: token, context: &context)
+        try await authentication.authenticate(token: try request.sessionToken(acceptingQuery: true), context: &context)
         let caller = try context.requireCaller()
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
               let consultation = try await consultations.consultation(id, visibleTo: caller.accountId) else {
