@@ -29,25 +29,30 @@ public struct Stores: Sendable {
     public init(database: Database, cipher: FieldCipher, dataDirectory: URL) {
         self.database = database
         self.cipher = cipher
+        // Stores that use no other store first; then each after the stores it receives.
         audit = AuditStore(database: database)
-        accounts = AccountStore(database: database, cipher: cipher)
-        throttle = ThrottleStore(database: database)
-        patients = PatientStore(database: database, cipher: cipher)
-        institutions = InstitutionStore(database: database)
-        doctors = DoctorStore(database: database)
-        reputation = ReputationStore(database: database)
-        orders = OrderStore(database: database)
         ledger = LedgerStore(database: database)
-        idempotency = IdempotencyStore(database: database)
-        consultations = ConsultationStore(database: database)
-        messages = ConsultationMessageStore(database: database, cipher: cipher, dataDirectory: dataDirectory)
-        consultationPatients = ConsultationPatientStore(database: database)
-        records = RecordStore(database: database, cipher: cipher, dataDirectory: dataDirectory)
-        appointments = AppointmentStore(database: database)
-        photos = DoctorPhotoStore(database: database, cipher: cipher, dataDirectory: dataDirectory)
         notifications = NotificationStore(database: database)
         events = EventStore(database: database)
         leases = LeaseStore(database: database)
+        throttle = ThrottleStore(database: database)
+        idempotency = IdempotencyStore(database: database)
+        consultationPatients = ConsultationPatientStore(database: database)
+        accounts = AccountStore(database: database, cipher: cipher, audit: audit)
+        patients = PatientStore(database: database, cipher: cipher, audit: audit)
+        doctors = DoctorStore(database: database, audit: audit)
+        institutions = InstitutionStore(database: database, audit: audit, doctors: doctors)
+        appointments = AppointmentStore(database: database, audit: audit, ledger: ledger, doctors: doctors)
+        consultations = ConsultationStore(database: database, audit: audit, ledger: ledger, notifications: notifications,
+                                          doctors: doctors)
+        orders = OrderStore(database: database, audit: audit, ledger: ledger, doctors: doctors, appointments: appointments,
+                            consultations: consultations)
+        reputation = ReputationStore(database: database, consultations: consultations, audit: audit, ledger: ledger,
+                                     doctors: doctors)
+        messages = ConsultationMessageStore(database: database, cipher: cipher, dataDirectory: dataDirectory,
+                                            consultations: consultations, audit: audit, notifications: notifications)
+        records = RecordStore(database: database, cipher: cipher, dataDirectory: dataDirectory, audit: audit)
+        photos = DoctorPhotoStore(database: database, cipher: cipher, dataDirectory: dataDirectory, audit: audit)
     }
 
     /// Encrypts uploaded images, photos and reports stored before files were encrypted, and

@@ -8,11 +8,13 @@ public struct AppointmentStore: Sendable {
     let database: Database
     let audit: AuditStore
     let ledger: LedgerStore
+    let doctors: DoctorStore
 
-    public init(database: Database) {
+    public init(database: Database, audit: AuditStore, ledger: LedgerStore, doctors: DoctorStore) {
         self.database = database
-        self.audit = AuditStore(database: database)
-        self.ledger = LedgerStore(database: database)
+        self.audit = audit
+        self.ledger = ledger
+        self.doctors = doctors
     }
 
     /// Opens a slot for `doctor` at their physical hospital.
@@ -165,7 +167,7 @@ public struct AppointmentStore: Sendable {
             try await tx.sql.raw("""
                 UPDATE doctors SET consultations = consultations + 1, patients_served = patients_served + 1 WHERE id = \(bind: order.doctorId.text)
                 """).run()
-            try await DoctorStore(database: database).refreshRank(of: order.doctorId, in: tx)
+            try await doctors.refreshRank(of: order.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "appointment.visit", resourceType: "order", resourceId: id.text,
                                                patientId: order.patientId), context: context, in: tx)
             try await EventStore.append(.order(.orderCompleted, id, state: OrderState.completed.rawValue, at: context.at), in: tx)

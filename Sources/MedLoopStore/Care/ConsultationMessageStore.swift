@@ -28,13 +28,16 @@ public struct ConsultationMessageStore: Sendable {
     let database: Database
     let consultations: ConsultationStore
     let audit: AuditStore
+    let notifications: NotificationStore
     /// Where uploaded images are kept: `<data folder>/uploads`.
     let uploads: FileFolder
 
-    public init(database: Database, cipher: FieldCipher, dataDirectory: URL) {
+    public init(database: Database, cipher: FieldCipher, dataDirectory: URL, consultations: ConsultationStore,
+                audit: AuditStore, notifications: NotificationStore) {
         self.database = database
-        self.consultations = ConsultationStore(database: database)
-        self.audit = AuditStore(database: database)
+        self.consultations = consultations
+        self.audit = audit
+        self.notifications = notifications
         self.uploads = FileFolder(dataDirectory: dataDirectory, name: "uploads", cipher: cipher)
     }
 
@@ -64,8 +67,8 @@ public struct ConsultationMessageStore: Sendable {
             try await audit.append(AuditRecord(action: "consultation.message.send", resourceType: "consultation",
                                                resourceId: consultation.text, patientId: found.patientId), context: context, in: tx)
             if caller.accountId == found.doctorAccountId {
-                try await NotificationStore(database: database).notify(found.accountId, kind: .newReply, subjectType: "consultation",
-                                                                       subjectId: consultation.text, at: now, in: tx)
+                try await notifications.notify(found.accountId, kind: .newReply, subjectType: "consultation",
+                                               subjectId: consultation.text, at: now, in: tx)
             }
             try await EventStore.append(.consultation(.messageSent, consultation, payload: MessageSent(messageId: message.id), at: now),
                                         in: tx)

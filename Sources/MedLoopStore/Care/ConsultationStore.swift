@@ -9,12 +9,15 @@ public struct ConsultationStore: Sendable {
     let audit: AuditStore
     let ledger: LedgerStore
     let notifications: NotificationStore
+    let doctors: DoctorStore
 
-    public init(database: Database) {
+    public init(database: Database, audit: AuditStore, ledger: LedgerStore, notifications: NotificationStore,
+                doctors: DoctorStore) {
         self.database = database
-        self.audit = AuditStore(database: database)
-        self.ledger = LedgerStore(database: database)
-        self.notifications = NotificationStore(database: database)
+        self.audit = audit
+        self.ledger = ledger
+        self.notifications = notifications
+        self.doctors = doctors
     }
 
     /// Opens the consultation of a paid order for an online service (inside the payment's
@@ -173,7 +176,7 @@ public struct ConsultationStore: Sendable {
                 UPDATE doctors SET consultations = consultations + 1, patients_served = patients_served + \(bind: seenBefore ? 0 : 1)
                 WHERE id = \(bind: consultation.doctorId.text)
                 """).run()
-            try await DoctorStore(database: database).refreshRank(of: consultation.doctorId, in: tx)
+            try await doctors.refreshRank(of: consultation.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "consultation.complete", resourceType: "consultation", resourceId: id.text,
                                                patientId: consultation.patientId), context: context, in: tx)
             try await EventStore.append(.consultation(.consultationCompleted, id, payload: StateChange(state: "completed"),

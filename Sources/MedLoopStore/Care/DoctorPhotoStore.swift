@@ -18,9 +18,9 @@ public struct DoctorPhotoStore: Sendable {
     let audit: AuditStore
     let photos: FileFolder
 
-    public init(database: Database, cipher: FieldCipher, dataDirectory: URL) {
+    public init(database: Database, cipher: FieldCipher, dataDirectory: URL, audit: AuditStore) {
         self.database = database
-        self.audit = AuditStore(database: database)
+        self.audit = audit
         self.photos = FileFolder(dataDirectory: dataDirectory, name: "photos", cipher: cipher)
     }
 

@@ -51,9 +51,9 @@ public struct DoctorStore: Sendable {
     let database: Database
     let audit: AuditStore
 
-    public init(database: Database) {
+    public init(database: Database, audit: AuditStore) {
         self.database = database
-        self.audit = AuditStore(database: database)
+        self.audit = audit
     }
 
     /// Registers a doctor with their placement, menu and search entries, in one transaction.

@@ -39,12 +39,17 @@ public struct OrderStore: Sendable {
     let audit: AuditStore
     let ledger: LedgerStore
     let doctors: DoctorStore
+    let appointments: AppointmentStore
+    let consultations: ConsultationStore
 
-    public init(database: Database) {
+    public init(database: Database, audit: AuditStore, ledger: LedgerStore, doctors: DoctorStore,
+                appointments: AppointmentStore, consultations: ConsultationStore) {
         self.database = database
-        self.audit = AuditStore(database: database)
-        self.ledger = LedgerStore(database: database)
-        self.doctors = DoctorStore(database: database)
+        self.audit = audit
+        self.ledger = ledger
+        self.doctors = doctors
+        self.appointments = appointments
+        self.consultations = consultations
     }
 
     // MARK: Prior visits
@@ -140,7 +145,7 @@ public struct OrderStore: Sendable {
                 guard let slot = request.slotId else {
                     throw DomainError.invalidField("slotId", code: "required", "An in-person appointment takes a time slot.")
                 }
-                try await AppointmentStore(database: database).reserve(slot: slot, doctor: request.doctorId, now: context.at, in: tx)
+                try await appointments.reserve(slot: slot, doctor: request.doctorId, now: context.at, in: tx)
             }
             let isCall = request.service.isMetered
             let minutes = isCall ? try CallMetering.minutes(requested: request.prepaidMinutes) : nil
@@ -165,7 +170,7 @@ public struct OrderStore: Sendable {
                 """).run()
             // A free service skips payment: its consultation joins the queue at once.
             let queued = order.state == .paid
-                ? try await ConsultationStore(database: database).open(for: order, at: context.at, in: tx) : nil
+                ? try await consultations.open(for: order, at: context.at, in: tx) : nil
             try await audit.append(AuditRecord(action: "order.create", resourceType: "order", resourceId: order.id.text,
                                                patientId: order.patientId), context: context, in: tx)
             try await EventStore.append(.order(.orderPlaced, order.id, state: order.state.rawValue, at: context.at), in: tx)
@@ -190,7 +195,7 @@ public struct OrderStore: Sendable {
             var paid = order
             paid.state = .paid
             paid.paidAt = Date(epochMillis: context.at.epochMillis)
-            let queued = try await ConsultationStore(database: database).open(for: paid, at: context.at, in: tx)
+            let queued = try await consultations.open(for: paid, at: context.at, in: tx)
             try await EventStore.append(.order(.orderPaid, id, state: OrderState.paid.rawValue, at: context.at), in: tx)
             if let queued {
                 try await EventStore.append(.consultation(.consultationQueued, queued, payload: StateChange(state: "waiting"),
@@ -217,7 +222,7 @@ public struct OrderStore: Sendable {
                 refundedConsultation = consultationId
             }
             if let slot = try await tx.sql.raw("SELECT slot_id FROM orders WHERE id = \(bind: id.text)").first()?.optionalUUID("slot_id") {
-                try await AppointmentStore(database: database).release(slot: slot, in: tx)
+                try await appointments.release(slot: slot, in: tx)
             }
             if target == .refunded && order.priceFen > 0 {
                 try await ledger.post(try .transfer(.refund, amountFen: order.priceFen, from: .escrow, to: .wallet(order.accountId),

@@ -21,10 +21,10 @@ public struct RecordStore: Sendable {
     let audit: AuditStore
     let files: FileFolder
 
-    public init(database: Database, cipher: FieldCipher, dataDirectory: URL) {
+    public init(database: Database, cipher: FieldCipher, dataDirectory: URL, audit: AuditStore) {
         self.database = database
         self.cipher = cipher
-        self.audit = AuditStore(database: database)
+        self.audit = audit
         self.files = FileFolder(dataDirectory: dataDirectory, name: "reports", cipher: cipher)
     }
 

@@ -39,12 +39,15 @@ public struct ReputationStore: Sendable {
     let consultations: ConsultationStore
     let audit: AuditStore
     let ledger: LedgerStore
+    let doctors: DoctorStore
 
-    public init(database: Database) {
+    public init(database: Database, consultations: ConsultationStore, audit: AuditStore, ledger: LedgerStore,
+                doctors: DoctorStore) {
         self.database = database
-        self.consultations = ConsultationStore(database: database)
-        self.audit = AuditStore(database: database)
-        self.ledger = LedgerStore(database: database)
+        self.consultations = consultations
+        self.audit = audit
+        self.ledger = ledger
+        self.doctors = doctors
     }
 
     /// The patient rates a completed consultation, once.
@@ -69,7 +72,7 @@ public struct ReputationStore: Sendable {
                 UPDATE doctors SET rating_total = rating_total + \(bind: Int64(rating.stars)), rating_count = rating_count + 1
                 WHERE id = \(bind: found.doctorId.text)
                 """).run()
-            try await DoctorStore(database: database).refreshRank(of: found.doctorId, in: tx)
+            try await doctors.refreshRank(of: found.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "consultation.rate", resourceType: "consultation",
                                                resourceId: consultation.text, patientId: found.patientId), context: context, in: tx)
             try await EventStore.append(.doctorChanged(found.doctorId, .counters, at: context.at), in: tx)

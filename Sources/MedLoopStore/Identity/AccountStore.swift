@@ -73,10 +73,10 @@ public struct AccountStore: Sendable {
     let cipher: FieldCipher
     let audit: AuditStore
 
-    public init(database: Database, cipher: FieldCipher) {
+    public init(database: Database, cipher: FieldCipher, audit: AuditStore) {
         self.database = database
         self.cipher = cipher
-        self.audit = AuditStore(database: database)
+        self.audit = audit
     }
 
     /// Creates a patient account and its patient record together. A phone or national ID that is

@@ -6,10 +6,12 @@ import SQLKit
 public struct InstitutionStore: Sendable {
     let database: Database
     let audit: AuditStore
+    let doctors: DoctorStore
 
-    public init(database: Database) {
+    public init(database: Database, audit: AuditStore, doctors: DoctorStore) {
         self.database = database
-        self.audit = AuditStore(database: database)
+        self.audit = audit
+        self.doctors = doctors
     }
 
     /// Registers an institution after checking the registry's rules against the stored link.
@@ -98,7 +100,7 @@ public struct InstitutionStore: Sendable {
                 WHERE id = \(bind: id.text)
                 """).run()
             if institution.name != formerName && institution.kind.isHospital {
-                try await DoctorStore(database: database).reindex(doctorsOf: id, hospitalName: institution.name, in: tx)
+                try await doctors.reindex(doctorsOf: id, hospitalName: institution.name, in: tx)
             }
             try await audit.append(AuditRecord(action: "institution.update", resourceType: "institution",
                                                resourceId: id.text), context: context, in: tx)

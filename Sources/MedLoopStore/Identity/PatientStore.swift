@@ -48,10 +48,10 @@ public struct PatientStore: Sendable {
     let cipher: FieldCipher
     let audit: AuditStore
 
-    public init(database: Database, cipher: FieldCipher) {
+    public init(database: Database, cipher: FieldCipher, audit: AuditStore) {
         self.database = database
         self.cipher = cipher
-        self.audit = AuditStore(database: database)
+        self.audit = audit
     }
 
     /// The patients `holder` may act for (family members it added).

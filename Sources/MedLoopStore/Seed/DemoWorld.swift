@@ -164,9 +164,11 @@ public enum DemoWorld {
     /// `passwordHash` is the hash of `password` (hashing belongs to the app).
     @discardableResult
     public static func seed(database: Database, cipher: FieldCipher, passwordHash: String, now: Date) async throws -> Bool {
-        let accounts = AccountStore(database: database, cipher: cipher)
-        let institutionStore = InstitutionStore(database: database)
-        let patientStore = PatientStore(database: database, cipher: cipher)
+        let audit = AuditStore(database: database)
+        let doctorStore = DoctorStore(database: database, audit: audit)
+        let accounts = AccountStore(database: database, cipher: cipher, audit: audit)
+        let institutionStore = InstitutionStore(database: database, audit: audit, doctors: doctorStore)
+        let patientStore = PatientStore(database: database, cipher: cipher, audit: audit)
         let created = try await database.unitOfWork { tx -> Bool in
             let operatorId = UUID.named("account:13000000001")
             if try await tx.sql.raw("SELECT id FROM accounts WHERE id = \(bind: operatorId.text)").first() != nil {
@@ -181,7 +183,6 @@ public enum DemoWorld {
                 _ = try await accounts.createStaff(draft, id: UUID.named("account:\(phone)"), at: now, in: tx)
             }
             let year = CalendarDate.shanghai(now).year
-            let doctorStore = DoctorStore(database: database)
             for index in 1...30 {
                 let (draft, placement) = doctor(index, year: year)
                 try await doctorStore.register(draft, placement: placement, id: UUID.named("doctor:\(index)"), at: now, in: tx)
@@ -193,7 +194,7 @@ public enum DemoWorld {
                 _ = try await accounts.insertPatientAccount(signUp, accountId: UUID.named("account:\(patient.phone)"),
                                                             patientId: UUID.named("patient:\(patient.phone)"), at: now, in: tx)
             }
-            try await AuditStore(database: database).append(
+            try await audit.append(
                 AuditRecord(action: "seed.demo", resourceType: "database"),
                 context: AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: nil, at: now), in: tx)
             return true

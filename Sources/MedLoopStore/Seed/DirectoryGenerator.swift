@@ -106,8 +106,8 @@ public enum DirectoryGenerator {
     /// Registers the generated institutions that are not there yet, in one transaction.
     static func registerInstitutions(_ directory: GeneratedDirectory, seed: UInt64, count: Int, into database: Database,
                                      now: Date) async throws {
-        let institutions = InstitutionStore(database: database)
         let audit = AuditStore(database: database)
+        let institutions = InstitutionStore(database: database, audit: audit, doctors: DoctorStore(database: database, audit: audit))
         try await database.unitOfWork { tx in
             let ids = directory.institutions.map { $0.id.text }
             let rows = try await tx.sql.raw("SELECT id FROM institutions WHERE id IN (\(binds: ids))").all()

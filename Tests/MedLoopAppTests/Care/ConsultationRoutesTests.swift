@@ -125,7 +125,7 @@ struct ConsultationRoutesTests {
             try await app.holdJobLease("refund-unaccepted-consultations")
             let patient = try await app.signIn(Demo.patientPhone)
             let (id, _) = try await Self.aPaidConsultation(app, patient: patient)
-            let consultations = ConsultationStore(database: app.database)
+            let consultations = app.services.stores.consultations
             let context = AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: "job", at: app.clock.now())
             #expect(try await consultations.refundUnaccepted(queuedBefore: app.clock.now().addingTimeInterval(-86_400), context: context) == 0)
             app.clock.advance(by: 86_400 + 60)

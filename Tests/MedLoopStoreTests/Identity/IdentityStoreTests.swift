@@ -15,7 +15,8 @@ struct IdentityStoreTests {
     func encryptedAtRest() async throws {
         try await withTestDatabase { database in
             let cipher = try aCipher()
-            let accounts = AccountStore(database: database, cipher: cipher)
+            let stores = Stores(database: database, cipher: cipher, dataDirectory: FileManager.default.temporaryDirectory)
+            let accounts = stores.accounts
             let signUp = try Self.aSignUp()
             let account = try await accounts.signUp(signUp, context: anAuditContext())
             let raw = try await rawColumn("national_id_cipher", of: "patients", in: database)
@@ -24,7 +25,7 @@ struct IdentityStoreTests {
             #expect(try cipher.open(raw[0]!, field: "national_id") == signUp.nationalId.value)
             #expect(throws: (any Error).self) { try cipher.open(raw[0]!, field: "phone") }
             #expect(try await accounts.credentials(phone: signUp.phone)?.accountId == account.id)
-            let profile = try #require(try await PatientStore(database: database, cipher: cipher).profile(account.patientId!))
+            let profile = try #require(try await stores.patients.profile(account.patientId!))
             #expect(profile.nationalId == signUp.nationalId)
             #expect(profile.phone == signUp.phone)
         }
@@ -33,7 +34,7 @@ struct IdentityStoreTests {
     @Test("a second sign-up with the same phone or national ID is refused and writes nothing")
     func duplicates() async throws {
         try await withTestDatabase { database in
-            let accounts = AccountStore(database: database, cipher: try aCipher())
+            let accounts = Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).accounts
             _ = try await accounts.signUp(try Self.aSignUp(), context: anAuditContext())
             await #expect(throws: DomainError.conflict(code: "phone_taken", message: "This phone number is already registered.")) {
                 try await accounts.signUp(try Self.aSignUp(sequence: 12), context: anAuditContext())
@@ -51,7 +52,7 @@ struct IdentityStoreTests {
     @Test("a session is valid until it expires or is revoked")
     func sessions() async throws {
         try await withTestDatabase { database in
-            let accounts = AccountStore(database: database, cipher: try aCipher())
+            let accounts = Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).accounts
             let account = try await accounts.signUp(try Self.aSignUp(), context: anAuditContext())
             let credentials = try #require(try await accounts.credentials(phone: account.phone))
             let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -94,18 +95,19 @@ struct IdentityStoreTests {
             let now = Date(timeIntervalSince1970: 1_800_000_000)
             #expect(try await DemoWorld.seed(database: database, cipher: cipher, passwordHash: "h", now: now))
             #expect(try await DemoWorld.seed(database: database, cipher: cipher, passwordHash: "h", now: now) == false)
-            let accounts = AccountStore(database: database, cipher: cipher)
+            let stores = Stores(database: database, cipher: cipher, dataDirectory: FileManager.default.temporaryDirectory)
+            let accounts = stores.accounts
             let expected: [Role: Int] = [.operator: 1, .regulator: 1, .insurer: 1, .pharmacist: 3, .pharmacyStaff: 3,
                                          .courier: 2, .doctor: 30, .patient: 10]
             for (role, count) in expected {
                 #expect(try await accounts.list(role: role, institutionId: nil, limit: 100, cursor: nil).items.count == count, "\(role)")
             }
-            let institutions = InstitutionStore(database: database)
+            let institutions = stores.institutions
             #expect(try await institutions.list(kind: .physicalHospital, regionPrefix: "3308", limit: 100, cursor: nil).items.count == 3)
             #expect(try await institutions.list(kind: .pharmacy, regionPrefix: nil, limit: 100, cursor: nil).items.count == 3)
             let internet = try #require(try await institutions.institution(DemoWorld.Institutions.internetHospital))
             #expect(internet.physicalHospitalId == DemoWorld.Institutions.tertiaryHospital)
-            let patients = PatientStore(database: database, cipher: cipher)
+            let patients = stores.patients
             let family = try await patients.family(of: UUID.named("patient:13800000001"))
             #expect(family.count == 1)
             #expect(family.first?.isMinor(on: .shanghai(now)) == true)
