@@ -123,7 +123,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     OrderRoutes(orders: stores.orders, consultations: stores.consultations, ledger: stores.ledger, triage: services.triageRules,
                 authorizer: authorizer, idempotent: idempotent, clock: clock)
         .register(authenticated)
-    EncounterRoutes(orders: stores.orders, cipher: services.cipher, audit: stores.audit, authorizer: authorizer, clock: clock)
+    EncounterRoutes(encounters: stores.encounters, audit: stores.audit, authorizer: authorizer, clock: clock)
         .register(authenticated)
     TriageRoutes(rules: services.triageRules).register(api)
     ConsultationRoutes(consultations: stores.consultations, messages: stores.messages, reputation: stores.reputation,

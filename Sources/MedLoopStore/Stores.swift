@@ -13,6 +13,7 @@ public struct Stores: Sendable {
     public let doctors: DoctorStore
     public let reputation: ReputationStore
     public let orders: OrderStore
+    public let encounters: EncounterStore
     public let ledger: LedgerStore
     public let idempotency: IdempotencyStore
     public let consultations: ConsultationStore
@@ -41,6 +42,7 @@ public struct Stores: Sendable {
         accounts = AccountStore(database: database, cipher: cipher, audit: audit)
         patients = PatientStore(database: database, cipher: cipher, audit: audit)
         doctors = DoctorStore(database: database, audit: audit)
+        encounters = EncounterStore(database: database, cipher: cipher, audit: audit)
         institutions = InstitutionStore(database: database, audit: audit, doctors: doctors)
         appointments = AppointmentStore(database: database, audit: audit, ledger: ledger, doctors: doctors)
         consultations = ConsultationStore(database: database, audit: audit, ledger: ledger, notifications: notifications,

@@ -5,8 +5,7 @@ import MedLoopStore
 
 /// Prior in-person visits on a patient's record: what makes an online consultation a follow-up.
 struct EncounterRoutes {
-    let orders: OrderStore
-    let cipher: FieldCipher
+    let encounters: EncounterStore
     let audit: AuditStore
     let authorizer: Authorizer
     let clock: any MedLoopClock
@@ -46,9 +45,9 @@ struct EncounterRoutes {
         let id = try context.parameters.uuid("id")
         _ = try await authorizer.requirePatient(id, context, action: "patient.encounter.add")
         let body = try await request.decodeJSON(as: AddBody.self, context: context)
-        let encounter = try await orders.addEncounter(patient: id, hospital: body.hospitalId, date: body.date,
-                                                      icd10: try ICD10Code(body.icd10), source: .entered,
-                                                      context: context.auditContext(at: clock.now()))
+        let encounter = try await encounters.addEncounter(patient: id, hospital: body.hospitalId, date: body.date,
+                                                          icd10: try ICD10Code(body.icd10), source: .entered,
+                                                          context: context.auditContext(at: clock.now()))
         return Created(value: EncounterView(encounter))
     }
 
@@ -68,17 +67,17 @@ struct EncounterRoutes {
         let nationalId = validator.check { () throws(DomainError) in try NationalID(body.nationalId, today: .shanghai(now)) }
         let icd10 = validator.check { () throws(DomainError) in try ICD10Code(body.icd10) }
         try validator.finish()
-        let encounter = try await orders.importEncounter(nationalId: nationalId!, hospital: hospital, date: body.date, icd10: icd10!,
-                                                         context: context.auditContext(at: now), hashedBy: cipher)
+        let encounter = try await encounters.importEncounter(nationalId: nationalId!, hospital: hospital, date: body.date,
+                                                             icd10: icd10!, context: context.auditContext(at: now))
         return Created(value: EncounterView(encounter))
     }
 
     @Sendable func list(_ request: Request, context: AppContext) async throws -> ListView<EncounterView> {
         let id = try context.parameters.uuid("id")
         _ = try await authorizer.requirePatient(id, context, action: "patient.encounter.read")
-        let encounters = try await orders.encounters(of: id)
+        let visits = try await encounters.encounters(of: id)
         try await audit.recordRead("patient.encounter.read", of: "patient", id: id.text, patient: id, by: context,
                                    at: clock.now())
-        return ListView(items: encounters.map(EncounterView.init), nextCursor: nil)
+        return ListView(items: visits.map(EncounterView.init), nextCursor: nil)
     }
 }

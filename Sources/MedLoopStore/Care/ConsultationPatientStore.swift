@@ -60,7 +60,7 @@ public struct ConsultationPatientStore: Sendable {
                 JOIN institutions i ON i.id = e.hospital_id
                 WHERE o.id = \(bind: consultation.orderId.text)
                 """).first().map { row in
-                    ConsultationPatient.PriorVisit(encounter: try OrderStore.encounter(from: row),
+                    ConsultationPatient.PriorVisit(encounter: try EncounterStore.encounter(from: row),
                                                    hospitalName: try row.text("hospital_name"))
                 }
             // The ordering account's own patient record, when it is not the patient's: the guardian.

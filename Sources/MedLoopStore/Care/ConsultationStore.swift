@@ -3,7 +3,9 @@ import MedLoopDomain
 import SQLKit
 
 /// The life of consultations: opened when an order is paid, queued, accepted, completed with the
-/// fee split into commission and doctor earnings, or refunded when nobody accepted in time.
+/// fee split into commission and doctor earnings, or refunded when nobody accepted in time
+/// (`ConsultationRefunds.swift`); their calls (`ConsultationCalls.swift`) and invited doctors
+/// (`ConsultationInvitations.swift`) are extensions of this store.
 public struct ConsultationStore: Sendable {
     let database: Database
     let audit: AuditStore
@@ -198,129 +200,6 @@ public struct ConsultationStore: Sendable {
         return state
     }
 
-    // MARK: Voice and video calls
-
-    /// A call session as recorded.
-    public struct CallSession: Sendable {
-        public var id: UUID
-        public var startedAt: Date
-        public var endedAt: Date?
-        public var seconds: Int64?
-        public var minutes: Int64?
-    }
-
-    /// Starts a call in an active voice or video consultation (the media itself runs outside
-    /// MedLoop; this records the session it is billed by).
-    public func startCall(_ id: UUID, by account: UUID, at now: Date) async throws -> CallSession {
-        try await database.unitOfWork { tx in
-            let consultation = try await participantConsultation(id, account: account, in: tx)
-            guard consultation.service.isMetered else {
-                throw DomainError.conflict(code: "not_a_call", message: "This consultation is not a voice or video consultation.")
-            }
-            try consultation.checkOpen(at: now)
-            let open = try await tx.sql.raw("SELECT id FROM call_sessions WHERE consultation_id = \(bind: id.text) AND ended_at IS NULL").first()
-            guard open == nil else { throw DomainError.conflict(code: "call_in_progress", message: "A call is already running.") }
-            let used = try await tx.sql.raw("""
-                SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS used FROM call_sessions WHERE consultation_id = \(bind: id.text)
-                """).first()?.int64("used") ?? 0
-            let prepaid = try await tx.sql.raw("SELECT prepaid_minutes FROM orders WHERE id = \(bind: consultation.orderId.text)")
-                .first()?.optionalInt64("prepaid_minutes") ?? 0
-            guard used < prepaid else {
-                throw DomainError.conflict(code: "prepaid_minutes_used", message: "The prepaid minutes are used up.")
-            }
-            let session = CallSession(id: .v7(at: now), startedAt: Date(epochMillis: now.epochMillis))
-            try await tx.sql.raw("""
-                INSERT INTO call_sessions (id, consultation_id, started_by, started_at)
-                VALUES (\(bind: session.id.text), \(bind: id.text), \(bind: account.text), \(bind: now.epochMillis))
-                """).run()
-            try await EventStore.append(.consultation(.callStarted, id, payload: StateChange(state: "active", callId: session.id),
-                                                      at: now), in: tx)
-            return session
-        }
-    }
-
-    /// Ends a running call; its length is metered in started minutes.
-    public func endCall(_ id: UUID, session: UUID, by account: UUID, at now: Date) async throws -> CallSession {
-        try await database.unitOfWork { tx in
-            _ = try await participantConsultation(id, account: account, in: tx)
-            guard let row = try await tx.sql.raw("""
-                SELECT * FROM call_sessions WHERE id = \(bind: session.text) AND consultation_id = \(bind: id.text)
-                """).first() else { throw DomainError.notFound(resource: "call") }
-            guard try row.optionalInt64("ended_at") == nil else {
-                throw DomainError.conflict(code: "call_ended", message: "This call has ended already.")
-            }
-            _ = try await closeCalls(id, at: now, in: tx)
-            try await EventStore.append(.consultation(.callEnded, id, payload: StateChange(state: "active", callId: session),
-                                                      at: now), in: tx)
-            return try await callSession(session, in: tx)
-        }
-    }
-
-    /// Ends every open call of a consultation at `now`; returns the minutes of all its calls.
-    private func closeCalls(_ id: UUID, at now: Date, in tx: Transaction) async throws -> Int64 {
-        for open in try await tx.sql.raw("SELECT id, started_at FROM call_sessions WHERE consultation_id = \(bind: id.text) AND ended_at IS NULL").all() {
-            let seconds = max(0, (now.epochMillis - (try open.int64("started_at"))) / 1000)
-            try await tx.sql.raw("""
-                UPDATE call_sessions SET ended_at = \(bind: now.epochMillis), seconds = \(bind: seconds),
-                    minutes = \(bind: CallMetering.startedMinutes(seconds: seconds))
-                WHERE id = \(bind: try open.text("id")) AND ended_at IS NULL
-                """).run()
-        }
-        return try await tx.sql.raw("""
-            SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS used FROM call_sessions WHERE consultation_id = \(bind: id.text)
-            """).first()?.int64("used") ?? 0
-    }
-
-    private func callSession(_ id: UUID, in tx: Transaction) async throws -> CallSession {
-        guard let row = try await tx.sql.raw("SELECT * FROM call_sessions WHERE id = \(bind: id.text)").first() else {
-            throw DomainError.notFound(resource: "call")
-        }
-        return CallSession(id: try row.uuid("id"), startedAt: try row.instant("started_at"),
-                           endedAt: try row.optionalInstant("ended_at"), seconds: try row.optionalInt64("seconds"),
-                           minutes: try row.optionalInt64("minutes"))
-    }
-
-    /// Refunds every paid consultation left waiting since before `cutoff` (care issue: not
-    /// accepted within 24 h); returns how many. Each one is its own unit of work, and the
-    /// conditional update makes a racing acceptance or a second job run harmless.
-    public func refundUnaccepted(queuedBefore cutoff: Date, context: AuditContext) async throws -> Int {
-        let stale = try await database.read { sql in
-            try await sql.raw("""
-                SELECT * FROM consultations WHERE state = \(bind: ConsultationState.waiting.rawValue)
-                  AND queued_at < \(bind: cutoff.epochMillis) ORDER BY queued_at LIMIT 500
-                """).all().map(Self.consultation(from:))
-        }
-        var refunded = 0
-        for consultation in stale {
-            let done = try await database.unitOfWork { tx -> Bool in
-                // An acceptance that won the race leaves nothing to refund.
-                guard (try? await tx.move("consultations", id: consultation.id, from: consultation.state, by: .refund)) != nil,
-                      let order = try await tx.sql.raw("""
-                          SELECT price_fen, account_id, state FROM orders WHERE id = \(bind: consultation.orderId.text)
-                          """).first() else { return false }
-                try await tx.move("orders", id: consultation.orderId, from: try order.value("state", as: OrderState.self), by: .refund)
-                let price = try order.int64("price_fen")
-                if price > 0 {
-                    try await ledger.post(try .transfer(.refund, amountFen: price, from: .escrow,
-                                                        to: .wallet(try order.uuid("account_id")), orderId: consultation.orderId),
-                                          at: context.at, in: tx)
-                }
-                try await audit.append(AuditRecord(action: "consultation.refund_unaccepted", resourceType: "consultation",
-                                                   resourceId: consultation.id.text, patientId: consultation.patientId),
-                                       context: context, in: tx)
-                try await notifications.notify(consultation.accountId, kind: .consultationRefunded, subjectType: "consultation",
-                                               subjectId: consultation.id.text, at: context.at, in: tx)
-                try await EventStore.append(.order(.orderRefunded, consultation.orderId, state: OrderState.refunded.rawValue,
-                                                   at: context.at), in: tx)
-                try await EventStore.append(.consultation(.consultationRefunded, consultation.id,
-                                                          payload: StateChange(state: "refunded"), at: context.at), in: tx)
-                return true
-            }
-            if done { refunded += 1 }
-        }
-        return refunded
-    }
-
     /// The consultation, if `account` takes part in it (or is its doctor, with `doctorOnly`);
     /// anyone else is told there is no such consultation.
     func participantConsultation(_ id: UUID, account: UUID, doctorOnly: Bool = false, in tx: Transaction) async throws -> Consultation {
@@ -353,32 +232,6 @@ public struct ConsultationStore: Sendable {
                 """).first()
         }
         return invited == nil ? nil : consultation
-    }
-
-    /// The consultation's doctor invites another doctor to a remote multidisciplinary consultation:
-    /// the invited doctor reads and writes the chat of this one case.
-    public func invite(doctor invited: UUID, to id: UUID, byDoctorAccount account: UUID, context: AuditContext) async throws {
-        try await database.unitOfWork { tx in
-            let consultation = try await participantConsultation(id, account: account, doctorOnly: true, in: tx)
-            try consultation.checkOpen(at: context.at)
-            guard let row = try await tx.sql.raw("""
-                SELECT account_id, qualification FROM doctors WHERE id = \(bind: invited.text)
-                """).first(), try row.value("qualification", as: QualificationStatus.self) == .approved,
-                  let invitedAccount = try row.optionalUUID("account_id"), invited != consultation.doctorId else {
-                throw DomainError.invalidField("doctorId", code: "not_invitable", "Invite another approved doctor with an account.")
-            }
-            do {
-                try await tx.sql.raw("""
-                    INSERT INTO consultation_invitations (consultation_id, doctor_id, doctor_account_id, invited_by, invited_at)
-                    VALUES (\(bind: id.text), \(bind: invited.text), \(bind: invitedAccount.text), \(bind: account.text),
-                            \(bind: context.at.epochMillis))
-                    """).run()
-            } catch where isUniqueViolation(error) {
-                throw DomainError.conflict(code: "already_invited", message: "This doctor is already in the consultation.")
-            }
-            try await audit.append(AuditRecord(action: "consultation.invite", resourceType: "consultation", resourceId: id.text,
-                                               patientId: consultation.patientId), context: context, in: tx)
-        }
     }
 
     static func consultation(from row: any SQLRow) throws -> Consultation {

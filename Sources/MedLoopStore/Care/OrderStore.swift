@@ -31,9 +31,8 @@ public struct NewOrder: Sendable {
     }
 }
 
-/// Orders and their payment through the sandbox wallet, with prior visits (encounters) that make
-/// a consultation a follow-up. Every move is a conditional update in one unit of work with its
-/// ledger entry and audit entry.
+/// Orders and their payment through the sandbox wallet. Every move is a conditional update in one
+/// unit of work with its ledger entry and audit entry.
 public struct OrderStore: Sendable {
     let database: Database
     let audit: AuditStore
@@ -51,57 +50,6 @@ public struct OrderStore: Sendable {
         self.appointments = appointments
         self.consultations = consultations
     }
-
-    // MARK: Prior visits
-
-    /// Records an in-person visit with its diagnosis for a patient; the hospital must be physical.
-    public func addEncounter(patient: UUID, hospital: UUID, date: CalendarDate, icd10: ICD10Code, source: EncounterSource,
-                             context: AuditContext) async throws -> Encounter {
-        let encounter = Encounter(id: .v7(at: context.at), patientId: patient, hospitalId: hospital, date: date, icd10: icd10,
-                                  source: source)
-        try await database.unitOfWork { tx in
-            guard let birth = try await tx.sql.raw("SELECT birth_date FROM patients WHERE id = \(bind: patient.text)").first()
-                .flatMap({ CalendarDate(iso: try $0.text("birth_date")) }) else {
-                throw DomainError.notFound(resource: "patient")
-            }
-            try EncounterRule.checkDate(date, birthDate: birth, today: CalendarDate.shanghai(context.at))
-            let kind = try await tx.sql.raw("SELECT kind FROM institutions WHERE id = \(bind: hospital.text)").first()?
-                .value("kind", as: InstitutionKind.self)
-            guard kind == .physicalHospital else {
-                throw DomainError.invalidField("hospitalId", code: "not_a_physical_hospital",
-                                               "A prior visit is at a registered physical hospital.")
-            }
-            try await tx.sql.raw("""
-                INSERT INTO encounters (id, patient_id, hospital_id, visit_date, icd10, source, created_at)
-                VALUES (\(bind: encounter.id.text), \(bind: patient.text), \(bind: hospital.text), \(bind: date.description),
-                        \(bind: icd10.value), \(bind: source.rawValue), \(bind: context.at.epochMillis))
-                """).run()
-            try await audit.append(AuditRecord(action: "patient.encounter.add", resourceType: "patient", resourceId: patient.text,
-                                               patientId: patient), context: context, in: tx)
-        }
-        return encounter
-    }
-
-    /// A hospital sends an in-person diagnosis for the patient with `nationalId` (found by keyed
-    /// hash); unknown patients are a 404.
-    public func importEncounter(nationalId: NationalID, hospital: UUID, date: CalendarDate, icd10: ICD10Code,
-                                context: AuditContext, hashedBy cipher: FieldCipher) async throws -> Encounter {
-        let hash = cipher.lookupHash(nationalId.value, field: "national_id")
-        let patient = try await database.read { sql in
-            try await sql.raw("SELECT id FROM patients WHERE national_id_hash = \(bind: hash)").first()?.uuid("id")
-        }
-        guard let patient else { throw DomainError.notFound(resource: "patient") }
-        return try await addEncounter(patient: patient, hospital: hospital, date: date, icd10: icd10, source: .imported, context: context)
-    }
-
-    public func encounters(of patient: UUID) async throws -> [Encounter] {
-        try await database.read { sql in
-            try await sql.raw("SELECT * FROM encounters WHERE patient_id = \(bind: patient.text) ORDER BY visit_date DESC, id")
-                .all().map(Self.encounter(from:))
-        }
-    }
-
-    // MARK: Orders
 
     /// Places an order after the eligibility rules. A free service is paid at once (it skips
     /// payment but follows every other rule).
@@ -132,7 +80,7 @@ public struct OrderStore: Sendable {
             if let encounterId = request.encounterId {
                 guard let found = try await tx.sql.raw("""
                     SELECT * FROM encounters WHERE id = \(bind: encounterId.text) AND patient_id = \(bind: request.patientId.text)
-                    """).first().map(Self.encounter(from:)) else {
+                    """).first().map(EncounterStore.encounter(from:)) else {
                     throw DomainError.invalidField("encounterId", code: "unknown", "No such visit on this patient's record.")
                 }
                 encounter = found
@@ -291,11 +239,5 @@ public struct OrderStore: Sendable {
               encounterId: try row.optionalUUID("encounter_id"), guardianPresent: try row.bool("guardian_present"),
               createdAt: try row.instant("created_at"), paidAt: try row.optionalInstant("paid_at"),
               unitPriceFen: try row.optionalInt64("unit_price_fen"), prepaidMinutes: try row.optionalInt64("prepaid_minutes").map(Int.init))
-    }
-
-    static func encounter(from row: any SQLRow) throws -> Encounter {
-        Encounter(id: try row.uuid("id"), patientId: try row.uuid("patient_id"), hospitalId: try row.uuid("hospital_id"),
-                  date: CalendarDate(iso: try row.text("visit_date"))!, icd10: try ICD10Code(try row.text("icd10")),
-                  source: try row.value("source", as: EncounterSource.self))
     }
 }
