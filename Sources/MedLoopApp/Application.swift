@@ -37,26 +37,33 @@ public struct AppServices: Sendable {
         self.triageRules = try TriageRules.loadShipped()
     }
 
-    /// Opens the configured database, applies pending migrations and — on an empty database, when
-    /// configured — seeds the demo world. Returns the services and whether it seeded.
-    public static func start(_ configuration: Configuration, logger: Logger) async throws -> (AppServices, seeded: Bool) {
+    /// Prepares the configured database — applies pending migrations, encrypts files stored before
+    /// encryption and, on an empty database when configured, seeds the demo world — through a
+    /// short-lived connection, then opens it for serving (a PostgreSQL pool to be run as a service
+    /// of the server, `Database.service`). With `forServing: false` (a command that runs no
+    /// service group) it keeps the short-lived connection open instead. Returns the services and
+    /// whether it seeded.
+    public static func start(_ configuration: Configuration, logger: Logger,
+                             forServing: Bool = true) async throws -> (AppServices, seeded: Bool) {
         let cipher = try FieldCipher(dataKey: try configuration.loadDataKey())
-        let database = try await Database.open(configuration.databaseLocation, maxConnections: configuration.databaseConnections,
-                                               logger: logger)
+        let setup = try await Database.open(configuration.databaseLocation, maxConnections: 2, logger: logger)
+        let seeded: Bool
         do {
-            try await Migrator(database: database).migrate()
-            let services = try AppServices(configuration: configuration, database: database, cipher: cipher)
+            try await Migrator(database: setup).migrate()
+            let services = try AppServices(configuration: configuration, database: setup, cipher: cipher)
             let encrypted = try await services.stores.encryptEarlierFiles()
             if encrypted > 0 { logger.notice("encrypted files stored before encryption", metadata: ["files": "\(encrypted)"]) }
-            var seeded = false
-            if configuration.seedDemoWhenEmpty, try await services.isEmpty() {
-                seeded = try await services.seedDemo()
-            }
-            return (services, seeded)
+            let empty = configuration.seedDemoWhenEmpty ? try await services.isEmpty() : false
+            seeded = empty ? try await services.seedDemo() : false
         } catch {
-            await database.close()
+            await setup.close()
             throw error
         }
+        guard forServing else { return (try AppServices(configuration: configuration, database: setup, cipher: cipher), seeded) }
+        await setup.close()
+        let database = try await Database.open(configuration.databaseLocation, maxConnections: configuration.databaseConnections,
+                                               logger: logger, poolAsService: true)
+        return (try AppServices(configuration: configuration, database: database, cipher: cipher), seeded)
     }
 
     /// Whether no account exists yet.
@@ -160,7 +167,9 @@ public func buildApplication(_ services: AppServices, logger: Logger, eventPollI
         server: .medLoop(webSocketRouter: router, idleTimeout: services.configuration.idleTimeout,
                          maxHeadBytes: services.configuration.maxHeadBytes, headTimeout: services.configuration.requestHeadTimeout),
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port)),
-        services: [jobs, services.eventDispatcher(logger: logger, pollInterval: eventPollInterval)],
+        // The pool first: it starts before, and stops after, everything that uses it.
+        services: [services.database.service].compactMap { $0 }
+            + [jobs, services.eventDispatcher(logger: logger, pollInterval: eventPollInterval)],
         onServerRunning: onServerRunning,
         logger: logger)
 }

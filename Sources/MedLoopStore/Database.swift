@@ -6,6 +6,7 @@ import NIOSSL
 import PostgresNIO
 import SQLKit
 import SQLiteKit
+import ServiceLifecycle
 
 /// The database engines MedLoop runs on.
 public enum Engine: String, Sendable {
@@ -91,9 +92,11 @@ public final class Database: Sendable {
         case postgres(PostgresBackend)
     }
 
-    /// Opens the database. For SQLite the file and its folder are created when missing.
+    /// Opens the database. For SQLite the file and its folder are created when missing. A
+    /// PostgreSQL pool is run by a task of the database's own — unless `poolAsService`, when the
+    /// caller runs `service` in its service group (the server), which starts and stops it.
     public static func open(_ location: DatabaseLocation, maxConnections: Int = 10,
-                            logger: Logger = Logger(label: "medloop.database")) async throws -> Database {
+                            logger: Logger = Logger(label: "medloop.database"), poolAsService: Bool = false) async throws -> Database {
         switch location {
         case .sqlite(let path):
             let backend = try await SQLiteBackend.open(path: path, readers: 3, logger: logger)
@@ -105,9 +108,16 @@ public final class Database: Sendable {
                 // Extensions (pg_trgm) stay in `public`; the schema's own tables come first.
                 configuration.options.additionalStartupParameters = [("search_path", "\(schema), public")]
             }
-            let backend = PostgresBackend(configuration: configuration, logger: logger)
+            let backend = PostgresBackend(configuration: configuration, logger: logger, runsItself: !poolAsService)
             return Database(engine: .postgres, location: location, backend: .postgres(backend), logger: logger)
         }
+    }
+
+    /// The PostgreSQL pool, when it is to be run as a service of the caller's service group;
+    /// `nil` for SQLite and for a pool that runs itself.
+    public var service: (any Service)? {
+        guard case .postgres(let postgres) = backend, postgres.runner == nil else { return nil }
+        return postgres.client
     }
 
     private init(engine: Engine, location: DatabaseLocation, backend: Backend, logger: Logger) {
@@ -195,12 +205,24 @@ public final class Database: Sendable {
         }
     }
 
-    /// Whether the database answers a trivial query (readiness).
-    public func isReachable() async -> Bool {
-        do {
-            return try await read { try await $0.raw("SELECT 1 AS ok").first() != nil }
-        } catch {
-            return false
+    /// Whether the database answers a trivial query within `timeout` (readiness): a pool that
+    /// cannot connect keeps retrying, and readiness must say so rather than wait with it.
+    public func isReachable(timeout: Duration = .seconds(3)) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    return try await self.read { try await $0.raw("SELECT 1 AS ok").first() != nil }
+                } catch {
+                    return false
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
         }
     }
 
@@ -318,18 +340,21 @@ private final class SQLiteBackend: Sendable {
     }
 }
 
-/// PostgreSQL: a `PostgresClient` pool, run by a task that lives as long as the database.
+/// PostgreSQL: a `PostgresClient` pool, run either by the server's service group (`service`) or,
+/// for commands and tests, by a task that lives as long as the database.
 private final class PostgresBackend: Sendable {
     let client: PostgresClient
-    let runner: Task<Void, Never>
+    let runner: Task<Void, Never>?
 
-    init(configuration: PostgresClient.Configuration, logger: Logger) {
+    init(configuration: PostgresClient.Configuration, logger: Logger, runsItself: Bool) {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
-        self.runner = Task { await client.run() }
+        self.runner = runsItself ? Task { await client.run() } : nil
     }
 
     func close() async {
+        // A pool run by a service group stops with the group.
+        guard let runner else { return }
         runner.cancel()
         await runner.value
     }

@@ -28,7 +28,7 @@ struct Seed: AsyncParsableCommand {
         var configuration = try database.configuration()
         configuration.seedDemoWhenEmpty = false
         let logger = bootstrapLogging(configuration.logLevel)
-        let (services, _) = try await AppServices.start(configuration, logger: logger)
+        let (services, _) = try await AppServices.start(configuration, logger: logger, forServing: false)
         do {
             if demo {
                 let created = try await services.seedDemo()

@@ -1,0 +1,140 @@
+import Foundation
+import MedLoopDomain
+@testable import MedLoopStore
+import MedLoopTestSupport
+import SQLKit
+import Testing
+
+/// The storage promises the rest of MedLoop builds on: TLS as asked, units of work that join,
+/// throttle counts that race correctly, files encrypted at rest, and a ledger check that notices.
+@Suite("Storage footing")
+struct FootingTests {
+    @Test("sslmode disable, require, verify-ca and verify-full are taken", arguments: [
+        "", "?sslmode=disable", "?sslmode=require", "?sslmode=verify-ca", "?sslmode=verify-full",
+        "?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt",
+    ])
+    func sslModesTaken(query: String) throws {
+        _ = try DatabaseLocation.postgresConfiguration("postgres://medloop@127.0.0.1:5432/medloop\(query)")
+    }
+
+    @Test("any other sslmode is refused with a message naming the modes, instead of running without TLS",
+          arguments: ["prefer", "allow", "verify", "VERIFY-FULL", ""])
+    func sslModesRefused(mode: String) {
+        let error = #expect(throws: DatabaseError.self) {
+            _ = try DatabaseLocation.postgresConfiguration("postgres://medloop@127.0.0.1:5432/medloop?sslmode=\(mode)")
+        }
+        #expect(error.map(String.init(describing:))?.contains("sslmode must be disable, require, verify-ca or verify-full") == true)
+    }
+
+    @Test("verify-full really asks for TLS: a server without TLS is not reached (PostgreSQL runs only)",
+          .enabled(if: TestEngine.postgresURL != nil))
+    func verifyFullUsesTLS() async throws {
+        let url = try #require(TestEngine.postgresURL)
+        for mode in ["require", "verify-ca", "verify-full"] {
+            let database = try await Database.open(.postgres(url: url + "?sslmode=\(mode)"), maxConnections: 1)
+            #expect(await database.isReachable() == false, "sslmode=\(mode) reached a server that has no TLS")
+            await database.close()
+        }
+        let plain = try await Database.open(.postgres(url: url + "?sslmode=disable"), maxConnections: 1)
+        #expect(await plain.isReachable())
+        await plain.close()
+    }
+
+    @Test("a unit of work inside another joins it: both commit together, or neither when the outer one fails")
+    func unitsOfWorkJoin() async throws {
+        try await withTestDatabase { database in
+            struct Refused: Error {}
+            try await database.unitOfWork { outer in
+                try await outer.sql.raw("INSERT INTO leases (name, holder, expires_at) VALUES ('outer', 'a', 1)").run()
+                try await database.unitOfWork { inner in
+                    try await inner.sql.raw("INSERT INTO leases (name, holder, expires_at) VALUES ('inner', 'a', 1)").run()
+                }
+                // A read inside the unit sees what the unit wrote.
+                #expect(try await database.read { try await $0.raw("SELECT name FROM leases").all().count } == 2)
+            }
+            await #expect(throws: Refused.self) {
+                try await database.unitOfWork { outer in
+                    try await outer.sql.raw("INSERT INTO leases (name, holder, expires_at) VALUES ('second-outer', 'a', 1)").run()
+                    try await database.unitOfWork { inner in
+                        try await inner.sql.raw("INSERT INTO leases (name, holder, expires_at) VALUES ('second-inner', 'a', 1)").run()
+                    }
+                    throw Refused()
+                }
+            }
+            #expect(try await rawColumn("name", of: "leases", in: database).compactMap { $0 }.sorted() == ["inner", "outer"])
+        }
+    }
+
+    @Test("thirty attempts racing on one key are counted one by one: exactly the free ones are allowed")
+    func throttleRace() async throws {
+        try await withTestDatabase { database in
+            let throttle = ThrottleStore(database: database)
+            let now = Date(timeIntervalSince1970: 1_780_000_000)
+            let decisions = try await withThrowingTaskGroup(of: ThrottleDecision.self) { group in
+                for _ in 0..<30 {
+                    group.addTask { try await throttle.attempt([.phoneAtAddress: "k", .address: "a"], now: now) }
+                }
+                return try await group.reduce(into: [ThrottleDecision]()) { $0.append($1) }
+            }
+            #expect(decisions.filter { $0 == .allowed }.count == 5)
+            #expect(decisions.filter { $0 == .wait(seconds: 1) }.count == 25)
+            try await throttle.succeeded(clearing: [.phoneAtAddress: "k"], forgiving: [.address: "a"])
+            #expect(try await throttle.attempt([.phoneAtAddress: "k", .address: "a"], now: now) == .allowed)
+            #expect(try await throttle.purge(now: now.addingTimeInterval(AttemptThrottle.quietPeriod + 1)) == 2)
+        }
+    }
+
+    @Test("files are written encrypted and readable by the server's user only; files from before are encrypted at start")
+    func filesAtRest() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("medloop-tests/files-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = FileFolder(dataDirectory: folder, name: "uploads", cipher: try aCipher())
+        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array("a consultation image".utf8)
+        try await files.write(jpeg, named: "one")
+        let stored = try Data(contentsOf: folder.appendingPathComponent("uploads/one"))
+        #expect(!stored.starts(with: [0xFF, 0xD8, 0xFF]))
+        #expect(stored.range(of: Data("a consultation image".utf8)) == nil)
+        #expect(try await files.read("one") == Data(jpeg))
+        #expect(try Self.mode(folder.appendingPathComponent("uploads/one")) == 0o600)
+        #expect(try Self.mode(folder.appendingPathComponent("uploads")) == 0o700)
+
+        // A plain file left by an earlier version, readable by anyone.
+        let earlier = folder.appendingPathComponent("uploads/two")
+        try Data(jpeg).write(to: earlier)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: earlier.path)
+        #expect(try await files.encryptEarlierFiles() == 1)
+        #expect(try Data(contentsOf: earlier) != Data(jpeg))
+        #expect(try Self.mode(earlier) == 0o600)
+        #expect(try await files.read("two") == Data(jpeg))
+        #expect(try await files.encryptEarlierFiles() == 0)
+
+        // A file copied under another name no longer opens.
+        try FileManager.default.copyItem(at: earlier, to: folder.appendingPathComponent("uploads/three"))
+        await #expect(throws: FieldCipherError.self) { try await files.read("three") }
+    }
+
+    @Test("the ledger check reports an entry that does not sum to zero and a balance that disagrees with its lines")
+    func ledgerProblemsAreReported() async throws {
+        try await withTestDatabase { database in
+            let ledger = LedgerStore(database: database)
+            #expect(try await ledger.problems().isEmpty)
+            try await database.unitOfWork { tx in
+                try await ledger.post(try .transfer(.topUp, amountFen: 500, from: .sandboxGateway, to: .wallet(UUID())),
+                                      at: Date(), in: tx)
+            }
+            #expect(try await ledger.problems().isEmpty)
+            // Tamper with one line, as a bug or a hand-edit would.
+            try await database.unitOfWork { tx in
+                try await tx.sql.raw("UPDATE ledger_lines SET amount_fen = 400 WHERE amount_fen = 500").run()
+            }
+            let problems = try await ledger.problems()
+            #expect(problems.contains { $0.hasPrefix("entry ") && $0.hasSuffix("sums to -100") })
+            #expect(problems.contains { $0.contains("holds 500 but its lines sum to 400") })
+            #expect(try await ConsistencyCheck(database: database).problems() == problems)
+        }
+    }
+
+    static func mode(_ url: URL) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+}
