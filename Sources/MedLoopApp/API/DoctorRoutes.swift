@@ -91,7 +91,7 @@ struct DoctorRoutes {
         let list = try await reputation.top(year: year, department: department, limit: limit)
         return ListView(items: list.enumerated().map { index, doctor in
             TopDoctorView(rank: index + 1, doctorId: doctor.doctorId, name: doctor.name, department: doctor.department,
-                          ratings: doctor.ratings, averageStars: Double(doctor.starsTotal) / Double(max(1, doctor.ratings)),
+                          ratings: doctor.ratings, averageStars: doctor.averageStars,
                           gifts: doctor.gifts, score: doctor.score)
         }, nextCursor: nil)
     }

@@ -80,7 +80,7 @@ extension DoctorStore {
                 department: try row.text("department"), hospitalId: try row.uuid("hospital_id"),
                 hospitalName: try row.text("hospital_name"), cityCode: try row.text("city_code"),
                 practiceSince: Int(try row.int64("practice_since")), patientsServed: try row.int64("patients_served"),
-                ratingAverage: ratingCount == 0 ? nil : Double(try row.int64("rating_total")) / Double(ratingCount),
+                ratingAverage: Rating.averageStars(total: try row.int64("rating_total"), count: ratingCount),
                 ratingCount: ratingCount, priceFen: try row.optionalInt64("price_fen"))
         }
         let hasMore = rows.count > search.limit && search.offset + search.limit <= DoctorSearch.maximumOffset

@@ -233,7 +233,7 @@ public struct DoctorStore: Sendable {
             let counters = DoctorCounters(
                 patientsServed: Int(try row.int64("patients_served")), consultations: Int(try row.int64("consultations")),
                 averageReplySeconds: replies == 0 ? nil : Int(try row.int64("reply_seconds_total") / replies),
-                ratingAverage: ratingCount == 0 ? nil : Double(try row.int64("rating_total")) / Double(ratingCount),
+                ratingAverage: Rating.averageStars(total: try row.int64("rating_total"), count: ratingCount),
                 ratingCount: Int(ratingCount))
             let specialties = try row.text("specialties")
             let doctor = Doctor(

@@ -12,7 +12,8 @@ public struct RatingRecord: Sendable {
     public var ratedAt: Date
 }
 
-/// A doctor's reputation summary: averages per dimension, counts, recent comments and gifts.
+/// A doctor's reputation summary: averages per dimension (to a tenth of a star,
+/// `Rating.averageTenths`), counts, recent comments and gifts.
 public struct ReputationSummary: Sendable {
     public var ratings: Int
     public var efficiency: Double?
@@ -31,6 +32,17 @@ public struct TopDoctor: Sendable {
     public var starsTotal: Int64
     public var gifts: Int64
     public var score: Int64
+
+    /// The mean stars of the year's ratings, to a tenth (`Rating.averageTenths`).
+    public var averageStars: Double { Rating.averageStars(total: starsTotal, count: ratings) ?? 0 }
+}
+
+extension Rating {
+    /// The mean of `count` scores adding up to `total` as stored rows report it: in stars, to the
+    /// tenth `averageTenths` rounds to; `nil` when there is nothing to average.
+    static func averageStars(total: Int64, count: Int64) -> Double? {
+        averageTenths(total: total, count: count).map { Double($0) / 10 }
+    }
 }
 
 /// Ratings, gifts and the yearly top list.
@@ -109,9 +121,10 @@ public struct ReputationStore: Sendable {
     /// Averages, counts, the latest comments and gifts of a doctor.
     public func summary(of doctor: UUID, recent: Int = 5) async throws -> ReputationSummary {
         try await database.read { sql in
-            let averages = try await sql.raw("""
-                SELECT COUNT(*) AS n, AVG(CAST(efficiency AS DOUBLE PRECISION)) AS e, AVG(CAST(attitude AS DOUBLE PRECISION)) AS a,
-                       AVG(CAST(professionalism AS DOUBLE PRECISION)) AS p
+            // PostgreSQL sums as NUMERIC: cast back so both engines read Int64.
+            let totals = try await sql.raw("""
+                SELECT COUNT(*) AS n, CAST(COALESCE(SUM(efficiency), 0) AS BIGINT) AS e,
+                       CAST(COALESCE(SUM(attitude), 0) AS BIGINT) AS a, CAST(COALESCE(SUM(professionalism), 0) AS BIGINT) AS p
                 FROM ratings WHERE doctor_id = \(bind: doctor.text)
                 """).first()
             let latest = try await sql.raw("""
@@ -126,12 +139,12 @@ public struct ReputationStore: Sendable {
             for row in try await sql.raw("SELECT kind, COUNT(*) AS n FROM gifts WHERE doctor_id = \(bind: doctor.text) GROUP BY kind").all() {
                 gifts[try row.value("kind", as: GiftKind.self)] = Int(try row.int64("n"))
             }
-            return ReputationSummary(
-                ratings: Int(try averages?.int64("n") ?? 0),
-                efficiency: try averages?.decode(column: "e", as: Double?.self),
-                attitude: try averages?.decode(column: "a", as: Double?.self),
-                professionalism: try averages?.decode(column: "p", as: Double?.self),
-                recent: latest, gifts: gifts)
+            let count = try totals?.int64("n") ?? 0
+            let average = { (column: String) throws -> Double? in
+                Rating.averageStars(total: try totals?.int64(column) ?? 0, count: count)
+            }
+            return ReputationSummary(ratings: Int(count), efficiency: try average("e"), attitude: try average("a"),
+                                     professionalism: try average("p"), recent: latest, gifts: gifts)
         }
     }
 
