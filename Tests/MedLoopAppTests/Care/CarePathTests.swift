@@ -153,12 +153,12 @@ struct CarePathTests {
             #expect(gift.status == .created)
 
             // The fee and the gift were split: 10 % commission, the rest to the doctor, to the fen.
-            let fee = try CommissionSplit(feeFen: Int64(price), rateBasisPoints: 1000)
-            let flowers = try CommissionSplit(feeFen: GiftKind.flowers.priceFen, rateBasisPoints: 1000)
+            // Fee 45.00 yuan: 4.50 + 40.50; flowers 9.90 yuan: 0.99 + 8.91.
+            #expect(price == 4500)
             let earnings = try await app.send(.get, "/api/v1/doctors/me/earnings", token: doctor)
-            #expect(earnings.json["balanceFen"] as? Int == Int(fee.doctorFen + flowers.doctorFen))
+            #expect(earnings.json["balanceFen"] as? Int == 4050 + 891)
             let ledger = LedgerStore(database: app.database)
-            #expect(try await ledger.balance(of: .platformCommission) == fee.commissionFen + flowers.commissionFen)
+            #expect(try await ledger.balance(of: .platformCommission) == 450 + 99)
             #expect(try await ledger.balance(of: .escrow) == 0)
             #expect(try await app.send(.get, "/api/v1/wallet", token: patient).json["balanceFen"] as? Int
                     == 20_000 - price - Int(GiftKind.flowers.priceFen))

@@ -186,10 +186,12 @@ struct CallTests {
             let completed = try await app.send(.post, "/api/v1/consultations/\(id)/complete", token: doctor, json: ["diagnosis": "I10"])
             #expect(completed.status == .ok)
 
-            let charge = Int64(unit * 4)
-            let split = try CommissionSplit(feeFen: charge, rateBasisPoints: 1000)
-            #expect(try await app.send(.get, "/api/v1/wallet", token: patient).json["balanceFen"] as? Int == 50_000 - Int(charge))
-            #expect(try await app.send(.get, "/api/v1/doctors/me/earnings", token: doctor).json["balanceFen"] as? Int == Int(split.doctorFen))
+            // Doctor 1's video minute costs 13.50 yuan: 4 started minutes are 54.00 yuan, of which
+            // 10 % (5.40) is commission and 48.60 the doctor's; the other 6 prepaid minutes go back.
+            #expect(unit == 1350)
+            #expect(try await app.send(.get, "/api/v1/wallet", token: patient).json["balanceFen"] as? Int == 44_600)
+            #expect(try await app.send(.get, "/api/v1/doctors/me/earnings", token: doctor).json["balanceFen"] as? Int == 4860)
+            #expect(try await LedgerStore(database: app.database).balance(of: .platformCommission) == 540)
             #expect(try await LedgerStore(database: app.database).balance(of: .escrow) == 0)
         }
     }

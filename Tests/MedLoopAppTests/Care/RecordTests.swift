@@ -135,9 +135,10 @@ struct CommissionTests {
             let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
             _ = try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor)
             _ = try await app.send(.post, "/api/v1/consultations/\(id)/complete", token: doctor, json: ["diagnosis": "I10"])
-            let split = try CommissionSplit(feeFen: Int64(price), rateBasisPoints: 1500)
-            #expect(try await app.send(.get, "/api/v1/doctors/me/earnings", token: doctor).json["balanceFen"] as? Int == Int(split.doctorFen))
-            #expect(try await LedgerStore(database: app.database).balance(of: .platformCommission) == split.commissionFen)
+            // 45.00 yuan at 15 %: 6.75 to the platform, 38.25 to the doctor.
+            #expect(price == 4500)
+            #expect(try await app.send(.get, "/api/v1/doctors/me/earnings", token: doctor).json["balanceFen"] as? Int == 3825)
+            #expect(try await LedgerStore(database: app.database).balance(of: .platformCommission) == 675)
         }
     }
 }
