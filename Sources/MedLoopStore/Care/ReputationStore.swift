@@ -121,7 +121,7 @@ public struct ReputationStore: Sendable {
     /// Averages, counts, the latest comments and gifts of a doctor.
     public func summary(of doctor: UUID, recent: Int = 5) async throws -> ReputationSummary {
         try await database.read { sql in
-            // PostgreSQL sums as NUMERIC: cast back so both engines read Int64.
+            // Integer sums, cast so that both engines read them as Int64 (as LedgerStore.problems does).
             let totals = try await sql.raw("""
                 SELECT COUNT(*) AS n, CAST(COALESCE(SUM(efficiency), 0) AS BIGINT) AS e,
                        CAST(COALESCE(SUM(attitude), 0) AS BIGINT) AS a, CAST(COALESCE(SUM(professionalism), 0) AS BIGINT) AS p
