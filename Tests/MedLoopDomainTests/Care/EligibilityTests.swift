@@ -1,4 +1,5 @@
 import Foundation
+import PropertyBased
 import Testing
 @testable import MedLoopDomain
 
@@ -123,5 +124,51 @@ struct EligibilityTests {
           arguments: [(EncounterSource.entered, true), (.imported, false), (.medloopAppointment, false)])
     func selfReported(source: EncounterSource, isSelfReported: Bool) {
         #expect(source.isSelfReported == isSelfReported)
+    }
+
+    @Test("whatever the count and the cap, a booking is accepted exactly while the doctor is under the cap")
+    func capLaw() async {
+        await propertyCheck(input: Gen.int(in: 0...1_000), Gen.int(in: 1...500)) { ordersToday, cap in
+            let request = BookingRequest(service: .textPackage, offer: anOffer(dailyCap: cap), ordersToday: ordersToday,
+                                         encounter: try? anEncounter(on: "2026-01-15"), patientAge: 40, guardianPresent: false)
+            let code = issueCode { () throws(DomainError) in try Eligibility.check(request, doctor: aDoctor(), today: fixtureToday) }
+            #expect(code == (ordersToday < cap ? nil : "daily_cap_reached"))
+        }
+    }
+
+    @Test("no online service is ever booked without a prior visit, whatever the age, guardian or service")
+    func priorVisitLaw() async {
+        let online = ServiceKind.allCases.filter { $0 != .appointment }
+        await propertyCheck(input: Gen.int(in: 0...online.count - 1), Gen.int(in: 0...120), Gen.bool) { index, age, guardian in
+            let service = online[index]
+            let request = BookingRequest(service: service, offer: anOffer(service), ordersToday: 0, encounter: nil,
+                                         patientAge: age, guardianPresent: guardian)
+            #expect(throws: DomainError.self) { try Eligibility.check(request, doctor: aDoctor(), today: fixtureToday) }
+        }
+    }
+
+    @Test("a child under 6 is never seen online without a guardian; from 6 the guardian is not required")
+    func guardianLaw() async {
+        await propertyCheck(input: Gen.int(in: 0...120), Gen.bool) { age, guardian in
+            let request = BookingRequest(service: .textPackage, offer: anOffer(), ordersToday: 0,
+                                         encounter: try? anEncounter(on: "2026-01-15"), patientAge: age, guardianPresent: guardian)
+            let code = issueCode { () throws(DomainError) in try Eligibility.check(request, doctor: aDoctor(), today: fixtureToday) }
+            #expect(code == (age < Eligibility.guardianRequiredUnderAge && !guardian ? "guardian_required" : nil))
+        }
+    }
+
+    @Test("a visit date is accepted exactly when it lies between birth and today")
+    func visitDateLaw() async {
+        // Days as offsets from the fixture day, birth within the last 100 years.
+        await propertyCheck(input: Gen.int(in: 0...36_500), Gen.int(in: -40_000...400)) { bornDaysAgo, visitOffset in
+            let today = Date(timeIntervalSince1970: 1_772_409_600)  // 2026-03-02 at 08:00 in Shanghai
+            let birth = CalendarDate.shanghai(today.addingTimeInterval(-Double(bornDaysAgo) * 86_400))
+            let visit = CalendarDate.shanghai(today.addingTimeInterval(Double(visitOffset) * 86_400))
+            let code = issueCode { () throws(DomainError) in
+                try EncounterRule.checkDate(visit, birthDate: birth, today: CalendarDate.shanghai(today))
+            }
+            let expected: String? = visitOffset > 0 ? "in_future" : (visitOffset < -bornDaysAgo ? "before_birth" : nil)
+            #expect(code == expected)
+        }
     }
 }
