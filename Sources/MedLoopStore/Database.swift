@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MedLoopDomain
 import PostgresKit
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 import SQLKit
@@ -275,37 +276,52 @@ public struct Transaction: Sendable {
 }
 
 /// SQLite: one writer connection guarded by a lock (SQLite allows one writer at a time) and a
-/// few read-only connections that WAL lets run beside it.
+/// few read-only connections that WAL lets run beside it. Every connection has a thread of its
+/// own (a pool of this database's), so a statement waiting on SQLite's busy timeout never holds
+/// up another connection's work, nor the shared thread pool's.
 private final class SQLiteBackend: Sendable {
     let writer: SQLiteConnection
     let readers: [SQLiteConnection]
+    let threads: NIOThreadPool
     let writeLock = AsyncLock()
     let nextReader = AtomicCounter()
     let commitObservers = Observers()
     let logger: Logger
 
-    init(writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+    init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: NIOThreadPool, logger: Logger) {
         self.writer = writer
         self.readers = readers
+        self.threads = threads
         self.logger = logger
     }
 
     static func open(path: String, readers count: Int, logger: Logger) async throws -> SQLiteBackend {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
-            try await writer.sql().raw(SQLQueryString(pragma)).run()
+        let threads = NIOThreadPool(numberOfThreads: count + 1)
+        threads.start()
+        func connect() async throws -> SQLiteConnection {
+            try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
+                                            on: MultiThreadedEventLoopGroup.singleton.any())
         }
-        var readers: [SQLiteConnection] = []
-        for _ in 0..<count {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            for pragma in sessionPragmas + ["PRAGMA query_only = ON"] {
-                try await reader.sql().raw(SQLQueryString(pragma)).run()
+        do {
+            let writer = try await connect()
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
+                try await writer.sql().raw(SQLQueryString(pragma)).run()
             }
-            readers.append(reader)
+            var readers: [SQLiteConnection] = []
+            for _ in 0..<count {
+                let reader = try await connect()
+                for pragma in sessionPragmas + ["PRAGMA query_only = ON"] {
+                    try await reader.sql().raw(SQLQueryString(pragma)).run()
+                }
+                readers.append(reader)
+            }
+            return SQLiteBackend(writer: writer, readers: readers, threads: threads, logger: logger)
+        } catch {
+            try? await threads.shutdownGracefully()
+            throw error
         }
-        return SQLiteBackend(writer: writer, readers: readers, logger: logger)
     }
 
     /// Every connection: wait for the writer rather than fail, and enforce foreign keys. (No
@@ -337,6 +353,7 @@ private final class SQLiteBackend: Sendable {
         for connection in readers + [writer] {
             try? await connection.close()
         }
+        try? await threads.shutdownGracefully()
     }
 }
 

@@ -56,7 +56,7 @@ struct MigrationTests {
     @Test("a conditional transition wins once: the second mover from the same state loses")
     func conditionalTransition() async throws {
         try await withTestDatabase { database in
-            let id = UUID.v7()
+            let id = UUID.v7(at: Date(timeIntervalSince1970: 1_780_000_000))
             try await database.unitOfWork { tx in
                 try await tx.sql.raw("""
                     INSERT INTO accounts (id, role, phone_hash, phone_cipher, password_hash, display_name, status, created_at)

@@ -5,7 +5,7 @@ extension UUID {
     /// that keeps identifiers made in the same millisecond in creation order within this process
     /// (method 1 of RFC 9562 §6.2), then random bits — so new rows land at the end of an index
     /// and messages sort in the order they were sent.
-    public static func v7(at instant: Date = Date()) -> UUID {
+    public static func v7(at instant: Date) -> UUID {
         let (millis, counter) = V7Clock.shared.next(millis: UInt64(max(0, instant.timeIntervalSince1970 * 1000)))
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }

@@ -57,8 +57,9 @@ public struct DoctorStore: Sendable {
     }
 
     /// Registers a doctor with their placement, menu and search entries, in one transaction.
-    public func register(_ draft: DoctorDraft, placement: DoctorPlacement, id: UUID = .v7(),
+    public func register(_ draft: DoctorDraft, placement: DoctorPlacement, id: UUID? = nil,
                          context: AuditContext) async throws -> UUID {
+        let id = id ?? .v7(at: context.at)
         try draft.validate(year: CalendarDate.shanghai(context.at).year)
         for offer in placement.services { try offer.validate() }
         return try await database.unitOfWork { tx in

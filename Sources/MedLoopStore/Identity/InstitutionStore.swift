@@ -15,8 +15,9 @@ public struct InstitutionStore: Sendable {
     }
 
     /// Registers an institution after checking the registry's rules against the stored link.
-    public func register(_ draft: InstitutionDraft, id: UUID = .v7(), context: AuditContext) async throws -> Institution {
-        try await database.unitOfWork { tx in
+    public func register(_ draft: InstitutionDraft, id: UUID? = nil, context: AuditContext) async throws -> Institution {
+        let id = id ?? .v7(at: context.at)
+        return try await database.unitOfWork { tx in
             let institution = try await register(draft, id: id, at: context.at, in: tx)
             try await audit.append(AuditRecord(action: "institution.create", resourceType: "institution",
                                                resourceId: id.text), context: context, in: tx)

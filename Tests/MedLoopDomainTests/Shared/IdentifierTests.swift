@@ -13,7 +13,7 @@ struct IdentifierTests {
 
     @Test("a v7 identifier carries version 7 and the RFC 9562 variant")
     func v7VersionAndVariant() {
-        for id in [UUID.v7(at: Self.instant), UUID.v7(), UUID.v7(at: Date(timeIntervalSince1970: 0))] {
+        for id in [UUID.v7(at: Self.instant), UUID.v7(at: Date(timeIntervalSince1970: 1_780_000_000)), UUID.v7(at: Date(timeIntervalSince1970: 0))] {
             let b = bytes(of: id)
             #expect(b[6] >> 4 == 7)
             #expect(b[8] & 0xC0 == 0x80)
