@@ -36,7 +36,7 @@ struct FootingTests {
             await database.close()
         }
         let plain = try await Database.open(.postgres(url: url + "?sslmode=disable"), maxConnections: 1)
-        #expect(await plain.isReachable())
+        #expect(await plain.isReachable(timeout: .seconds(60)))
         await plain.close()
     }
 

@@ -3,6 +3,7 @@ import Logging
 import MedLoopDomain
 import MedLoopStore
 import SQLKit
+import Synchronization
 
 /// The engine the tests run on: PostgreSQL when `MEDLOOP_TEST_DATABASE_URL` is set, SQLite
 /// otherwise. CI runs the suite once each way.
@@ -15,10 +16,48 @@ public enum TestEngine {
     public static var current: Engine { postgresURL == nil ? .sqlite : .postgres }
 }
 
+/// How many test databases may be open at once. Swift Testing starts every test at once; each
+/// app under test holds a pool, a listener and its jobs' connections, so without a limit the
+/// PostgreSQL test cluster runs out of connections (and SQLite of threads) and tests wait on
+/// each other for good.
+private let openDatabases = TestGate(permits: TestEngine.postgresURL == nil ? 24 : 16)
+
+/// A counting semaphore for async tests: `enter` waits for a permit, `leave` gives it back.
+final class TestGate: Sendable {
+    private struct State {
+        var free: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state: Mutex<State>
+
+    init(permits: Int) { state = Mutex(State(free: permits)) }
+
+    func enter() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let admitted = state.withLock { state -> Bool in
+                guard state.free > 0 else { state.waiters.append(continuation); return false }
+                state.free -= 1
+                return true
+            }
+            if admitted { continuation.resume() }
+        }
+    }
+
+    func leave() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiters.isEmpty else { state.free += 1; return nil }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}
+
 /// A fresh, migrated database for one test: a new SQLite file, or a new PostgreSQL schema. It is
 /// removed when `body` returns or throws.
 public func withTestDatabase<T: Sendable>(migrate: Bool = true,
                                           _ body: @Sendable (Database) async throws -> T) async throws -> T {
+    await openDatabases.enter()
+    defer { openDatabases.leave() }
     var logger = Logger(label: "medloop.test")
     logger.logLevel = .warning
     let database: Database

@@ -221,4 +221,73 @@ struct HardeningTests {
             #expect(entered.string("source") == "entered")
         }
     }
+
+    @Test("a revoked token on the consultation stream is refused with token_revoked and 4401")
+    func revokedStream() async throws {
+        try await withApp(live: true) { app in
+            let token = try await app.signIn(Demo.patientPhone)
+            #expect(try await app.send(.post, "/api/v1/auth/sign-out", token: token).status == .noContent)
+            let received = Collected()
+            let close = try await app.client.ws("/api/v1/consultations/\(UUID().uuidString)/stream",
+                                                configuration: CarePathTests.bearer(token)) { inbound, _, _ in
+                for try await frame in inbound.messages(maxSize: 1 << 16) {
+                    if case .text(let text) = frame { _ = received.append(text) }
+                }
+            }
+            #expect(received.items.first?.contains(#""code":"token_revoked""#) == true)
+            #expect(close?.closeCode == .unknown(4401))
+        }
+    }
+
+    @Test("a stream's error events speak the language of the connection")
+    func streamErrorLanguage() async throws {
+        try await withApp(live: true) { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let (id, _) = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
+            for (language, message) in [("en", "The request has invalid fields."), ("zh-CN", "请求中有字段不符合要求。")] {
+                let received = Collected()
+                let configuration = WebSocketClientConfiguration(additionalHeaders: [.authorization: "Bearer \(patient)",
+                                                                                     .acceptLanguage: language])
+                try await app.client.ws("/api/v1/consultations/\(id)/stream", configuration: configuration) { inbound, outbound, _ in
+                    try await outbound.write(.text(#"{"type":"dance"}"#))
+                    for try await frame in inbound.messages(maxSize: 1 << 16) {
+                        guard case .text(let text) = frame else { continue }
+                        if received.append(text) == 1 { return }
+                    }
+                }
+                let event = (try JSONSerialization.jsonObject(with: Data((received.items.first ?? "{}").utf8))) as? [String: Any]
+                let error = event?["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "invalid_request")
+                #expect(error?["message"] as? String == message)
+                #expect((error?["requestId"] as? String)?.isEmpty == false)
+            }
+        }
+    }
+
+    @Test("a region filter in full-width digits is refused like any other bad region", arguments: ["１１", "33 08", "3308000", "x"])
+    func regionFilter(region: String) async throws {
+        try await withApp { app in
+            let token = try await app.signIn(Demo.operatorPhone)
+            let encoded = region.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? region
+            let reply = try await app.send(.get, "/api/v1/institutions?region=\(encoded)", token: token)
+            #expect(reply.status == .badRequest)
+            #expect(reply.errorFields == ["region"])
+        }
+    }
+
+    /// The wallet as a client reads it.
+    struct Wallet: Decodable { var balanceFen: Int64 }
+
+    @Test("a top-up answered and replayed reads back as the same typed wallet")
+    func typedReplies() async throws {
+        try await withApp { app in
+            let token = try await app.signIn(Demo.patientPhone)
+            let key = Self.key()
+            let first = try await app.send(.post, "/api/v1/wallet/top-ups", token: token, json: ["amountFen": 1234], headers: key)
+            let again = try await app.send(.post, "/api/v1/wallet/top-ups", token: token, json: ["amountFen": 1234], headers: key)
+            #expect(try first.decode(Wallet.self).balanceFen == 1234)
+            #expect(try again.decode(Wallet.self).balanceFen == 1234)
+            #expect(try await app.send(.get, "/api/v1/wallet", token: token).decode(Wallet.self).balanceFen == 1234)
+        }
+    }
 }
