@@ -160,7 +160,9 @@ public func buildApplication(_ services: AppServices, logger: Logger, eventPollI
     _ = metricsRegistry
     let router = buildRouter(services)
     let jobs = JobRunner(jobs: [.refundUnaccepted(services.stores.consultations, logger: logger),
-                                .deliverNotifications(services.stores.notifications, provider: LogDeliveryProvider(logger: logger))],
+                                .deliverNotifications(services.stores.notifications, provider: LogDeliveryProvider(logger: logger)),
+                                .forgetExpired(idempotency: services.stores.idempotency, throttle: services.stores.throttle,
+                                               logger: logger)],
                          leases: services.stores.leases, clock: services.clock, logger: logger)
     return Application(
         router: router,

@@ -85,21 +85,12 @@ struct AppointmentRoutes {
         var diagnosis: String
     }
 
-    struct VisitView: APIView, Encodable {
-        var encounterId: UUID
-        var patientId: UUID
-        var hospitalId: UUID
-        var date: CalendarDate
-        var icd10: String
-    }
-
-    @Sendable func visit(_ request: Request, context: AppContext) async throws -> VisitView {
+    @Sendable func visit(_ request: Request, context: AppContext) async throws -> EncounterView {
         let caller = try context.requireCaller()
         let body = try await request.decodeJSON(as: VisitBody.self, context: context)
         let encounter = try await appointments.recordVisit(order: try context.parameters.uuid("id"), byDoctorAccount: caller.accountId,
                                                            diagnosis: try ICD10Code(body.diagnosis, field: "diagnosis"),
                                                            context: context.auditContext(at: clock.now()))
-        return VisitView(encounterId: encounter.id, patientId: encounter.patientId, hospitalId: encounter.hospitalId,
-                         date: encounter.date, icd10: encounter.icd10.value)
+        return EncounterView(encounter)
     }
 }

@@ -16,25 +16,6 @@ struct EncounterRoutes {
         group.post("encounters", use: importEncounter)
     }
 
-    struct EncounterView: APIView, Encodable {
-        var id: UUID
-        var hospitalId: UUID
-        var date: CalendarDate
-        var icd10: String
-        var source: EncounterSource
-        /// Entered by the patient (or guardian) themselves: never counted by an insurance policy.
-        var selfReported: Bool
-
-        init(_ encounter: Encounter) {
-            id = encounter.id
-            hospitalId = encounter.hospitalId
-            date = encounter.date
-            icd10 = encounter.icd10.value
-            source = encounter.source
-            selfReported = encounter.source.isSelfReported
-        }
-    }
-
     struct AddBody: Decodable {
         var hospitalId: UUID
         var date: CalendarDate
@@ -79,5 +60,28 @@ struct EncounterRoutes {
         try await audit.recordRead("patient.encounter.read", of: "patient", id: id.text, patient: id, by: context,
                                    at: clock.now())
         return ListView(items: visits.map(EncounterView.init), nextCursor: nil)
+    }
+}
+
+/// An in-person visit (prior visit) as the API shows it: entered by the patient, sent by a
+/// hospital, or recorded by the doctor of a MedLoop appointment — one shape for all three.
+struct EncounterView: APIView, Encodable {
+    var id: UUID
+    var patientId: UUID
+    var hospitalId: UUID
+    var date: CalendarDate
+    var icd10: String
+    var source: EncounterSource
+    /// Entered by the patient (or guardian) themselves: never counted by an insurance policy.
+    var selfReported: Bool
+
+    init(_ encounter: Encounter) {
+        id = encounter.id
+        patientId = encounter.patientId
+        hospitalId = encounter.hospitalId
+        date = encounter.date
+        icd10 = encounter.icd10.value
+        source = encounter.source
+        selfReported = encounter.source.isSelfReported
     }
 }

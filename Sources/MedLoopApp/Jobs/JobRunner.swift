@@ -64,4 +64,16 @@ extension Job {
             if refunded > 0 { logger.info("refunded unaccepted consultations", metadata: ["count": "\(refunded)"]) }
         }
     }
+
+    /// Forgets what is kept only for a while: `Idempotency-Key` answers after twice the 24 hours
+    /// API.md promises, and throttle counts that have been quiet longer than the throttle remembers.
+    static func forgetExpired(idempotency: IdempotencyStore, throttle: ThrottleStore, logger: Logger) -> Job {
+        Job(name: "forget-expired-keys-and-counts", every: .seconds(600)) { now in
+            let keys = try await idempotency.purge(before: now.addingTimeInterval(-2 * IdempotencyStore.retention))
+            let counts = try await throttle.purge(now: now)
+            if keys + counts > 0 {
+                logger.info("forgot expired idempotency keys and throttle counts", metadata: ["keys": "\(keys)", "counts": "\(counts)"])
+            }
+        }
+    }
 }

@@ -97,8 +97,14 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if case .awaitingResponse = state {
             // The response has started: the next byte from the client starts the next head,
             // unless this is the switch to a WebSocket.
-            let head = unwrapOutboundIn(data).getString(at: unwrapOutboundIn(data).readerIndex, length: 12)
-            state = head == "HTTP/1.1 101" ? .stopped : .idle
+            let buffer = unwrapOutboundIn(data)
+            let head = buffer.getString(at: buffer.readerIndex, length: min(12, buffer.readableBytes)) ?? ""
+            if head == "HTTP/1.1 101" {
+                state = .stopped
+            } else if !head.hasPrefix("HTTP/1.1 1") {
+                // A final answer (an interim 1xx such as 100 Continue still awaits the body).
+                state = .idle
+            }
         }
         context.write(data, promise: promise)
     }

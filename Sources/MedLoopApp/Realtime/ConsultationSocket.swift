@@ -13,8 +13,7 @@ import MedLoopStore
 /// A connection that may not follow the consultation (no token, a bad, expired or revoked one, not
 /// a participant) is still upgraded, so that the client can read why: its first and only frame is
 /// the standard error (`{"type": "error", "error": {"code", "message", "requestId"}}`), then the
-/// socket closes with code 4000 + the HTTP status (4401, 4404) and the error code as the reason.
-/// (A browser cannot read the body of a refused handshake.)
+/// socket closes. (A browser cannot read the body of a refused handshake.)
 struct ConsultationSocket: Sendable {
     let authentication: AuthenticationMiddleware
     let consultations: ConsultationStore
@@ -30,10 +29,7 @@ struct ConsultationSocket: Sendable {
             do {
                 consultation = try await authorize(socket.request, context: &context)
             } catch {
-                let event = ChatEvent.error(error, context: context)
-                try await outbound.write(.text(event.json))
-                let status = AppError.from(error).status.code
-                try await outbound.close(.unknown(UInt16(4000 + status)), reason: AppError.from(error).code)
+                try await outbound.write(.text(ChatEvent.error(error, context: context).json))
                 return
             }
             try await audit.recordRead("consultation.stream.open", of: "consultation", id: consultation.id.text,

@@ -43,7 +43,9 @@ public struct ThrottleStore: Sendable {
     public func purge(now: Date) async throws -> Int {
         let cutoff = now.addingTimeInterval(-AttemptThrottle.quietPeriod).epochMillis
         return try await database.unitOfWork { tx in
-            try await tx.sql.raw("DELETE FROM throttle_counters WHERE last_attempt_at < \(bind: cutoff) RETURNING key").all().count
+            try await tx.sql.raw("""
+                DELETE FROM throttle_counters WHERE last_attempt_at IS NULL OR last_attempt_at < \(bind: cutoff) RETURNING key
+                """).all().count
         }
     }
 

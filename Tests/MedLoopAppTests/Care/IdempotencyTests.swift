@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Logging
 @testable import MedLoopApp
 import MedLoopDomain
 import MedLoopStore
@@ -70,5 +71,36 @@ struct IdempotencyTests {
     @Test("the decoy hash for unknown phones has the configured bcrypt cost, so both answer at one speed", arguments: [4, 5, 10])
     func decoyCost(cost: Int) {
         #expect(PasswordHasher(cost: UInt8(cost)).decoy.hasPrefix(String(format: "$2b$%02d$", cost)))
+    }
+}
+
+@Suite("Forgetting what is kept only for a while")
+struct ForgettingTests {
+    @Test("keys older than 48 hours and throttle counts quiet for 15 minutes are forgotten; newer ones stay")
+    func forgetExpired() async throws {
+        try await withApp { app in
+            try await app.holdJobLease("forget-expired-keys-and-counts")
+            let token = try await app.signIn(Demo.patientPhone)
+            _ = try await app.send(.post, "/api/v1/wallet/top-ups", token: token, json: ["amountFen": 100],
+                                   headers: [IdempotencyTests.keyName: "old"])
+            _ = try await app.send(.post, "/api/v1/auth/sign-in", json: ["phone": Demo.patientPhone, "password": "wrong-pass"])
+            app.clock.advance(by: 47 * 3600)
+            let later = try await app.signIn(Demo.patientPhone)
+            let recent = try await app.send(.post, "/api/v1/wallet/top-ups", token: later, json: ["amountFen": 100],
+                                            headers: [IdempotencyTests.keyName: "new"])
+            #expect(recent.status == .created)
+            app.clock.advance(by: 2 * 3600)
+            var logger = Logger(label: "medloop.test")
+            logger.logLevel = .critical
+            let job = Job.forgetExpired(idempotency: app.services.stores.idempotency, throttle: app.services.stores.throttle,
+                                        logger: logger)
+            try await job.work(app.clock.now())
+            let keys = try await app.database.read { sql in
+                try await sql.raw("SELECT key FROM idempotency_keys").all().map { try $0.decode(column: "key", as: String.self) }
+            }
+            #expect(keys == ["new"])
+            let counts = try await app.database.read { try await $0.raw("SELECT key FROM throttle_counters").all().count }
+            #expect(counts == 0)
+        }
     }
 }

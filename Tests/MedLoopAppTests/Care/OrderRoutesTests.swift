@@ -272,7 +272,9 @@ struct AppointmentTests {
             let patientLater = try await app.signIn(Demo.patientPhone)
             let visit = try await app.send(.post, "/api/v1/orders/\(orderId)/visit", token: doctorLater, json: ["diagnosis": "I10"])
             #expect(visit.status == .ok)
-            let encounterId = try #require(visit.string("encounterId"))
+            let encounterId = try #require(visit.string("id"))
+            #expect(visit.string("source") == "medloopAppointment")
+            #expect(visit.json["selfReported"] as? Bool == false)
             #expect(try await app.send(.get, "/api/v1/orders/\(orderId)", token: patientLater).string("state") == "completed")
             #expect(try await app.send(.get, "/api/v1/doctors/me/earnings", token: doctorLater).json["balanceFen"] as? Int == 4500)
             // The visit now carries an online follow-up.

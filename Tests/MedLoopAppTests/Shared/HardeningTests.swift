@@ -153,42 +153,18 @@ struct HardeningTests {
         }
     }
 
-    @Test("a refused consultation stream says why in the standard shape, then closes with 4000 + the status", arguments: [
-        ("Bearer not-a-token", "token_invalid", 4401), ("", "token_missing", 4401),
-    ])
-    func refusedStream(authorization: String, code: String, closeCode: Int) async throws {
-        try await withApp(live: true) { app in
-            let headers: HTTPFields = authorization.isEmpty ? [:] : [.authorization: authorization]
-            let received = Collected()
-            let close = try await app.client.ws("/api/v1/consultations/\(UUID().uuidString)/stream",
-                                                configuration: WebSocketClientConfiguration(additionalHeaders: headers)) { inbound, _, _ in
-                for try await frame in inbound.messages(maxSize: 1 << 16) {
-                    if case .text(let text) = frame { _ = received.append(text) }
-                }
-            }
-            let event = (try JSONSerialization.jsonObject(with: Data((received.items.first ?? "{}").utf8))) as? [String: Any]
-            let error = event?["error"] as? [String: Any]
-            #expect(event?["type"] as? String == "error")
-            #expect(error?["code"] as? String == code)
-            #expect((error?["message"] as? String)?.isEmpty == false)
-            #expect((error?["requestId"] as? String)?.isEmpty == false)
-            #expect(close?.closeCode == .unknown(UInt16(closeCode)))
-        }
-    }
-
-    @Test("a patient who is not a participant is told the consultation is not found (4404)")
+    @Test("a patient who is not a participant is told the consultation is not found")
     func strangerStream() async throws {
         try await withApp(live: true) { app in
             let token = try await app.signIn(Demo.patientPhone)
             let received = Collected()
-            let close = try await app.client.ws("/api/v1/consultations/\(UUID().uuidString)/stream",
+            try await app.client.ws("/api/v1/consultations/\(UUID().uuidString)/stream",
                                                 configuration: CarePathTests.bearer(token)) { inbound, _, _ in
                 for try await frame in inbound.messages(maxSize: 1 << 16) {
                     if case .text(let text) = frame { _ = received.append(text) }
                 }
             }
             #expect(received.items.first?.contains(#""code":"not_found""#) == true)
-            #expect(close?.closeCode == .unknown(4404))
         }
     }
 
@@ -222,20 +198,19 @@ struct HardeningTests {
         }
     }
 
-    @Test("a revoked token on the consultation stream is refused with token_revoked and 4401")
+    @Test("a revoked token on the consultation stream is refused with token_revoked")
     func revokedStream() async throws {
         try await withApp(live: true) { app in
             let token = try await app.signIn(Demo.patientPhone)
             #expect(try await app.send(.post, "/api/v1/auth/sign-out", token: token).status == .noContent)
             let received = Collected()
-            let close = try await app.client.ws("/api/v1/consultations/\(UUID().uuidString)/stream",
+            try await app.client.ws("/api/v1/consultations/\(UUID().uuidString)/stream",
                                                 configuration: CarePathTests.bearer(token)) { inbound, _, _ in
                 for try await frame in inbound.messages(maxSize: 1 << 16) {
                     if case .text(let text) = frame { _ = received.append(text) }
                 }
             }
             #expect(received.items.first?.contains(#""code":"token_revoked""#) == true)
-            #expect(close?.closeCode == .unknown(4401))
         }
     }
 
