@@ -46,8 +46,9 @@ struct JobRunner: Service {
             let seconds = Double(job.every.components.seconds)
             guard try await leases.acquire(job.name, holder: holder, now: now, duration: max(5, seconds * 0.9)) else { return }
             try await job.work(now)
-        } catch is CancellationError {
-            // Shutting down: the run is left for the next start, nothing failed.
+        } catch where error is CancellationError || Task.isCancelled {
+            // Shutting down (however the database client words it): the run is left for the
+            // next start, nothing failed.
         } catch {
             logger.error("job failed", metadata: ["job": .string(job.name), "error": .string(String(describing: error))])
         }
