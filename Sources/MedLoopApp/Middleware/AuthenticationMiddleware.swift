@@ -56,6 +56,10 @@ extension Request {
     /// header is not a bearer token.
     func sessionToken(acceptingQuery: Bool = false) throws -> String {
         if let bearer = headers.bearer { return bearer.token }
+        // The scheme is case-insensitive (RFC 9110 §11.1); HummingbirdAuth matches "Bearer" only.
+        if let value = headers[.authorization], value.prefix(7).lowercased() == "bearer ", value.count > 7 {
+            return String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        }
         if acceptingQuery, let token = uri.queryParameters["token"] { return String(token) }
         if headers[.authorization] != nil { throw AppError.unauthenticated(code: "token_invalid") }
         throw AppError.unauthenticated(code: "token_missing")

@@ -79,6 +79,15 @@ struct AuthTests {
         }
     }
 
+    @Test("the bearer scheme is case-insensitive, as HTTP says of every scheme", arguments: ["bearer", "BEARER", "Bearer"])
+    func schemeCase(scheme: String) async throws {
+        try await withApp { app in
+            let token = try await app.signIn(Demo.patientPhone)
+            let reply = try await app.send(.get, "/api/v1/me", headers: [.authorization: "\(scheme) \(token)"])
+            #expect(reply.status == .ok)
+        }
+    }
+
     @Test("a wrong password and an unknown phone get the same 401, and both are audited")
     func wrongPassword() async throws {
         try await withApp { app in

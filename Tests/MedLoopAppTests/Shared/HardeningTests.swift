@@ -153,6 +153,25 @@ struct HardeningTests {
         }
     }
 
+    @Test("a stream opened with no token or an unknown one is upgraded only to be told why, in the standard shape",
+          arguments: [(nil, "token_missing"), ("Bearer ml_nope", "token_invalid")] as [(String?, String)])
+    func unauthenticatedStream(authorization: String?, code: String) async throws {
+        // A raw connection reads the frame as it arrives, whether or not it shares a packet with
+        // the handshake, which is the moment a WebSocket client library may still be setting up.
+        try await withApp(seedDemo: false, live: true) { app in
+            let connection = try RawConnection(port: try #require(app.client.port))
+            let header = authorization.map { "Authorization: \($0)\r\n" } ?? ""
+            connection.send("GET /api/v1/consultations/\(UUID().uuidString)/stream HTTP/1.1\r\nHost: localhost\r\n"
+                            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\(header)\r\n")
+            let (text, _) = await connection.readUntilClosed(timeout: 3)
+            #expect(text.hasPrefix("HTTP/1.1 101"))
+            #expect(text.contains(#""type":"error""#))
+            #expect(text.contains(#""code":"\#(code)""#))
+            #expect(text.contains(#""requestId":""#))
+        }
+    }
+
     @Test("a patient who is not a participant is told the consultation is not found")
     func strangerStream() async throws {
         try await withApp(live: true) { app in
