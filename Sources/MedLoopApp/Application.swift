@@ -32,9 +32,10 @@ public struct AppServices: Sendable {
         self.database = database
         self.cipher = cipher
         self.clock = clock
-        self.stores = Stores(database: database, cipher: cipher, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory))
         self.hasher = PasswordHasher(cost: configuration.bcryptCost)
         self.triageRules = try TriageRules.loadShipped()
+        self.stores = Stores(database: database, cipher: cipher, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory),
+                             formulary: try Formulary.loadShipped())
     }
 
     /// Prepares the configured database — applies pending migrations, encrypts files stored before
@@ -133,6 +134,10 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     EncounterRoutes(encounters: stores.encounters, audit: stores.audit, authorizer: authorizer, clock: clock)
         .register(authenticated)
     TriageRoutes(rules: services.triageRules).register(api)
+    DrugRoutes(catalogue: stores.prescriptions.formulary.catalogue).register(authenticated)
+    PrescriptionRoutes(prescriptions: stores.prescriptions, patients: stores.patients, audit: stores.audit, authorizer: authorizer,
+                       clock: clock)
+        .register(authenticated)
     ConsultationRoutes(consultations: stores.consultations, messages: stores.messages, reputation: stores.reputation,
                        doctors: stores.doctors, chat: chat, audit: stores.audit, authorizer: authorizer,
                        idempotent: idempotent, clock: clock)

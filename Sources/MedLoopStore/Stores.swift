@@ -1,4 +1,5 @@
 import Foundation
+import MedLoopDomain
 
 /// Every store of MedLoop, built once, in this one place, for one database; the app and the
 /// commands take the stores they use from here instead of building their own.
@@ -25,9 +26,12 @@ public struct Stores: Sendable {
     public let notifications: NotificationStore
     public let events: EventStore
     public let leases: LeaseStore
+    public let signingKeys: SigningKeyStore
+    public let prescriptions: PrescriptionStore
 
-    /// The stores of `database`; uploaded files live under `dataDirectory`, encrypted with `cipher`.
-    public init(database: Database, cipher: FieldCipher, dataDirectory: URL) {
+    /// The stores of `database`; uploaded files live under `dataDirectory`, encrypted with `cipher`;
+    /// prescriptions are checked against `formulary`.
+    public init(database: Database, cipher: FieldCipher, dataDirectory: URL, formulary: Formulary) {
         self.database = database
         self.cipher = cipher
         // Stores that use no other store first; then each after the stores it receives.
@@ -55,6 +59,9 @@ public struct Stores: Sendable {
                                             consultations: consultations, audit: audit, notifications: notifications)
         records = RecordStore(database: database, cipher: cipher, dataDirectory: dataDirectory, audit: audit)
         photos = DoctorPhotoStore(database: database, cipher: cipher, dataDirectory: dataDirectory, audit: audit)
+        signingKeys = SigningKeyStore(database: database, cipher: cipher)
+        prescriptions = PrescriptionStore(database: database, audit: audit, notifications: notifications, keys: signingKeys,
+                                          cipher: cipher, formulary: formulary)
     }
 
     /// Encrypts uploaded images, photos and reports stored before files were encrypted, and

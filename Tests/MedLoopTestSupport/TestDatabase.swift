@@ -132,3 +132,8 @@ public func rawColumn(_ column: String, of table: String, in database: Database)
             .map { try $0.decode(column: "value", as: String?.self) }
     }
 }
+
+private let shippedFormulary = Result { () throws(ShippedDataError) in try Formulary.loadShipped() }
+
+/// The shipped drug catalogue and interaction table, read once for all tests.
+public func aFormulary() throws -> Formulary { try shippedFormulary.get() }

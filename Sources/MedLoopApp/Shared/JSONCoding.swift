@@ -50,7 +50,9 @@ enum APIEnumerations {
         ServiceKind.self, GiftKind.self, ConsultationOutcome.self, MessageKind.self, DoctorSort.self, DoctorTitle.self,
         QualificationStatus.self, Role.self, InstitutionKind.self, HospitalLevel.self, AllergySeverity.self,
         FamilyRelationship.self, Sex.self, EncounterSource.self, OrderState.self, ConsultationState.self, AuditOutcome.self,
-        NotificationKind.self, LedgerEntryKind.self,
+        NotificationKind.self, LedgerEntryKind.self, DoseUnit.self, AdministrationRoute.self, FindingRule.self,
+        FindingSeverity.self, RejectionReason.self, PrescriptionState.self, PregnancyStatus.self,
+        PrescriptionRoutes.ReviewBody.Decision.self,
     ]
 
     private static let valuesByName: [String: [String]] = Dictionary(uniqueKeysWithValues: types.map { type in

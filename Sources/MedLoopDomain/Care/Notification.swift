@@ -12,6 +12,8 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
     case orderShipped
     case orderArriving
     case claimDecided
+    /// To the doctor: a pharmacist sent a prescription back with the reason.
+    case prescriptionReturned
 
     /// The title shown in the inbox and sent by SMS or push, in Chinese and English.
     public var title: (zh: String, en: String) {
@@ -25,6 +27,7 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
         case .orderShipped: return ("药品已发货", "Your medicine has shipped")
         case .orderArriving: return ("药品即将送达", "Your medicine is arriving")
         case .claimDecided: return ("医保结算结果", "Your insurance claim was decided")
+        case .prescriptionReturned: return ("处方被药师退回", "A pharmacist sent your prescription back")
         }
     }
 
@@ -33,7 +36,7 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
         switch self {
         case .consultationAccepted, .queueTurnNear, .consultationRefunded, .prescriptionRejected, .orderArriving, .claimDecided:
             return true
-        case .newReply, .prescriptionApproved, .orderShipped:
+        case .newReply, .prescriptionApproved, .orderShipped, .prescriptionReturned:
             return false
         }
     }

@@ -49,24 +49,6 @@ public struct TriageRules: Sendable, Hashable, Codable {
     }
 }
 
-/// Why the triage table could not be loaded. The table is part of the program, so either is a
-/// packaging mistake; its description names the file so that the start-up log says what to fix.
-public enum TriageRulesError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// `triage-rules.json` is not among the MedLoopDomain resources.
-    case missing
-    /// The file could not be read or is not a triage table; the reason as the decoder gave it.
-    case unreadable(String)
-
-    public var description: String {
-        switch self {
-        case .missing:
-            return "\(TriageRules.shippedFileName) is missing from the MedLoopDomain resources"
-        case .unreadable(let reason):
-            return "\(TriageRules.shippedFileName) is not a valid triage table: \(reason)"
-        }
-    }
-}
-
 /// A department triage suggests, with the symptoms that point to it and why.
 public struct DepartmentSuggestion: Sendable, Hashable, Codable {
     /// A code of `Department.all`.
@@ -109,30 +91,16 @@ extension TriageRules {
     /// Reads and decodes the table shipped with MedLoop (`Resources/triage-rules.json`). The app
     /// loads it once at start-up and refuses to start when it fails.
     ///
-    /// - Throws: `TriageRulesError.missing` when the file is not in the bundle,
-    ///   `TriageRulesError.unreadable` when it cannot be read or does not decode.
-    public static func loadShipped() throws(TriageRulesError) -> TriageRules {
-        guard let url = Bundle.module.url(forResource: "triage-rules", withExtension: "json") else {
-            throw .missing
-        }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw .unreadable("\(error)")
-        }
-        return try decode(data)
+    /// - Throws: `ShippedDataError`, naming the file, when it is missing or is not a triage table.
+    public static func loadShipped() throws(ShippedDataError) -> TriageRules {
+        try ShippedData.load(TriageRules.self, from: shippedFileName)
     }
 
     /// Decodes a table from its JSON document.
     ///
-    /// - Throws: `TriageRulesError.unreadable`, naming what is wrong, when `data` is not a table.
-    public static func decode(_ data: Data) throws(TriageRulesError) -> TriageRules {
-        do {
-            return try JSONDecoder().decode(TriageRules.self, from: data)
-        } catch {
-            throw .unreadable("\(error)")
-        }
+    /// - Throws: `ShippedDataError.unreadable`, naming what is wrong, when `data` is not a table.
+    public static func decode(_ data: Data) throws(ShippedDataError) -> TriageRules {
+        try ShippedData.decode(TriageRules.self, from: data, file: shippedFileName)
     }
 
     /// Assesses a free-text description of symptoms (zh or en). A keyword counts when it occurs in

@@ -35,6 +35,12 @@ public enum Permission: String, Sendable, CaseIterable {
     case buyServices
     /// Send a patient's lab and exam results from a hospital.
     case importRecords
+    /// Write, sign and void prescriptions.
+    case prescribe
+    /// Review prescriptions of one's institution.
+    case reviewPrescriptions
+    /// Run the clinical checks on a list of drugs (as decision-support tools offer).
+    case runClinicalChecks
 }
 
 /// The access rules of MedLoop, one pure function per kind of resource. Routes ask; they never
@@ -48,7 +54,9 @@ public enum AccessPolicy {
         case .readAuditLog, .qualifyDoctors: return role == .regulator
         case .manageDoctors: return role == .operator
         case .buyServices: return role == .patient
-        case .importRecords: return role == .doctor
+        case .importRecords, .prescribe: return role == .doctor
+        case .reviewPrescriptions: return role == .pharmacist
+        case .runClinicalChecks: return role == .doctor || role == .pharmacist
         }
     }
 

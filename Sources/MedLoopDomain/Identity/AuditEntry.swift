@@ -26,12 +26,15 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var outcome: AuditOutcome
     public var clientAddress: String?
     public var requestId: String?
+    /// What the entry records beyond who did what (a prescription trail event's facts: the
+    /// document hash, the pharmacy, the traceability codes), as canonical JSON; nil for most.
+    public var detail: String?
     public var previousHash: String
     public var hash: String
 
     public init(sequence: Int64, at: Date, actorAccountId: UUID?, actorRole: Role?, action: String,
                 resourceType: String, resourceId: String?, patientId: UUID?, outcome: AuditOutcome,
-                clientAddress: String?, requestId: String?, previousHash: String, hash: String = "") {
+                clientAddress: String?, requestId: String?, detail: String? = nil, previousHash: String, hash: String = "") {
         self.sequence = sequence
         self.at = at
         self.actorAccountId = actorAccountId
@@ -43,6 +46,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         self.outcome = outcome
         self.clientAddress = clientAddress
         self.requestId = requestId
+        self.detail = detail
         self.previousHash = previousHash
         self.hash = hash
     }
@@ -63,8 +67,9 @@ public enum AuditChain {
             entry.outcome.rawValue, entry.clientAddress, entry.requestId, entry.previousHash,
         ]
         // Length-prefixed fields, `-` for an absent one: no text can move across a field boundary,
-        // and absent differs from empty.
-        let canonical = fields.map { $0.map { "\($0.utf8.count):\($0)" } ?? "-" }.joined(separator: ",")
+        // and absent differs from empty. The detail, added later, is appended only when present,
+        // so entries written before it keep their hashes.
+        let canonical = (fields + (entry.detail.map { [$0] } ?? [])).map { $0.map { "\($0.utf8.count):\($0)" } ?? "-" }.joined(separator: ",")
         return Hashing.sha256Hex(canonical)
     }
 
@@ -89,5 +94,18 @@ public enum AuditChain {
             expectedHash = entry.hash
         }
         return nil
+    }
+
+    /// Whether `entry` holds in place: its hash recomputes, it follows `previous` (or the genesis
+    /// when it is the first entry), and `next`, if any, follows it.
+    public static func holds(_ entry: AuditEntry, after previous: AuditEntry?, before next: AuditEntry?) -> Bool {
+        guard hash(of: entry) == entry.hash else { return false }
+        if let previous {
+            guard previous.sequence == entry.sequence - 1, previous.hash == entry.previousHash else { return false }
+        } else if entry.sequence != 1 || entry.previousHash != genesis {
+            return false
+        }
+        if let next, next.previousHash != entry.hash { return false }
+        return true
     }
 }

@@ -30,6 +30,11 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let doctorChanged = EventKind(rawValue: "doctor.changed")
     /// An institution's registry entry changed (its name is shown on doctors' profiles).
     public static let institutionChanged = EventKind(rawValue: "institution.changed")
+    public static let prescriptionDrafted = EventKind(rawValue: "prescription.drafted")
+    public static let prescriptionSigned = EventKind(rawValue: "prescription.signed")
+    public static let prescriptionApproved = EventKind(rawValue: "prescription.approved")
+    public static let prescriptionRejected = EventKind(rawValue: "prescription.rejected")
+    public static let prescriptionVoided = EventKind(rawValue: "prescription.voided")
 }
 
 /// A state change, recorded in the same unit of work as the change itself (the outbox) and handed
@@ -77,6 +82,12 @@ public struct DomainEvent: Sendable, Equatable {
     /// `institution`'s registry entry changed.
     public static func institutionChanged(_ institution: UUID, at now: Date) -> DomainEvent {
         DomainEvent(id: .v7(at: now), kind: .institutionChanged, subjectType: "institution", subjectId: institution, occurredAt: now)
+    }
+
+    /// A prescription moved to `state` (`kind` is one of the `prescription.*` kinds).
+    public static func prescription(_ kind: EventKind, _ prescription: UUID, state: PrescriptionState, at now: Date) -> DomainEvent {
+        DomainEvent(id: .v7(at: now), kind: kind, subjectType: "prescription", subjectId: prescription,
+                    payload: #"{"state":"\#(state.rawValue)"}"#, occurredAt: now)
     }
 
     /// Decodes the payload.

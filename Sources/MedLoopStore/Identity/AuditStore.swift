@@ -34,9 +34,12 @@ public struct AuditRecord: Sendable {
     public var resourceId: String?
     public var patientId: UUID?
     public var outcome: AuditOutcome
+    /// Facts the entry carries (a prescription trail event's), canonical JSON.
+    public var detail: String?
 
     public init(action: String, resourceType: String, resourceId: String? = nil, patientId: UUID? = nil,
-                outcome: AuditOutcome = .success) {
+                outcome: AuditOutcome = .success, detail: String? = nil) {
+        self.detail = detail
         self.action = action
         self.resourceType = resourceType
         self.resourceId = resourceId
@@ -85,15 +88,23 @@ public struct AuditStore: Sendable {
             actorAccountId: context.actorAccountId, actorRole: context.actorRole, action: record.action,
             resourceType: record.resourceType, resourceId: record.resourceId, patientId: record.patientId,
             outcome: record.outcome, clientAddress: context.clientAddress, requestId: context.requestId,
-            previousHash: try head.text("hash")))
-        try await tx.sql.raw("""
+            detail: record.detail, previousHash: try head.text("hash")))
+        // The detail column is named only when there is a detail, so an entry without one is
+        // written exactly as before it existed (a database part-way through its migrations).
+        var insert: SQLQueryString = """
             INSERT INTO audit_log (sequence, at, actor_account_id, actor_role, action, resource_type, resource_id,
-                                   patient_id, outcome, client_address, request_id, previous_hash, hash)
-            VALUES (\(bind: entry.sequence), \(bind: entry.at.epochMillis), \(bind: entry.actorAccountId?.text),
+                                   patient_id, outcome, client_address, request_id, previous_hash, hash
+            """
+        insert += entry.detail == nil ? ")" : ", detail)"
+        insert += """
+             VALUES (\(bind: entry.sequence), \(bind: entry.at.epochMillis), \(bind: entry.actorAccountId?.text),
                     \(bind: entry.actorRole?.rawValue), \(bind: entry.action), \(bind: entry.resourceType),
                     \(bind: entry.resourceId), \(bind: entry.patientId?.text), \(bind: entry.outcome.rawValue),
-                    \(bind: entry.clientAddress), \(bind: entry.requestId), \(bind: entry.previousHash), \(bind: entry.hash))
-            """).run()
+                    \(bind: entry.clientAddress), \(bind: entry.requestId), \(bind: entry.previousHash), \(bind: entry.hash)
+            """
+        if let detail = entry.detail { insert += ", \(bind: detail)" }
+        insert += ")"
+        try await tx.sql.raw(insert).run()
         try await tx.sql.raw("UPDATE audit_head SET sequence = \(bind: entry.sequence), hash = \(bind: entry.hash) WHERE id = 1").run()
     }
 
@@ -171,6 +182,6 @@ public struct AuditStore: Sendable {
             resourceType: try row.text("resource_type"), resourceId: try row.optionalText("resource_id"),
             patientId: try row.optionalUUID("patient_id"), outcome: try row.value("outcome", as: AuditOutcome.self),
             clientAddress: try row.optionalText("client_address"), requestId: try row.optionalText("request_id"),
-            previousHash: try row.text("previous_hash"), hash: try row.text("hash"))
+            detail: try row.optionalText("detail"), previousHash: try row.text("previous_hash"), hash: try row.text("hash"))
     }
 }

@@ -33,6 +33,7 @@ public enum Migrations {
         slotCancellation,
         clusteredTerms,
         attemptThrottle,
+        prescribing,
     ]
 }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The table shipped with MedLoop, loaded once for the whole file; a failure to load fails each
 /// test that uses it instead of crashing the run.
-private let shippedTable = Result { () throws(TriageRulesError) in try TriageRules.loadShipped() }
+private let shippedTable = Result { () throws(ShippedDataError) in try TriageRules.loadShipped() }
 
 /// The shipped table.
 private func shippedRules() throws -> TriageRules {
@@ -221,11 +221,11 @@ struct TriageTests {
     @Test("a corrupt or incomplete triage document is refused with an error that names the file, not a crash",
           arguments: ["", "{", "[]", #"{"symptoms": [], "redFlags": []}"#, #"{"symptoms": "none", "redFlags": [], "fallback": {}}"#])
     func corruptDocument(text: String) {
-        let error = #expect(throws: TriageRulesError.self) { try TriageRules.decode(Data(text.utf8)) }
+        let error = #expect(throws: ShippedDataError.self) { try TriageRules.decode(Data(text.utf8)) }
         guard case .unreadable = error else {
             Issue.record("expected the document to be unreadable, got \(String(describing: error))"); return
         }
-        #expect(error?.description.hasPrefix("triage-rules.json is not a valid triage table: ") == true)
+        #expect(error?.description.hasPrefix("triage-rules.json is not valid: ") == true)
     }
 
     @Test("the shipped table decodes back to itself from its own JSON")
@@ -236,6 +236,6 @@ struct TriageTests {
 
     @Test("a missing shipped table is described by its file name")
     func missingDescription() {
-        #expect(TriageRulesError.missing.description == "triage-rules.json is missing from the MedLoopDomain resources")
+        #expect(ShippedDataError.missing(file: "triage-rules.json").description == "triage-rules.json is missing from the MedLoopDomain resources")
     }
 }

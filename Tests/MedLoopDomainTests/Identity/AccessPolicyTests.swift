@@ -6,8 +6,8 @@ struct AccessPolicyTests {
     /// What each role may do by its role alone; everything not listed is refused.
     static let granted: [Role: Set<Permission>] = [
         .patient: [.viewInstitutions, .buyServices],
-        .doctor: [.viewInstitutions, .importRecords],
-        .pharmacist: [.viewInstitutions],
+        .doctor: [.viewInstitutions, .importRecords, .prescribe, .runClinicalChecks],
+        .pharmacist: [.viewInstitutions, .reviewPrescriptions, .runClinicalChecks],
         .pharmacyStaff: [.viewInstitutions],
         .courier: [.viewInstitutions],
         .insurer: [.viewInstitutions],

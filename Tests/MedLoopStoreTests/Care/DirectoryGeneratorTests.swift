@@ -71,7 +71,7 @@ struct DirectoryGeneratorTests {
     func searchFindsTheRightDoctors() async throws {
         try await withTestDatabase { database in
             _ = try await DirectoryGenerator.generate(doctors: 1200, into: database, now: Self.now)
-            let doctors = Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).doctors
+            let doctors = Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary()).doctors
             let pediatrics = try await doctors.search(DoctorSearch(text: "儿科", limit: 100))
             #expect(!pediatrics.items.isEmpty)
             #expect(Set(pediatrics.items.map(\.department)) == ["pediatrics"])
@@ -91,7 +91,7 @@ struct DirectoryGeneratorTests {
             _ = try await DirectoryGenerator.generate(doctors: 20, into: database, now: Self.now)
             for number in [0, 7, 19] {
                 let id = DirectoryGenerator.doctorId(seed: 2020, number: number)
-                let profile = try #require(try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).doctors.profile(id))
+                let profile = try #require(try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary()).doctors.profile(id))
                 let expected = DoctorIndex.terms(name: profile.doctor.name, department: profile.doctor.department,
                                                  specialties: profile.doctor.specialties, conditions: profile.doctor.conditions,
                                                  hospitalName: profile.hospitalName)
@@ -114,7 +114,7 @@ struct DirectoryGeneratorTests {
         let generate: @Sendable () async throws -> DoctorProfile? = {
             try await withTestDatabase { database in
                 _ = try await DirectoryGenerator.generate(doctors: 30, into: database, now: Self.now)
-                return try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).doctors.profile(first)
+                return try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary()).doctors.profile(first)
             }
         }
         let one = try #require(try await generate())
@@ -142,7 +142,7 @@ struct DirectoryGeneratorTests {
             #expect(try await Self.number("SELECT COUNT(*) AS n FROM doctors", in: database) == 2400)
             #expect(try await Self.number("SELECT COUNT(DISTINCT licence_number) AS n FROM doctors", in: database) == 2400)
             #expect(try await Self.number("SELECT COUNT(*) AS n FROM institutions", in: database) == institutions)
-            let last = try #require(try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).doctors
+            let last = try #require(try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary()).doctors
                 .profile(DirectoryGenerator.doctorId(seed: 2020, number: 2399)))
             #expect(last.doctor.licenceNumber == "200000000002399")
         }

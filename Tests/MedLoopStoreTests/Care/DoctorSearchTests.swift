@@ -13,7 +13,7 @@ struct DoctorSearchTests {
     static func withDirectory(_ body: @Sendable @escaping (DoctorStore, Database) async throws -> Void) async throws {
         try await withTestDatabase { database in
             _ = try await DemoWorld.seed(database: database, cipher: try aCipher(), passwordHash: "h", now: now)
-            try await body(Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).doctors, database)
+            try await body(Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary()).doctors, database)
         }
     }
 
@@ -108,10 +108,10 @@ struct DoctorSearchTests {
                 try await database.read { try await $0.raw("SELECT COUNT(*) AS n FROM doctor_terms").first()?.decode(column: "n", as: Int.self) }
             }
             let termsBefore = try await count()
-            let before = try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).doctors.search(DoctorSearch(text: "儿科")).items.map(\.id)
+            let before = try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary()).doctors.search(DoctorSearch(text: "儿科")).items.map(\.id)
             try await Migrator(database: database).migrate()
             #expect(try await count() == termsBefore)
-            #expect(try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).doctors.search(DoctorSearch(text: "儿科")).items.map(\.id) == before)
+            #expect(try await Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary()).doctors.search(DoctorSearch(text: "儿科")).items.map(\.id) == before)
             #expect(!before.isEmpty)
             if database.engine == .sqlite {
                 // A WITHOUT ROWID table has no rowid to select.

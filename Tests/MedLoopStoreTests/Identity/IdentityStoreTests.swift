@@ -15,7 +15,7 @@ struct IdentityStoreTests {
     func encryptedAtRest() async throws {
         try await withTestDatabase { database in
             let cipher = try aCipher()
-            let stores = Stores(database: database, cipher: cipher, dataDirectory: FileManager.default.temporaryDirectory)
+            let stores = Stores(database: database, cipher: cipher, dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary())
             let accounts = stores.accounts
             let signUp = try Self.aSignUp()
             let account = try await accounts.signUp(signUp, context: anAuditContext())
@@ -34,7 +34,7 @@ struct IdentityStoreTests {
     @Test("a second sign-up with the same phone or national ID is refused and writes nothing")
     func duplicates() async throws {
         try await withTestDatabase { database in
-            let accounts = Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).accounts
+            let accounts = Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary()).accounts
             _ = try await accounts.signUp(try Self.aSignUp(), context: anAuditContext())
             await #expect(throws: DomainError.conflict(code: "phone_taken", message: "This phone number is already registered.")) {
                 try await accounts.signUp(try Self.aSignUp(sequence: 12), context: anAuditContext())
@@ -52,7 +52,7 @@ struct IdentityStoreTests {
     @Test("a session is valid until it expires or is revoked")
     func sessions() async throws {
         try await withTestDatabase { database in
-            let accounts = Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory).accounts
+            let accounts = Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary()).accounts
             let account = try await accounts.signUp(try Self.aSignUp(), context: anAuditContext())
             let credentials = try #require(try await accounts.credentials(phone: account.phone))
             let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -95,7 +95,7 @@ struct IdentityStoreTests {
             let now = Date(timeIntervalSince1970: 1_800_000_000)
             #expect(try await DemoWorld.seed(database: database, cipher: cipher, passwordHash: "h", now: now))
             #expect(try await DemoWorld.seed(database: database, cipher: cipher, passwordHash: "h", now: now) == false)
-            let stores = Stores(database: database, cipher: cipher, dataDirectory: FileManager.default.temporaryDirectory)
+            let stores = Stores(database: database, cipher: cipher, dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary())
             let accounts = stores.accounts
             let expected: [Role: Int] = [.operator: 1, .regulator: 1, .insurer: 1, .pharmacist: 3, .pharmacyStaff: 3,
                                          .courier: 2, .doctor: 30, .patient: 10]
