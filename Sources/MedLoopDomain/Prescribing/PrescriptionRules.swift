@@ -144,12 +144,12 @@ public enum PrescriptionRules {
     /// most 12 weeks of products that may be given so.
     ///
     /// - Throws: 422 `long_prescription_required` (over 7 days without a long prescription),
-    ///   `long_prescription_not_allowed` (a product that may not be given on one), 400 on `long.reason`
+    ///   `long_prescription_not_allowed` (a product that may not be given on one), 400 on `longPrescription.reason`
     ///   when the reason is blank.
     public static func checkSupply(_ items: [PrescriptionItem], long: LongPrescription?) throws(DomainError) {
         if let long {
             guard !long.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw .invalidField("long.reason", code: "required", "A long prescription states its reason.")
+                throw .invalidField("longPrescription.reason", code: "required", "A long prescription states its reason.")
             }
             if let excluded = items.first(where: { isExcludedFromLongPrescriptions($0.drug) }) {
                 throw .refused(code: "long_prescription_not_allowed",
