@@ -138,6 +138,12 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     PrescriptionRoutes(prescriptions: stores.prescriptions, patients: stores.patients, audit: stores.audit, authorizer: authorizer,
                        clock: clock)
         .register(authenticated)
+    MedicineOrderRoutes(orders: stores.medicineOrders, prescriptions: stores.prescriptions, patients: stores.patients,
+                        audit: stores.audit, authorizer: authorizer, idempotent: idempotent, clock: clock)
+        .register(authenticated)
+    PharmacyStockRoutes(pharmacies: stores.pharmacies, catalogue: stores.prescriptions.formulary.catalogue, authorizer: authorizer,
+                        clock: clock)
+        .register(authenticated)
     ConsultationRoutes(consultations: stores.consultations, messages: stores.messages, reputation: stores.reputation,
                        doctors: stores.doctors, chat: chat, audit: stores.audit, authorizer: authorizer,
                        idempotent: idempotent, clock: clock)
@@ -165,6 +171,7 @@ public func buildApplication(_ services: AppServices, logger: Logger, eventPollI
     _ = metricsRegistry
     let router = buildRouter(services)
     let jobs = JobRunner(jobs: [.refundUnaccepted(services.stores.consultations, logger: logger),
+                                .releaseExpiredReservations(services.stores.medicineOrders, logger: logger),
                                 .deliverNotifications(services.stores.notifications, provider: LogDeliveryProvider(logger: logger)),
                                 .forgetExpired(idempotency: services.stores.idempotency, throttle: services.stores.throttle,
                                                logger: logger)],

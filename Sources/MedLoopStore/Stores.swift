@@ -28,6 +28,8 @@ public struct Stores: Sendable {
     public let leases: LeaseStore
     public let signingKeys: SigningKeyStore
     public let prescriptions: PrescriptionStore
+    public let pharmacies: PharmacyStore
+    public let medicineOrders: MedicineOrderStore
 
     /// The stores of `database`; uploaded files live under `dataDirectory`, encrypted with `cipher`;
     /// prescriptions are checked against `formulary`.
@@ -62,6 +64,9 @@ public struct Stores: Sendable {
         signingKeys = SigningKeyStore(database: database, cipher: cipher)
         prescriptions = PrescriptionStore(database: database, audit: audit, notifications: notifications, keys: signingKeys,
                                           cipher: cipher, formulary: formulary)
+        pharmacies = PharmacyStore(database: database, audit: audit, catalogue: formulary.catalogue)
+        medicineOrders = MedicineOrderStore(database: database, audit: audit, ledger: ledger, notifications: notifications,
+                                            prescriptions: prescriptions, pharmacies: pharmacies)
     }
 
     /// Encrypts uploaded images, photos and reports stored before files were encrypted, and

@@ -162,9 +162,9 @@ struct VerificationView: APIView, Encodable {
     var signed: SignedPrescription
     var verdict: Verdict
 
-    init(_ signed: SignedPrescription) {
+    init(_ signed: SignedPrescription, registeredKeys: [UUID: String]) {
         self.signed = signed
-        let problems = signed.problems()
+        let problems = signed.problems(registeredKeys: registeredKeys)
         verdict = Verdict(valid: problems.isEmpty, problems: problems)
     }
 

@@ -167,8 +167,10 @@ struct PrescriptionRoutes {
         guard let record = try await prescriptions.signedRecord(prescription.id) else {
             throw AppError.from(DomainError.conflict(code: "not_signed", message: "The prescription is not signed yet."))
         }
+        let keys = try await prescriptions.keys.publicKeys(of: record.signatures.map(\.accountId))
         return VerificationView(SignedPrescription(prescriptionId: prescription.id, document: record.document,
-                                                   reviewDocument: record.reviewDocument, signatures: record.signatures))
+                                                   reviewDocument: record.reviewDocument, signatures: record.signatures),
+                                registeredKeys: keys)
     }
 
     @Sendable func trace(_ request: Request, context: AppContext) async throws -> TraceView {

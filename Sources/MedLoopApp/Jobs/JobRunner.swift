@@ -66,6 +66,15 @@ extension Job {
         }
     }
 
+    /// Returns the stock of medicine orders left unpaid past their 30 minutes (issue 17).
+    static func releaseExpiredReservations(_ orders: MedicineOrderStore, logger: Logger) -> Job {
+        Job(name: "release-expired-reservations", every: .seconds(30)) { now in
+            let context = AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: "job", at: now)
+            let expired = try await orders.releaseExpired(now: now, context: context)
+            if expired > 0 { logger.info("released expired medicine reservations", metadata: ["count": "\(expired)"]) }
+        }
+    }
+
     /// Forgets what is kept only for a while: `Idempotency-Key` answers after twice the 24 hours
     /// API.md promises, and throttle counts that have been quiet longer than the throttle remembers.
     static func forgetExpired(idempotency: IdempotencyStore, throttle: ThrottleStore, logger: Logger) -> Job {

@@ -10,3 +10,15 @@ public enum Escrow {
         }
     }
 }
+
+extension Escrow {
+    /// The amount the medicine escrow holds for a medicine order of `totalFen` in `state`: paid
+    /// and not yet dispensed, all of it; once dispensed it is the pharmacy's, and before payment,
+    /// or after expiry, cancellation or refund, nothing.
+    public static func heldFen(for state: MedicineOrderState, totalFen: Int64) -> Int64 {
+        switch state {
+        case .paid: return totalFen
+        case .reserved, .dispensed, .delivered, .received, .expired, .cancelled, .refunded: return 0
+        }
+    }
+}

@@ -17,6 +17,10 @@ public struct LedgerAccount: Hashable, Sendable, Codable, CustomStringConvertibl
     public static let platformCommission = LedgerAccount(name: "platform:commission")
     /// What a doctor earned.
     public static func doctorEarnings(_ doctor: UUID) -> LedgerAccount { LedgerAccount(name: "doctor:\(doctor.text)") }
+    /// Medicine paid for and not yet dispensed.
+    public static let medicineEscrow = LedgerAccount(name: "escrow:medicine")
+    /// What the platform owes a pharmacy for medicine it dispensed.
+    public static func pharmacyPayable(_ pharmacy: UUID) -> LedgerAccount { LedgerAccount(name: "pharmacy:\(pharmacy.text)") }
 
     public var description: String { name }
 }
@@ -42,9 +46,11 @@ public struct JournalEntry: Sendable, Equatable {
     public var kind: LedgerEntryKind
     public var lines: [LedgerLine]
     public var orderId: UUID?
+    /// The medicine order the entry belongs to, if any.
+    public var medicineOrderId: UUID?
 
     /// Fails unless the lines are non-zero and sum to zero.
-    public init(kind: LedgerEntryKind, lines: [LedgerLine], orderId: UUID? = nil) throws(DomainError) {
+    public init(kind: LedgerEntryKind, lines: [LedgerLine], orderId: UUID? = nil, medicineOrderId: UUID? = nil) throws(DomainError) {
         guard !lines.isEmpty, lines.allSatisfy({ $0.amountFen != 0 }) else {
             throw .refused(code: "ledger_entry_empty", message: "A journal entry moves a non-zero amount.")
         }
@@ -60,13 +66,15 @@ public struct JournalEntry: Sendable, Equatable {
         self.kind = kind
         self.lines = lines
         self.orderId = orderId
+        self.medicineOrderId = medicineOrderId
     }
 
     /// Money moved from one account to another.
     public static func transfer(_ kind: LedgerEntryKind, amountFen: Int64, from: LedgerAccount, to: LedgerAccount,
-                                orderId: UUID? = nil) throws(DomainError) -> JournalEntry {
+                                orderId: UUID? = nil, medicineOrderId: UUID? = nil) throws(DomainError) -> JournalEntry {
         guard amountFen > 0 else { throw .invalidField("amountFen", code: "not_positive", "The amount must be positive.") }
-        return try JournalEntry(kind: kind, lines: [LedgerLine(from, -amountFen), LedgerLine(to, amountFen)], orderId: orderId)
+        return try JournalEntry(kind: kind, lines: [LedgerLine(from, -amountFen), LedgerLine(to, amountFen)], orderId: orderId,
+                                medicineOrderId: medicineOrderId)
     }
 }
 

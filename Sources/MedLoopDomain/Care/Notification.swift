@@ -14,6 +14,7 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
     case claimDecided
     /// To the doctor: a pharmacist sent a prescription back with the reason.
     case prescriptionReturned
+    case orderDelivered
 
     /// The title shown in the inbox and sent by SMS or push, in Chinese and English.
     public var title: (zh: String, en: String) {
@@ -28,6 +29,7 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
         case .orderArriving: return ("药品即将送达", "Your medicine is arriving")
         case .claimDecided: return ("医保结算结果", "Your insurance claim was decided")
         case .prescriptionReturned: return ("处方被药师退回", "A pharmacist sent your prescription back")
+        case .orderDelivered: return ("药品已送达", "Your medicine was delivered")
         }
     }
 
@@ -36,7 +38,7 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
         switch self {
         case .consultationAccepted, .queueTurnNear, .consultationRefunded, .prescriptionRejected, .orderArriving, .claimDecided:
             return true
-        case .newReply, .prescriptionApproved, .orderShipped, .prescriptionReturned:
+        case .newReply, .prescriptionApproved, .orderShipped, .prescriptionReturned, .orderDelivered:
             return false
         }
     }

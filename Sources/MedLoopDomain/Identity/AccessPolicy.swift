@@ -41,6 +41,12 @@ public enum Permission: String, Sendable, CaseIterable {
     case reviewPrescriptions
     /// Run the clinical checks on a list of drugs (as decision-support tools offer).
     case runClinicalChecks
+    /// Dispense and hand over medicine orders of one's pharmacy.
+    case dispense
+    /// Keep one's pharmacy's stock.
+    case manageStock
+    /// Deliver medicine orders assigned to one.
+    case deliver
 }
 
 /// The access rules of MedLoop, one pure function per kind of resource. Routes ask; they never
@@ -57,6 +63,8 @@ public enum AccessPolicy {
         case .importRecords, .prescribe: return role == .doctor
         case .reviewPrescriptions: return role == .pharmacist
         case .runClinicalChecks: return role == .doctor || role == .pharmacist
+        case .dispense, .manageStock: return role == .pharmacyStaff || role == .pharmacist
+        case .deliver: return role == .courier
         }
     }
 

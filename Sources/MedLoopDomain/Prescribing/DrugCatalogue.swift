@@ -105,12 +105,13 @@ public enum ATCCode {
             && c[3].isASCIIUppercaseLetter && c[4].isASCIIUppercaseLetter && c[5].isASCIIDigit && c[6].isASCIIDigit
     }
 
-    /// Whether `text` is a prefix of some ATC code (levels 1 to 5), as a filter takes it.
+    /// Whether `text` is an ATC code at some level (1 to 5: `C`, `C09`, `C09C`, `C09CA`,
+    /// `C09CA01`), as a filter takes it. A part-level like `D3` is not one (it is a name search).
     public static func isPrefix(_ text: String) -> Bool {
         let pattern: [(Character) -> Bool] = [\.isASCIIUppercaseLetter, \.isASCIIDigit, \.isASCIIDigit,
                                               \.isASCIIUppercaseLetter, \.isASCIIUppercaseLetter, \.isASCIIDigit, \.isASCIIDigit]
         let c = Array(text)
-        return (1...7).contains(c.count) && zip(c, pattern).allSatisfy { $1($0) }
+        return [1, 3, 4, 5, 7].contains(c.count) && zip(c, pattern).allSatisfy { $1($0) }
     }
 }
 

@@ -74,9 +74,14 @@ public enum PrescriptionRules {
     public static let longestValidity = 3
     public static let maximumTimesPerDay = 24
 
-    /// The packages `dose` × `timesPerDay` × `days` needs, in whole packages of `dosePerPackage`.
-    public static func packages(dose: Double, timesPerDay: Int, days: Int, dosePerPackage: Double) -> Int {
+    /// More packages than this on one item is a typing error, whatever the product.
+    public static let maximumPackages = 1000
+
+    /// The packages `dose` × `timesPerDay` × `days` needs, in whole packages of `dosePerPackage`;
+    /// nil when that is more than `maximumPackages`.
+    public static func packages(dose: Double, timesPerDay: Int, days: Int, dosePerPackage: Double) -> Int? {
         let needed = dose * Double(timesPerDay) * Double(days) / dosePerPackage
+        guard needed.isFinite, needed <= Double(maximumPackages) else { return nil }
         // A hair over a whole number is the floating-point rounding of that number.
         return max(1, Int((needed - 1e-9).rounded(.up)))
     }
@@ -118,8 +123,11 @@ public enum PrescriptionRules {
                 good = false
             }
             guard good else { continue }
-            let quantity = packages(dose: input.dose, timesPerDay: input.timesPerDay, days: input.days,
-                                    dosePerPackage: drug.dosePerPackage)
+            guard let quantity = packages(dose: input.dose, timesPerDay: input.timesPerDay, days: input.days,
+                                          dosePerPackage: drug.dosePerPackage) else {
+                validator.add("\(field).dose", code: "implausible", "This regimen needs more than \(maximumPackages) packages.")
+                continue
+            }
             if let given = input.quantity, given != quantity {
                 validator.add("\(field).quantity", code: "quantity_mismatch",
                               "The dose, frequency and days need \(quantity) packages.")

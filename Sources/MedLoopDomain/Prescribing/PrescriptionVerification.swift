@@ -22,9 +22,16 @@ public struct SignedPrescription: Sendable, Hashable, Codable {
 
     /// Everything wrong with it, in English; empty when it verifies: the document matches its hash
     /// and is the prescription named, the doctor named in it signed exactly it, and a review, if
-    /// any, is of this document's hash and signed by the pharmacist named in it.
-    public func problems() -> [String] {
+    /// any, is of this document's hash and signed by the pharmacist named in it. With
+    /// `registeredKeys` (each signer's public key as MedLoop registered it), a signature made with
+    /// any other key is a problem too: a file alone proves only that its keys signed it.
+    public func problems(registeredKeys: [UUID: String]? = nil) -> [String] {
         var problems: [String] = []
+        if let registeredKeys {
+            for signature in signatures where registeredKeys[signature.accountId] != signature.publicKey {
+                problems.append("the \(signature.role)'s key is not the one registered for that account")
+            }
+        }
         if Hashing.sha256Hex(document) != documentHash { problems.append("the document does not match its hash") }
         guard let prescription = try? JSONDecoder().decode(PrescriptionDocument.self, from: Data(document.utf8)) else {
             return problems + ["the document is not a MedLoop prescription"]

@@ -35,6 +35,15 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let prescriptionApproved = EventKind(rawValue: "prescription.approved")
     public static let prescriptionRejected = EventKind(rawValue: "prescription.rejected")
     public static let prescriptionVoided = EventKind(rawValue: "prescription.voided")
+    public static let medicineOrderReserved = EventKind(rawValue: "medicine_order.reserved")
+    public static let medicineOrderPaid = EventKind(rawValue: "medicine_order.paid")
+    public static let medicineOrderExpired = EventKind(rawValue: "medicine_order.expired")
+    public static let medicineOrderDispensed = EventKind(rawValue: "medicine_order.dispensed")
+    public static let medicineOrderDeliveryUpdated = EventKind(rawValue: "medicine_order.delivery_updated")
+    public static let medicineOrderReceived = EventKind(rawValue: "medicine_order.received")
+    /// For supervision: a dispense scanned a traceability code that was dispensed before (a fake
+    /// or resold package, DOMAIN.md).
+    public static let traceabilityCodeReused = EventKind(rawValue: "supervision.traceability_code_reused")
 }
 
 /// A state change, recorded in the same unit of work as the change itself (the outbox) and handed
@@ -87,6 +96,12 @@ public struct DomainEvent: Sendable, Equatable {
     /// A prescription moved to `state` (`kind` is one of the `prescription.*` kinds).
     public static func prescription(_ kind: EventKind, _ prescription: UUID, state: PrescriptionState, at now: Date) -> DomainEvent {
         DomainEvent(id: .v7(at: now), kind: kind, subjectType: "prescription", subjectId: prescription,
+                    payload: #"{"state":"\#(state.rawValue)"}"#, occurredAt: now)
+    }
+
+    /// A medicine order moved to `state` (`kind` is one of the `medicine_order.*` kinds).
+    public static func medicineOrder(_ kind: EventKind, _ order: UUID, state: MedicineOrderState, at now: Date) -> DomainEvent {
+        DomainEvent(id: .v7(at: now), kind: kind, subjectType: "medicine_order", subjectId: order,
                     payload: #"{"state":"\#(state.rawValue)"}"#, occurredAt: now)
     }
 

@@ -24,10 +24,19 @@ public struct LedgerStore: Sendable {
     @discardableResult
     public func post(_ entry: JournalEntry, at now: Date, in tx: Transaction) async throws -> UUID {
         let id = UUID.v7(at: now)
-        try await tx.sql.raw("""
-            INSERT INTO ledger_entries (id, kind, order_id, at)
-            VALUES (\(bind: id.text), \(bind: entry.kind.rawValue), \(bind: entry.orderId?.text), \(bind: now.epochMillis))
-            """).run()
+        if let medicineOrder = entry.medicineOrderId {
+            try await tx.sql.raw("""
+                INSERT INTO ledger_entries (id, kind, order_id, medicine_order_id, at)
+                VALUES (\(bind: id.text), \(bind: entry.kind.rawValue), \(bind: entry.orderId?.text), \(bind: medicineOrder.text),
+                        \(bind: now.epochMillis))
+                """).run()
+        } else {
+            // Written as before medicine orders existed (a database part-way through its migrations).
+            try await tx.sql.raw("""
+                INSERT INTO ledger_entries (id, kind, order_id, at)
+                VALUES (\(bind: id.text), \(bind: entry.kind.rawValue), \(bind: entry.orderId?.text), \(bind: now.epochMillis))
+                """).run()
+        }
         // Debits first, so a refused one leaves nothing to undo beyond the transaction.
         let ordered = entry.lines.enumerated().sorted { $0.element.amountFen < $1.element.amountFen }
         for (index, line) in ordered {

@@ -34,6 +34,7 @@ public enum Migrations {
         clusteredTerms,
         attemptThrottle,
         prescribing,
+        pharmacy,
     ]
 }
 

@@ -32,7 +32,7 @@ public struct PrescriptionStore: Sendable {
     let database: Database
     let audit: AuditStore
     let notifications: NotificationStore
-    let keys: SigningKeyStore
+    public let keys: SigningKeyStore
     let cipher: FieldCipher
     public let formulary: Formulary
 
@@ -59,6 +59,7 @@ public struct PrescriptionStore: Sendable {
             let diagnosis = try Self.diagnosis(recorded: try row.optionalText("diagnosis_icd10"), written: draft.diagnosis)
             let priorVisit = try await priorVisit(of: row, in: tx)
             try PrescriptionRules.checkFollowUp(diagnosis: diagnosis, priorVisit: priorVisit)
+            try PrescriptionRules.checkLongPrescription(draft.longPrescription, diagnosis: diagnosis)
             let patientId = try row.uuid("patient_id")
             if let replaced = draft.replaces {
                 try await void(replaced, byDoctor: doctor, inConsultation: consultation, context: context, in: tx)

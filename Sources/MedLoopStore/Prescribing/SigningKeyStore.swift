@@ -35,6 +35,20 @@ public struct SigningKeyStore: Sendable {
         _ = try await key(of: account, at: now, in: tx)
     }
 
+    /// The registered public keys (PEM) of `accounts` that have one.
+    public func publicKeys(of accounts: [UUID]) async throws -> [UUID: String] {
+        guard !accounts.isEmpty else { return [:] }
+        return try await database.read { sql in
+            var keys: [UUID: String] = [:]
+            for row in try await sql.raw("""
+                SELECT account_id, public_key FROM signing_keys WHERE account_id IN (\(binds: accounts.map(\.text)))
+                """).all() {
+                keys[try row.uuid("account_id")] = try row.text("public_key")
+            }
+            return keys
+        }
+    }
+
     private func stored(_ account: UUID, in tx: Transaction) async throws -> P256.Signing.PrivateKey? {
         guard let row = try await tx.sql.raw("SELECT sealed_private_key FROM signing_keys WHERE account_id = \(bind: account.text)")
             .first() else { return nil }

@@ -177,6 +177,7 @@ public enum DemoWorld {
             for (id, draft) in institutions {
                 _ = try await institutionStore.register(draft, id: id, at: now, in: tx)
             }
+            try await seedPharmacies(at: now, in: tx)
             for (role, phone, name, institution) in staff {
                 let draft = StaffAccountDraft(role: role, phone: try PhoneNumber(phone), passwordHash: passwordHash,
                                               displayName: name, institutionId: institution)

@@ -18,6 +18,7 @@ public struct ConsistencyCheck: Sendable {
         let unanswered = try await IdempotencyStore(database: database).unansweredCount()
         if unanswered > 0 { problems.append("\(unanswered) idempotency keys are claimed without an answer") }
         problems += try await escrowProblems()
+        problems += try await medicineEscrowProblems()
         return problems
     }
 
@@ -36,6 +37,28 @@ public struct ConsistencyCheck: Sendable {
                 let held = try row.int64("held")
                 if held != expected {
                     problems.append("order \(try row.text("id")) is \(state.rawValue) and escrow holds \(held) fen for it, not \(expected)")
+                }
+            }
+            return problems
+        }
+    }
+
+    /// Medicine orders whose escrow lines do not add up to what their state holds.
+    private func medicineEscrowProblems() async throws -> [String] {
+        try await database.read { sql in
+            var problems: [String] = []
+            for row in try await sql.raw("""
+                SELECT o.id, o.state, o.total_fen,
+                       CAST(COALESCE((SELECT SUM(l.amount_fen) FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
+                                      WHERE e.medicine_order_id = o.id AND l.account = \(bind: LedgerAccount.medicineEscrow.name)), 0)
+                            AS BIGINT) AS held
+                FROM medicine_orders o
+                """).all() {
+                let state = try row.value("state", as: MedicineOrderState.self)
+                let expected = Escrow.heldFen(for: state, totalFen: try row.int64("total_fen"))
+                let held = try row.int64("held")
+                if held != expected {
+                    problems.append("medicine order \(try row.text("id")) is \(state.rawValue) and escrow holds \(held) fen for it, not \(expected)")
                 }
             }
             return problems

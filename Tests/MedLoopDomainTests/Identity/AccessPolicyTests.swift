@@ -7,9 +7,9 @@ struct AccessPolicyTests {
     static let granted: [Role: Set<Permission>] = [
         .patient: [.viewInstitutions, .buyServices],
         .doctor: [.viewInstitutions, .importRecords, .prescribe, .runClinicalChecks],
-        .pharmacist: [.viewInstitutions, .reviewPrescriptions, .runClinicalChecks],
-        .pharmacyStaff: [.viewInstitutions],
-        .courier: [.viewInstitutions],
+        .pharmacist: [.viewInstitutions, .reviewPrescriptions, .runClinicalChecks, .dispense, .manageStock],
+        .pharmacyStaff: [.viewInstitutions, .dispense, .manageStock],
+        .courier: [.viewInstitutions, .deliver],
         .insurer: [.viewInstitutions],
         .regulator: [.viewInstitutions, .readAuditLog, .qualifyDoctors],
         .`operator`: [.manageAccounts, .manageInstitutions, .viewInstitutions, .manageDoctors],
