@@ -141,6 +141,9 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     MedicineOrderRoutes(orders: stores.medicineOrders, prescriptions: stores.prescriptions, patients: stores.patients,
                         audit: stores.audit, authorizer: authorizer, idempotent: idempotent, clock: clock)
         .register(authenticated)
+    MedicationRoutes(prescriptions: stores.prescriptions, orders: stores.orders, patients: stores.patients, audit: stores.audit,
+                     authorizer: authorizer, idempotent: idempotent, clock: clock)
+        .register(authenticated)
     PharmacyStockRoutes(pharmacies: stores.pharmacies, catalogue: stores.prescriptions.formulary.catalogue, authorizer: authorizer,
                         clock: clock)
         .register(authenticated)
@@ -172,6 +175,7 @@ public func buildApplication(_ services: AppServices, logger: Logger, eventPollI
     let router = buildRouter(services)
     let jobs = JobRunner(jobs: [.refundUnaccepted(services.stores.consultations, logger: logger),
                                 .releaseExpiredReservations(services.stores.medicineOrders, logger: logger),
+                                .expirePrescriptions(services.stores.prescriptions, logger: logger),
                                 .deliverNotifications(services.stores.notifications, provider: LogDeliveryProvider(logger: logger)),
                                 .forgetExpired(idempotency: services.stores.idempotency, throttle: services.stores.throttle,
                                                logger: logger)],

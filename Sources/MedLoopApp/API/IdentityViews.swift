@@ -38,6 +38,7 @@ struct PatientView: APIView, Encodable {
     var address: String?
     var allergies: [Allergy]
     var conditions: [KnownCondition]
+    var pregnancyStatus: PregnancyStatus
 
     init(_ profile: PatientProfile, today: CalendarDate) {
         id = profile.id
@@ -47,6 +48,7 @@ struct PatientView: APIView, Encodable {
         sex = profile.sex
         birthDate = profile.birthDate
         age = profile.age(on: today)
+        pregnancyStatus = profile.pregnancy
         phone = profile.phone?.value
         address = profile.address
         allergies = profile.allergies

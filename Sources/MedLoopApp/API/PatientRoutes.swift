@@ -35,6 +35,8 @@ struct PatientRoutes {
     struct UpdateBody: Decodable {
         /// A new address; an empty string clears it.
         var address: String?
+        /// Pregnant, breastfeeding or neither: the clinical checks of prescriptions use it.
+        var pregnancyStatus: PregnancyStatus?
     }
 
     @Sendable func update(_ request: Request, context: AppContext) async throws -> PatientView {
@@ -44,6 +46,9 @@ struct PatientRoutes {
         let address = try body.address.map { $0.isEmpty ? "" : try ProfileRule.address($0) }
         let now = clock.now()
         try await patients.updateAddress(id, address: address, context: context.auditContext(at: now))
+        if let pregnancy = body.pregnancyStatus {
+            try await patients.updatePregnancy(id, status: pregnancy, context: context.auditContext(at: now))
+        }
         guard let profile = try await patients.profile(id) else { throw AppError.notFound("patient") }
         return PatientView(profile, today: .shanghai(now))
     }

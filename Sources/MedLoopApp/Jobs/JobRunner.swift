@@ -75,6 +75,15 @@ extension Job {
         }
     }
 
+    /// Expires prescriptions whose validity ended before a pharmacy filled them (issue 17).
+    static func expirePrescriptions(_ prescriptions: PrescriptionStore, logger: Logger) -> Job {
+        Job(name: "expire-prescriptions", every: .seconds(60)) { now in
+            let context = AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: "job", at: now)
+            let expired = try await prescriptions.expireLapsed(now: now, context: context)
+            if expired > 0 { logger.info("expired lapsed prescriptions", metadata: ["count": "\(expired)"]) }
+        }
+    }
+
     /// Forgets what is kept only for a while: `Idempotency-Key` answers after twice the 24 hours
     /// API.md promises, and throttle counts that have been quiet longer than the throttle remembers.
     static func forgetExpired(idempotency: IdempotencyStore, throttle: ThrottleStore, logger: Logger) -> Job {

@@ -11,9 +11,12 @@ public struct PatientProfile: Sendable, Equatable {
     public var address: String?
     public var allergies: [Allergy]
     public var conditions: [KnownCondition]
+    /// Pregnant or breastfeeding, as the patient says: the clinical checks use it.
+    public var pregnancy: PregnancyStatus
 
     public init(id: UUID, accountId: UUID?, realName: String, nationalId: NationalID, phone: PhoneNumber?,
-                address: String?, allergies: [Allergy] = [], conditions: [KnownCondition] = []) {
+                address: String?, allergies: [Allergy] = [], conditions: [KnownCondition] = [],
+                pregnancy: PregnancyStatus = .none) {
         self.id = id
         self.accountId = accountId
         self.realName = realName
@@ -22,6 +25,7 @@ public struct PatientProfile: Sendable, Equatable {
         self.address = address
         self.allergies = allergies
         self.conditions = conditions
+        self.pregnancy = pregnancy
     }
 
     public var sex: Sex { nationalId.sex }

@@ -7,43 +7,48 @@ public enum CSV {
     ///
     /// - Throws: 400 on `file` when a quoted field is never closed.
     public static func records(_ text: String) throws(DomainError) -> [(line: Int, fields: [String])] {
+        // Read by Unicode scalar, not by Character: a combining mark after a comma or a quote
+        // would otherwise join it into one grapheme and hide the separator.
         var records: [(line: Int, fields: [String])] = []
         var fields: [String] = []
-        var field = ""
+        var field = String.UnicodeScalarView()
         var inQuotes = false
         var line = 1
         var recordLine = 1
-        var characters = Array(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)[...]
+        var scalars = Array(text.unicodeScalars)[...]
+        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
         func endRecord() {
-            fields.append(field)
-            field = ""
+            fields.append(String(field))
+            field = String.UnicodeScalarView()
             // A blank line is no record.
             if !(fields.count == 1 && fields[0].isEmpty) { records.append((recordLine, fields)) }
             fields = []
         }
-        while let character = characters.popFirst() {
+        while let scalar = scalars.popFirst() {
             if inQuotes {
-                if character == "\"" {
-                    if characters.first == "\"" {
+                if scalar == "\"" {
+                    if scalars.first == "\"" {
                         field.append("\"")
-                        characters.removeFirst()
+                        scalars.removeFirst()
                     } else {
                         inQuotes = false
                     }
-                } else {
-                    if character == "\n" || character == "\r\n" { line += 1 }
-                    field.append(character)
+                    continue
                 }
+                // CRLF, LF or a lone CR inside a field is one line break of the file.
+                if scalar == "\n" || (scalar == "\r" && scalars.first != "\n") { line += 1 }
+                field.append(scalar)
                 continue
             }
-            switch character {
+            switch scalar {
             case "\"" where field.isEmpty: inQuotes = true
-            case ",": fields.append(field); field = ""
-            case "\n", "\r\n", "\r":
+            case ",": fields.append(String(field)); field = String.UnicodeScalarView()
+            case "\r", "\n":
+                if scalar == "\r", scalars.first == "\n" { scalars.removeFirst() }
                 endRecord()
                 line += 1
                 recordLine = line
-            default: field.append(character)
+            default: field.append(scalar)
             }
         }
         if inQuotes { throw .invalidField("file", code: "unclosed_quote", "A quoted field starting on line \(recordLine) never closes.") }

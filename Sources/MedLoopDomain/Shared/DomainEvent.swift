@@ -35,6 +35,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let prescriptionApproved = EventKind(rawValue: "prescription.approved")
     public static let prescriptionRejected = EventKind(rawValue: "prescription.rejected")
     public static let prescriptionVoided = EventKind(rawValue: "prescription.voided")
+    public static let prescriptionExpired = EventKind(rawValue: "prescription.expired")
     public static let medicineOrderReserved = EventKind(rawValue: "medicine_order.reserved")
     public static let medicineOrderPaid = EventKind(rawValue: "medicine_order.paid")
     public static let medicineOrderExpired = EventKind(rawValue: "medicine_order.expired")

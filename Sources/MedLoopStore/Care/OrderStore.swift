@@ -16,9 +16,12 @@ public struct NewOrder: Sendable {
     public var prepaidMinutes: Int?
     /// The slot an in-person appointment takes.
     public var slotId: UUID?
+    /// The prescription a refill follow-up renews.
+    public var refillOf: UUID?
 
     public init(accountId: UUID, patientId: UUID, doctorId: UUID, service: ServiceKind, encounterId: UUID?,
-                guardianPresent: Bool, redFlag: String? = nil, prepaidMinutes: Int? = nil, slotId: UUID? = nil) {
+                guardianPresent: Bool, redFlag: String? = nil, prepaidMinutes: Int? = nil, slotId: UUID? = nil,
+                refillOf: UUID? = nil) {
         self.accountId = accountId
         self.patientId = patientId
         self.doctorId = doctorId
@@ -28,6 +31,7 @@ public struct NewOrder: Sendable {
         self.redFlag = redFlag
         self.prepaidMinutes = prepaidMinutes
         self.slotId = slotId
+        self.refillOf = refillOf
     }
 }
 
@@ -116,6 +120,11 @@ public struct OrderStore: Sendable {
                         \(bind: context.at.epochMillis), \(bind: order.unitPriceFen), \(bind: order.prepaidMinutes.map(Int64.init)),
                         \(bind: request.service == .appointment ? request.slotId?.text : nil))
                 """).run()
+            if let refill = request.refillOf {
+                try await tx.sql.raw("""
+                    UPDATE orders SET refill_of_prescription_id = \(bind: refill.text) WHERE id = \(bind: order.id.text)
+                    """).run()
+            }
             // A free service skips payment: its consultation joins the queue at once.
             let queued = order.state == .paid
                 ? try await consultations.open(for: order, at: context.at, in: tx) : nil

@@ -104,6 +104,16 @@ public struct PatientStore: Sendable {
         }
     }
 
+    /// Records whether the patient is pregnant or breastfeeding (the clinical checks use it).
+    public func updatePregnancy(_ id: UUID, status: PregnancyStatus, context: AuditContext) async throws {
+        try await change(id, action: "patient.update", context: context) { tx in
+            try await tx.sql.raw("""
+                UPDATE patients SET pregnancy_status = \(bind: status.rawValue), updated_at = \(bind: context.at.epochMillis)
+                WHERE id = \(bind: id.text)
+                """).run()
+        }
+    }
+
     public func addAllergy(_ draft: AllergyDraft, to patient: UUID, context: AuditContext) async throws -> Allergy {
         let allergy = Allergy(id: .v7(at: context.at), substance: draft.substance, reaction: draft.reaction, severity: draft.severity)
         try await change(patient, action: "patient.allergy.add", context: context) { tx in
@@ -246,6 +256,7 @@ public struct PatientStore: Sendable {
             nationalId: try nationalId(from: row),
             phone: try row.optionalText("phone_cipher").map { try PhoneNumber(try cipher.open($0, field: "phone")) },
             address: try row.optionalText("address_cipher").map { try cipher.open($0, field: "address") },
-            allergies: allergies, conditions: conditions)
+            allergies: allergies, conditions: conditions,
+            pregnancy: try row.optionalValue("pregnancy_status", as: PregnancyStatus.self) ?? .none)
     }
 }

@@ -35,6 +35,7 @@ public enum Migrations {
         attemptThrottle,
         prescribing,
         pharmacy,
+        refills,
     ]
 }
 
