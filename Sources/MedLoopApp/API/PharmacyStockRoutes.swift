@@ -66,7 +66,8 @@ struct PharmacyStockRoutes {
 
     private func ownPharmacy(_ context: AppContext, action: String) async throws -> UUID {
         let caller = try await authorizer.require(.manageStock, context, action: action, resourceType: "pharmacy_stock")
-        guard let pharmacy = caller.institutionId else { throw AppError.forbidden() }
+        // Only an institution with a pharmacy (a profile: where it is, how it hands medicine over) keeps stock.
+        guard let pharmacy = caller.institutionId, try await pharmacies.profile(pharmacy) != nil else { throw AppError.forbidden() }
         return pharmacy
     }
 }

@@ -105,6 +105,10 @@ public struct StockLevel: Sendable, Hashable, Codable {
 
 /// The rules of stock, so that it never goes below zero and reservations never exceed it.
 public enum StockRule {
+    /// More packages of one drug than any pharmacy keeps: a typing error.
+    public static let maximumOnHand = 1_000_000
+    /// The dearest package a pharmacy may price (100,000 yuan).
+    public static let maximumPriceFen: Int64 = 10_000_000
     /// Checks a stock level a pharmacy sets: whole packages, not below what is reserved, a price.
     ///
     /// - Throws: 400 on `onHand` (negative, or below the reserved packages) or `priceFen` (not positive).
@@ -112,6 +116,10 @@ public enum StockRule {
                                   referencePriceFen: Int64) throws(DomainError) {
         var validator = FieldValidator()
         if onHand < 0 { validator.add("onHand", code: "negative", "Stock on hand is zero or more.") }
+        if onHand > maximumOnHand { validator.add("onHand", code: "too_large", "At most \(maximumOnHand) packages of one drug.") }
+        if priceFen > maximumPriceFen {
+            validator.add("priceFen", code: "too_large", "A package costs at most \(maximumPriceFen) fen.")
+        }
         if onHand >= 0, onHand < reserved {
             validator.add("onHand", code: "below_reserved", "\(reserved) packages are reserved for orders; keep at least that many.")
         }

@@ -24,44 +24,48 @@ public struct ConsistencyCheck: Sendable {
 
     /// Orders whose escrow lines do not add up to what their state holds.
     private func escrowProblems() async throws -> [String] {
-        try await database.read { sql in
-            var problems: [String] = []
-            for row in try await sql.raw("""
-                SELECT o.id, o.state, o.price_fen,
-                       CAST(COALESCE((SELECT SUM(l.amount_fen) FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
-                                      WHERE e.order_id = o.id AND l.account = \(bind: LedgerAccount.escrow.name)), 0) AS BIGINT) AS held
-                FROM orders o
-                """).all() {
-                let state = try row.value("state", as: OrderState.self)
-                let expected = Escrow.heldFen(for: state, priceFen: try row.int64("price_fen"))
-                let held = try row.int64("held")
-                if held != expected {
-                    problems.append("order \(try row.text("id")) is \(state.rawValue) and escrow holds \(held) fen for it, not \(expected)")
-                }
-            }
-            return problems
+        try await escrowProblems(of: "order", table: "orders", amountColumn: "price_fen", entryColumn: "order_id",
+                                 account: .escrow) { state, amount in
+            try Escrow.heldFen(for: OrderState.from(state), priceFen: amount)
         }
     }
 
     /// Medicine orders whose escrow lines do not add up to what their state holds.
     private func medicineEscrowProblems() async throws -> [String] {
+        try await escrowProblems(of: "medicine order", table: "medicine_orders", amountColumn: "total_fen",
+                                 entryColumn: "medicine_order_id", account: .medicineEscrow) { state, amount in
+            try Escrow.heldFen(for: MedicineOrderState.from(state), totalFen: amount)
+        }
+    }
+
+    /// The rows of `table` whose lines on `account` (entries naming them in `entryColumn`) do not
+    /// add up to what `expected` says their state holds.
+    private func escrowProblems(of noun: String, table: String, amountColumn: String, entryColumn: String, account: LedgerAccount,
+                                expected: @escaping @Sendable (String, Int64) throws -> Int64) async throws -> [String] {
         try await database.read { sql in
             var problems: [String] = []
             for row in try await sql.raw("""
-                SELECT o.id, o.state, o.total_fen,
+                SELECT o.id, o.state, o.\(unsafeRaw: amountColumn) AS amount,
                        CAST(COALESCE((SELECT SUM(l.amount_fen) FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
-                                      WHERE e.medicine_order_id = o.id AND l.account = \(bind: LedgerAccount.medicineEscrow.name)), 0)
-                            AS BIGINT) AS held
-                FROM medicine_orders o
+                                      WHERE e.\(unsafeRaw: entryColumn) = o.id AND l.account = \(bind: account.name)), 0) AS BIGINT) AS held
+                FROM \(unsafeRaw: table) o
                 """).all() {
-                let state = try row.value("state", as: MedicineOrderState.self)
-                let expected = Escrow.heldFen(for: state, totalFen: try row.int64("total_fen"))
+                let state = try row.text("state")
+                let should = try expected(state, try row.int64("amount"))
                 let held = try row.int64("held")
-                if held != expected {
-                    problems.append("medicine order \(try row.text("id")) is \(state.rawValue) and escrow holds \(held) fen for it, not \(expected)")
+                if held != should {
+                    problems.append("\(noun) \(try row.text("id")) is \(state) and escrow holds \(held) fen for it, not \(should)")
                 }
             }
             return problems
         }
+    }
+}
+
+extension RawRepresentable where RawValue == String {
+    /// The stored state `text`, or the error that says the column holds something the code cannot read.
+    static func from(_ text: String) throws -> Self {
+        guard let value = Self(rawValue: text) else { throw StoredValueError(column: "state", value: text) }
+        return value
     }
 }
