@@ -120,13 +120,13 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     AuthRoutes(accounts: stores.accounts, audit: stores.audit, throttle: stores.throttle, cipher: services.cipher,
                hasher: hasher, clock: clock, tokenLifetime: services.configuration.tokenLifetime)
         .register(public: api, authenticated: authenticated)
-    AccountRoutes(accounts: stores.accounts, audit: stores.audit, authorizer: authorizer, hasher: hasher, clock: clock)
+    AccountRoutes(accounts: stores.accounts, signingKeys: stores.signingKeys, audit: stores.audit, authorizer: authorizer, hasher: hasher, clock: clock)
         .register(authenticated)
     InstitutionRoutes(institutions: stores.institutions, authorizer: authorizer, clock: clock).register(authenticated)
     PatientRoutes(patients: stores.patients, audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
     AuditRoutes(audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
-    DoctorRoutes(doctors: stores.doctors, reputation: stores.reputation, cache: services.directory, authorizer: authorizer,
-                 clock: clock)
+    DoctorRoutes(doctors: stores.doctors, reputation: stores.reputation, cache: services.directory,
+                 signingKeys: stores.signingKeys, authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     OrderRoutes(orders: stores.orders, consultations: stores.consultations, ledger: stores.ledger, triage: services.triageRules,
                 authorizer: authorizer, idempotent: idempotent, clock: clock)

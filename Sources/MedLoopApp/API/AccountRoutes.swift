@@ -6,6 +6,7 @@ import MedLoopStore
 /// Staff accounts, managed by operators (API.md: `POST /api/v1/accounts`).
 struct AccountRoutes {
     let accounts: AccountStore
+    let signingKeys: SigningKeyStore
     let audit: AuditStore
     let authorizer: Authorizer
     let hasher: PasswordHasher
@@ -37,7 +38,10 @@ struct AccountRoutes {
         try validator.finish()
         let draft = StaffAccountDraft(role: body.role, phone: phone!, passwordHash: try await hasher.hash(body.password),
                                       displayName: body.displayName, institutionId: body.institutionId)
-        let account = try await accounts.createStaff(draft, context: context.auditContext(at: clock.now()))
+        let now = clock.now()
+        let account = try await accounts.createStaff(draft, context: context.auditContext(at: now))
+        // A pharmacist signs reviews: the key is made with the account.
+        if account.role == .pharmacist { try await signingKeys.ensureKey(of: account.id, at: now) }
         return Created(value: AccountView(account))
     }
 

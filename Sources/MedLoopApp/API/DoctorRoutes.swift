@@ -9,6 +9,7 @@ struct DoctorRoutes {
     let doctors: DoctorStore
     let reputation: ReputationStore
     let cache: DirectoryCache
+    let signingKeys: SigningKeyStore
     let authorizer: Authorizer
     let clock: any MedLoopClock
 
@@ -200,8 +201,13 @@ struct DoctorRoutes {
         _ = try await authorizer.require(.qualifyDoctors, context, action: "doctor.qualification", resourceType: "doctor",
                                          resourceId: id.text)
         let body = try await request.decodeJSON(as: QualificationBody.self, context: context)
-        try await doctors.setQualification(body.status, doctor: id, context: context.auditContext(at: clock.now()))
+        let now = clock.now()
+        try await doctors.setQualification(body.status, doctor: id, context: context.auditContext(at: now))
         cache.forget(id, .qualification)
+        // A qualified doctor signs prescriptions: the key is made now, not at the first signature.
+        if body.status == .approved, let account = try await doctors.profile(id)?.doctor.accountId {
+            try await signingKeys.ensureKey(of: account, at: now)
+        }
         return Response(status: .noContent)
     }
 }

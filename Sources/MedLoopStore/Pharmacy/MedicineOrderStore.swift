@@ -105,6 +105,7 @@ public struct MedicineOrderStore: Sendable {
                     throw DomainError.conflict(code: "stock_insufficient", message: "\(drug.genericNameEn) ran out at this pharmacy.")
                 }
             }
+            try await prescriptions.trail(.routed, prescription, detail: ["pharmacy": pharmacy.text], context: context, in: tx)
             try await prescriptions.trail(.reserved, prescription, detail: [
                 "order": order.id.text, "pharmacy": pharmacy.text, "mode": mode.rawValue, "totalFen": String(order.bill.totalFen),
             ], context: context, in: tx)

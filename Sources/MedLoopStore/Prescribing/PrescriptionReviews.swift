@@ -81,15 +81,16 @@ extension PrescriptionStore {
                             detail: ["reviewHash": signature.hash, "reason": reason?.rawValue], context: context, in: tx)
             try await EventStore.append(.prescription(approved ? .prescriptionApproved : .prescriptionRejected, id,
                                                       state: prescription.state, at: context.at), in: tx)
-            if approved {
-                let patientAccount = try await tx.sql.raw("""
-                    SELECT c.account_id FROM consultations c WHERE c.id = \(bind: prescription.consultationId.text)
-                    """).first()?.uuid("account_id")
-                if let patientAccount {
-                    try await notifications.notify(patientAccount, kind: .prescriptionApproved, subjectType: "prescription",
-                                                   subjectId: id.text, at: context.at, in: tx)
-                }
-            } else {
+            // The patient hears either way (a rejected prescription is corrected by the doctor, who
+            // hears it too, with the reason).
+            let patientAccount = try await tx.sql.raw("""
+                SELECT c.account_id FROM consultations c WHERE c.id = \(bind: prescription.consultationId.text)
+                """).first()?.uuid("account_id")
+            if let patientAccount {
+                try await notifications.notify(patientAccount, kind: approved ? .prescriptionApproved : .prescriptionRejected,
+                                               subjectType: "prescription", subjectId: id.text, at: context.at, in: tx)
+            }
+            if !approved {
                 try await notifications.notify(prescription.doctorAccountId, kind: .prescriptionReturned,
                                                subjectType: "prescription", subjectId: id.text, at: context.at, in: tx)
             }

@@ -30,9 +30,10 @@ public struct SigningKeyStore: Sendable {
         return key
     }
 
-    /// Makes `account`'s key now if it has none (when a doctor or pharmacist account is created).
-    public func ensureKey(of account: UUID, at now: Date, in tx: Transaction) async throws {
-        _ = try await key(of: account, at: now, in: tx)
+    /// Makes `account`'s key now if it has none: when a doctor is qualified or a pharmacist's
+    /// account is created, so that the key exists before the first signature.
+    public func ensureKey(of account: UUID, at now: Date) async throws {
+        try await database.unitOfWork { tx in _ = try await key(of: account, at: now, in: tx) }
     }
 
     /// The registered public keys (PEM) of `accounts` that have one.

@@ -123,7 +123,7 @@ struct MedicineOrderTests {
             let trace = try await app.send(.get, "/api/v1/prescriptions/\(prescription)/trace", token: patient)
             #expect(trace.json["verifies"] as? Bool == true)
             #expect((trace.json["entries"] as? [[String: Any]])?.compactMap { $0["event"] as? String }
-                    == ["drafted", "signed", "approved", "reserved", "paid", "dispensed", "delivered"])
+                    == ["drafted", "signed", "approved", "routed", "reserved", "paid", "dispensed", "delivered"])
             let payable = try await LedgerStore(database: app.database).balance(of: .pharmacyPayable(Self.hehua))
             #expect(payable == Int64(total))
         }
@@ -270,6 +270,37 @@ struct MedicineOrderTests {
             #expect(try await app.count("SELECT COUNT(*) AS n FROM medicine_orders") == 0)
             let badPlace = try await app.send(.get, "/api/v1/prescriptions/\(prescription)/pharmacy-options?lat=91&lon=118.8720", token: patient)
             #expect(badPlace.status == .badRequest)
+        }
+    }
+
+    @Test("a B2C order names its carrier and tracking number when dispensed, and is delivered when the carrier says so")
+    func shipped() async throws {
+        try await withApp { app in
+            let (prescription, patient, _) = try await app.anApprovedPrescription()
+            let reserved = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/medicine-orders", token: patient, json: [
+                "pharmacyId": Self.hehua.text, "mode": "b2c", "lat": 30.2741, "lon": 120.1551,   // Hangzhou: far beyond O2O
+            ], headers: ConsultationRoutesTests.key())
+            #expect(reserved.status == .created)
+            let order = try #require(reserved.string("id"))
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/pay", token: patient,
+                                       headers: ConsultationRoutesTests.key()).status == .ok)
+            let staff = try await app.signIn(Self.staffOfHehua)
+            let codes = [aTraceabilityCode("8100002", package: 5)]
+            let unnamed = try await app.send(.post, "/api/v1/medicine-orders/\(order)/dispense", token: staff, json: ["codes": codes])
+            #expect(unnamed.status == .badRequest)
+            #expect(try await app.send(.get, "/api/v1/medicine-orders/\(order)", token: patient).string("state") == "paid")
+            let shipped = try await app.send(.post, "/api/v1/medicine-orders/\(order)/dispense", token: staff, json: [
+                "codes": codes, "carrier": "顺丰速运", "trackingNumber": "SF1234567890",
+            ])
+            #expect(shipped.status == .ok)
+            #expect(shipped.string("carrier") == "顺丰速运")
+            #expect(shipped.string("trackingNumber") == "SF1234567890")
+            #expect(shipped.json["courierAccountId"] == nil || shipped.json["courierAccountId"] is NSNull)
+            let delivered = try await app.send(.post, "/api/v1/medicine-orders/\(order)/handover", token: staff, json: [:] as [String: String])
+            #expect(delivered.string("state") == "delivered")
+            let o2oOnly = try await app.send(.get, "/api/v1/prescriptions/\(prescription)/pharmacy-options?lat=30.2741&lon=120.1551&mode=o2o",
+                                             token: patient)
+            #expect(o2oOnly.status == .conflict)   // dispensed: no longer to be filled
         }
     }
 }
