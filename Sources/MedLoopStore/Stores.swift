@@ -63,7 +63,7 @@ public struct Stores: Sendable {
         photos = DoctorPhotoStore(database: database, cipher: cipher, dataDirectory: dataDirectory, audit: audit)
         signingKeys = SigningKeyStore(database: database, cipher: cipher)
         prescriptions = PrescriptionStore(database: database, audit: audit, notifications: notifications, keys: signingKeys,
-                                          cipher: cipher, formulary: formulary)
+                                          formulary: formulary)
         pharmacies = PharmacyStore(database: database, audit: audit, catalogue: formulary.catalogue)
         medicineOrders = MedicineOrderStore(database: database, audit: audit, ledger: ledger, notifications: notifications,
                                             prescriptions: prescriptions, pharmacies: pharmacies)

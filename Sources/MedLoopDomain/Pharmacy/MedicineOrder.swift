@@ -41,6 +41,53 @@ extension MedicineOrderState: StateMachine {
     public static var conflictCode: String { "medicine_order_state" }
 }
 
+/// The rules of a medicine order's steps.
+public enum MedicineOrderRules {
+    /// Checks that a reserved order may be paid at `now`: its reservation still holds.
+    ///
+    /// - Throws: 409 `reservation_expired` from `reservedUntil` on (the stock may be gone).
+    public static func checkPayable(_ state: MedicineOrderState, reservedUntil: Date, now: Date) throws(DomainError) {
+        if state == .reserved, reservedUntil <= now {
+            throw .conflict(code: "reservation_expired", message: "The reservation ran out; choose a pharmacy again.")
+        }
+    }
+
+    /// Checks what a pharmacy needs to dispense an order: a shipped (B2C) order names its carrier.
+    ///
+    /// - Throws: 400 on `shipment` when a B2C order has none.
+    public static func checkDispensable(mode: FulfilmentMode, hasShipment: Bool) throws(DomainError) {
+        if mode == .b2c, !hasShipment {
+            throw .invalidField("shipment", code: "required", "A shipped order names its carrier and tracking number.")
+        }
+    }
+
+    /// Checks a hand-over at the pharmacy: a pickup order with its code, a B2C order the carrier
+    /// delivered; an O2O order is the courier's to report.
+    ///
+    /// - Throws: 409 `courier_delivers` for O2O, 422 `pickup_code_wrong` for a wrong code.
+    public static func checkHandOver(mode: FulfilmentMode, code: String?, expected: String?) throws(DomainError) {
+        switch mode {
+        case .o2o:
+            throw .conflict(code: "courier_delivers", message: "The courier reports an O2O delivery.")
+        case .pickup:
+            guard let code, code == expected else {
+                throw .refused(code: "pickup_code_wrong", message: "This is not the order's pickup code.")
+            }
+        case .b2c:
+            return
+        }
+    }
+
+    /// Checks a courier's report: a failed delivery says why.
+    ///
+    /// - Throws: 400 on `note` when a failure has none.
+    public static func checkReport(_ status: DeliveryStatus, note: String?) throws(DomainError) {
+        if status == .failed, (note ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw .invalidField("note", code: "required", "A failed delivery says why.")
+        }
+    }
+}
+
 /// The courier's progress with an O2O order.
 public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
     case assigned, pickedUp, inTransit, delivered, failed

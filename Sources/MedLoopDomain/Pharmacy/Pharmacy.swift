@@ -78,6 +78,12 @@ public struct PharmacyProfile: Sendable, Hashable, Codable {
 public enum ChinaTime {
     public static let offset: TimeInterval = 8 * 3600
 
+    /// The instant the China day of `instant` began (China has one zone, UTC+8, and no DST).
+    public static func startOfDay(_ instant: Date) -> Date {
+        let day: TimeInterval = 24 * 3600
+        return Date(timeIntervalSince1970: ((instant.timeIntervalSince1970 + offset) / day).rounded(.down) * day - offset)
+    }
+
     /// Minutes after midnight in China at `instant`.
     public static func minuteOfDay(_ instant: Date) -> Int {
         let seconds = (instant.timeIntervalSince1970 + offset).truncatingRemainder(dividingBy: 86_400)

@@ -218,10 +218,7 @@ public enum PrescriptionRules {
         guard (1...longestValidity).contains(validDays) else {
             throw .invalidField("validDays", code: "out_of_range", "A prescription is valid 1 to \(longestValidity) days.")
         }
-        // China Standard Time is UTC+8 all year: a day there starts at 16:00 UTC the day before.
-        let offset: TimeInterval = 8 * 3600, day: TimeInterval = 24 * 3600
-        let dayStart = ((issuedAt.timeIntervalSince1970 + offset) / day).rounded(.down) * day - offset
-        return Date(timeIntervalSince1970: dayStart + Double(validDays) * day)
+        return ChinaTime.startOfDay(issuedAt).addingTimeInterval(Double(validDays) * 24 * 3600)
     }
 }
 

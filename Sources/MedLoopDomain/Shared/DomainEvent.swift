@@ -39,6 +39,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let medicineOrderReserved = EventKind(rawValue: "medicine_order.reserved")
     public static let medicineOrderPaid = EventKind(rawValue: "medicine_order.paid")
     public static let medicineOrderExpired = EventKind(rawValue: "medicine_order.expired")
+    public static let medicineOrderCancelled = EventKind(rawValue: "medicine_order.cancelled")
     public static let medicineOrderDispensed = EventKind(rawValue: "medicine_order.dispensed")
     public static let medicineOrderDeliveryUpdated = EventKind(rawValue: "medicine_order.delivery_updated")
     public static let medicineOrderReceived = EventKind(rawValue: "medicine_order.received")

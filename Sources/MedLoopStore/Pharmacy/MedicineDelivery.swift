@@ -31,28 +31,28 @@ extension MedicineOrderStore {
                 guard let prescription = try await prescriptions.load(order.prescriptionId, in: tx.sql) else {
                     throw StoredValueError(column: "prescription_id", value: order.prescriptionId.text)
                 }
-                if order.state == .paid, order.mode == .b2c, shipment == nil {
-                    throw DomainError.invalidField("shipment", code: "required", "A shipped order names its carrier and tracking number.")
-                }
+                try MedicineOrderRules.checkDispensable(mode: order.mode, hasShipment: shipment != nil)
                 let lines = order.bill.lines.compactMap { line in
                     prescriptions.formulary.catalogue.drug(line.drugId).map { (drug: $0, quantity: line.quantity) }
                 }
                 order.state = try order.state.after(.dispense)
                 let matched = try TraceabilityCode.match(codes, to: lines)
-                let reused = try await tx.sql.raw("""
-                    SELECT code FROM dispensed_codes WHERE code IN (\(binds: matched.map(\.code))) ORDER BY code
-                    """).all().map { try $0.text("code") }
-                if !reused.isEmpty { throw CodeReuse(codes: reused) }
                 guard try await tx.transition("medicine_orders", id: id, from: [MedicineOrderState.paid.rawValue],
                                               to: order.state.rawValue) else {
                     throw DomainError.conflict(code: MedicineOrderState.conflictCode, message: "It changed meanwhile; read it again.")
                 }
+                // Each code is kept once, anywhere: a code another dispense holds (even one racing
+                // this) is not inserted, and the whole dispense is refused.
+                var reused: [String] = []
                 for (code, drug) in matched {
-                    try await tx.sql.raw("""
+                    let kept = try await tx.sql.raw("""
                         INSERT INTO dispensed_codes (code, order_id, drug_id, dispensed_at)
                         VALUES (\(bind: code), \(bind: id.text), \(bind: drug.text), \(bind: context.at.epochMillis))
-                        """).run()
+                        ON CONFLICT (code) DO NOTHING RETURNING code
+                        """).first()
+                    if kept == nil { reused.append(code) }
                 }
+                if !reused.isEmpty { throw CodeReuse(codes: reused.sorted()) }
                 for line in order.bill.lines {
                     try await tx.sql.raw("""
                         UPDATE pharmacy_stock SET on_hand = on_hand - \(bind: line.quantity), reserved = reserved - \(bind: line.quantity),
@@ -110,9 +110,7 @@ extension MedicineOrderStore {
             guard var order = try await load(id, in: tx.sql), order.courierAccountId == courier, let current = order.deliveryStatus else {
                 throw DomainError.notFound(resource: "medicine_order")
             }
-            if status == .failed, (note ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw DomainError.invalidField("note", code: "required", "A failed delivery says why.")
-            }
+            try MedicineOrderRules.checkReport(status, note: note)
             let next = try current.after(status)
             let moved = try await tx.sql.raw("""
                 UPDATE medicine_orders SET delivery_status = \(bind: next.rawValue), delivery_note = \(bind: note),
@@ -142,16 +140,7 @@ extension MedicineOrderStore {
     public func handOver(_ id: UUID, pickupCode: String?, by staff: Caller, context: AuditContext) async throws -> MedicineOrder {
         try await database.unitOfWork { tx in
             var order = try await atPharmacy(id, staff: staff, in: tx)
-            switch order.mode {
-            case .o2o:
-                throw DomainError.conflict(code: "courier_delivers", message: "The courier reports an O2O delivery.")
-            case .pickup:
-                guard let pickupCode, pickupCode == order.pickupCode else {
-                    throw DomainError.refused(code: "pickup_code_wrong", message: "This is not the order's pickup code.")
-                }
-            case .b2c:
-                break
-            }
+            try MedicineOrderRules.checkHandOver(mode: order.mode, code: pickupCode, expected: order.pickupCode)
             try await markDelivered(&order, context: context, in: tx)
             try await EventStore.append(.medicineOrder(.medicineOrderDeliveryUpdated, id, state: order.state, at: context.at), in: tx)
             return order

@@ -52,7 +52,7 @@ public struct MedicineOrderStore: Sendable {
     /// `location`, nearest and cheapest first.
     public func options(for prescription: Prescription, at location: GeoPoint, mode: FulfilmentMode?,
                         now: Date) async throws -> [PharmacyOption] {
-        try Self.checkFillable(prescription, now: now)
+        try PrescriptionRules.checkFillable(prescription.state, validUntil: prescription.validUntil, now: now)
         let candidates = try await pharmacies.candidates(holding: prescription.items.map(\.drug.id))
         return PharmacyOptions.options(for: prescription.items.map { ($0.drug, $0.quantity) }, from: candidates,
                                        at: location, mode: mode, now: now)
@@ -63,13 +63,25 @@ public struct MedicineOrderStore: Sendable {
     /// concurrent orders for the last packages only as many succeed as there are packages.
     public func reserve(_ prescription: Prescription, at pharmacy: UUID, mode: FulfilmentMode, location: GeoPoint,
                         by account: UUID, context: AuditContext) async throws -> MedicineOrder {
-        try Self.checkFillable(prescription, now: context.at)
         let items = prescription.items.map { ($0.drug, $0.quantity) }
         guard let option = try await options(for: prescription, at: location, mode: mode, now: context.at)
             .first(where: { $0.pharmacy.pharmacyId == pharmacy }) else {
             throw DomainError.conflict(code: "stock_insufficient", message: "This pharmacy cannot fill the prescription this way now.")
         }
         return try await database.unitOfWork { tx in
+            // The prescription as it stands now, touched so that a void or an expiry racing this
+            // choice either happens first (and this one is refused) or finds the order.
+            let current = try await tx.sql.raw("""
+                UPDATE prescriptions SET updated_at = \(bind: context.at.epochMillis)
+                WHERE id = \(bind: prescription.id.text) RETURNING state, valid_until
+                """).first()
+            try PrescriptionRules.checkFillable(try current?.value("state", as: PrescriptionState.self) ?? .voided,
+                                                validUntil: try current?.optionalInstant("valid_until"), now: context.at)
+            if mode == .o2o, try await tx.sql.raw("""
+                SELECT id FROM accounts WHERE institution_id = \(bind: pharmacy.text) AND role = \(bind: Role.courier.rawValue) LIMIT 1
+                """).first() == nil {
+                throw DomainError.conflict(code: "no_courier", message: "This pharmacy has no courier to deliver now.")
+            }
             let order = MedicineOrder(
                 id: .v7(at: context.at), prescriptionId: prescription.id, pharmacyId: pharmacy, accountId: account,
                 patientId: prescription.patientId, mode: mode, state: .reserved, bill: option.bill,
@@ -119,9 +131,13 @@ public struct MedicineOrderStore: Sendable {
     public func pay(_ id: UUID, by account: UUID, pickupCode: String, context: AuditContext) async throws -> MedicineOrder {
         try await database.unitOfWork { tx in
             var order = try await owned(id, by: account, in: tx)
-            if order.state == .reserved, order.reservedUntil <= context.at {
-                throw DomainError.conflict(code: "reservation_expired", message: "The reservation ran out; choose a pharmacy again.")
-            }
+            try MedicineOrderRules.checkPayable(order.state, reservedUntil: order.reservedUntil, now: context.at)
+            // A prescription voided or expired since the choice is no longer paid for.
+            let prescription = try await tx.sql.raw("""
+                SELECT state, valid_until FROM prescriptions WHERE id = \(bind: order.prescriptionId.text)
+                """).first()
+            try PrescriptionRules.checkFillable(try prescription?.value("state", as: PrescriptionState.self) ?? .voided,
+                                                validUntil: try prescription?.optionalInstant("valid_until"), now: context.at)
             order.state = try await tx.move("medicine_orders", id: id, from: order.state, by: .pay)
             order.paidAt = context.at
             order.pickupCode = order.mode == .pickup ? pickupCode : nil
@@ -158,7 +174,7 @@ public struct MedicineOrderStore: Sendable {
                 try await releaseStock(of: order, in: tx)
                 var ended = order
                 ended.state = .expired
-                try await trail(.expired, ended, detail: [:], context: context, in: tx)
+                try await trail(.released, ended, detail: [:], context: context, in: tx)
                 try await EventStore.append(.medicineOrder(.medicineOrderExpired, id, state: .expired, at: context.at), in: tx)
                 return true
             }
@@ -207,13 +223,28 @@ public struct MedicineOrderStore: Sendable {
 
     // MARK: Helpers
 
-    static func checkFillable(_ prescription: Prescription, now: Date) throws {
-        guard prescription.state == .approved else {
-            throw DomainError.conflict(code: "prescription_not_effective", message: "Only an approved prescription is filled.")
+    /// The order that fills prescription `id` now, if any, with its state.
+    static func fillingOrder(of prescription: UUID, in tx: Transaction) async throws -> (id: UUID, state: MedicineOrderState)? {
+        guard let row = try await tx.sql.raw("""
+            SELECT id, state FROM medicine_orders WHERE prescription_id = \(bind: prescription.text)
+              AND state NOT IN ('expired', 'cancelled', 'refunded')
+            """).first() else { return nil }
+        return (try row.uuid("id"), try row.value("state", as: MedicineOrderState.self))
+    }
+
+    /// Cancels an unpaid reservation (its prescription was voided) and returns its stock.
+    static func cancelReservation(_ id: UUID, at now: Date, in tx: Transaction) async throws {
+        try await tx.move("medicine_orders", id: id, from: MedicineOrderState.reserved, by: .cancel)
+        for line in try await tx.sql.raw("""
+            SELECT o.pharmacy_id, l.drug_id, l.quantity FROM medicine_order_lines l JOIN medicine_orders o ON o.id = l.order_id
+            WHERE l.order_id = \(bind: id.text)
+            """).all() {
+            try await tx.sql.raw("""
+                UPDATE pharmacy_stock SET reserved = reserved - \(bind: try line.decode(column: "quantity", as: Int.self))
+                WHERE pharmacy_id = \(bind: try line.text("pharmacy_id")) AND drug_id = \(bind: try line.text("drug_id"))
+                """).run()
         }
-        if let until = prescription.validUntil, until <= now {
-            throw DomainError.conflict(code: "prescription_expired", message: "The prescription is no longer valid.")
-        }
+        try await EventStore.append(.medicineOrder(.medicineOrderCancelled, id, state: .cancelled, at: now), in: tx)
     }
 
     func owned(_ id: UUID, by account: UUID, in tx: Transaction) async throws -> MedicineOrder {

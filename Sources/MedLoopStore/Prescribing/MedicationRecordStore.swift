@@ -45,33 +45,3 @@ extension PrescriptionStore {
         }
     }
 }
-
-extension PrescriptionStore {
-    /// Expires the signed or approved prescriptions whose validity ended before they were filled
-    /// (a job under a lease runs it); one that has a pharmacy order under way is left to it.
-    public func expireLapsed(now: Date, context: AuditContext) async throws -> Int {
-        let due = try await database.read { sql in
-            try await sql.raw("""
-                SELECT p.id FROM prescriptions p WHERE p.state IN ('signed', 'approved') AND p.valid_until <= \(bind: now.epochMillis)
-                  AND NOT EXISTS (SELECT 1 FROM medicine_orders o WHERE o.prescription_id = p.id
-                                  AND o.state NOT IN ('expired', 'cancelled', 'refunded'))
-                ORDER BY p.valid_until LIMIT 200
-                """).all().map { try $0.uuid("id") }
-        }
-        var expired = 0
-        for id in due {
-            let done = try await database.unitOfWork { tx -> Bool in
-                guard var prescription = try await load(id, in: tx.sql),
-                      let next = try? prescription.state.after(.expire),
-                      try await tx.transition("prescriptions", id: id, from: [prescription.state.rawValue], to: next.rawValue)
-                else { return false }
-                prescription.state = next
-                try await trail(.expired, prescription, detail: [:], context: context, in: tx)
-                try await EventStore.append(.prescription(.prescriptionExpired, id, state: next, at: context.at), in: tx)
-                return true
-            }
-            if done { expired += 1 }
-        }
-        return expired
-    }
-}

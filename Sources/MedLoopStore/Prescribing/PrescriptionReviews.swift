@@ -48,6 +48,7 @@ extension PrescriptionStore {
                   prescription.institutionId == pharmacist.institutionId else {
                 throw DomainError.notFound(resource: "prescription")
             }
+            if case .approve = decision { try PrescriptionRules.checkValid(until: prescription.validUntil, now: context.at) }
             let approved: Bool
             var reason: RejectionReason?
             var text: String?
@@ -87,8 +88,10 @@ extension PrescriptionStore {
                 SELECT c.account_id FROM consultations c WHERE c.id = \(bind: prescription.consultationId.text)
                 """).first()?.uuid("account_id")
             if let patientAccount {
+                // A rejected prescription is not the patient's to open: the notice points at the consultation.
                 try await notifications.notify(patientAccount, kind: approved ? .prescriptionApproved : .prescriptionRejected,
-                                               subjectType: "prescription", subjectId: id.text, at: context.at, in: tx)
+                                               subjectType: approved ? "prescription" : "consultation",
+                                               subjectId: approved ? id.text : prescription.consultationId.text, at: context.at, in: tx)
             }
             if !approved {
                 try await notifications.notify(prescription.doctorAccountId, kind: .prescriptionReturned,

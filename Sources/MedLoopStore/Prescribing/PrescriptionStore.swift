@@ -33,16 +33,14 @@ public struct PrescriptionStore: Sendable {
     let audit: AuditStore
     let notifications: NotificationStore
     public let keys: SigningKeyStore
-    let cipher: FieldCipher
     public let formulary: Formulary
 
     public init(database: Database, audit: AuditStore, notifications: NotificationStore, keys: SigningKeyStore,
-                cipher: FieldCipher, formulary: Formulary) {
+                formulary: Formulary) {
         self.database = database
         self.audit = audit
         self.notifications = notifications
         self.keys = keys
-        self.cipher = cipher
         self.formulary = formulary
     }
 
@@ -56,6 +54,7 @@ public struct PrescriptionStore: Sendable {
         _ = try PrescriptionRules.validUntil(issuedAt: context.at, validDays: draft.validDays)
         return try await database.unitOfWork { tx in
             let row = try await consultationRow(consultation, doctor: doctor, in: tx)
+            try PrescriptionRules.checkPrescriber(try await qualification(of: doctor, in: tx))
             let diagnosis = try Self.diagnosis(recorded: try row.optionalText("diagnosis_icd10"), written: draft.diagnosis)
             let priorVisit = try await priorVisit(of: row, in: tx)
             try PrescriptionRules.checkFollowUp(diagnosis: diagnosis, priorVisit: priorVisit)
@@ -87,12 +86,16 @@ public struct PrescriptionStore: Sendable {
             guard prescription.state == .draft else {
                 throw DomainError.conflict(code: PrescriptionState.conflictCode, message: "Only a draft takes overrides.")
             }
+            // The findings as the patient's record stands now (an allergy or a medication may have
+            // been added since the draft), so that the doctor overrides what signing will check.
+            let facts = try await patientFacts(prescription.patientId, at: context.at, in: tx.sql)
+            prescription.findings = formulary.checks.findings(for: prescription.items.map(\.checkItem), patient: facts)
             try PrescriptionRules.checkOverride(finding, reason: reason, findings: prescription.findings)
             prescription.overrides.removeAll { $0.key == finding }
             prescription.overrides.append(FindingOverride(finding, reason: reason.trimmingCharacters(in: .whitespacesAndNewlines)))
             let updated = try await tx.sql.raw("""
                 UPDATE prescriptions SET overrides = \(bind: CanonicalJSON.text(of: prescription.overrides)),
-                    updated_at = \(bind: context.at.epochMillis)
+                    findings = \(bind: CanonicalJSON.text(of: prescription.findings)), updated_at = \(bind: context.at.epochMillis)
                 WHERE id = \(bind: id.text) AND state = \(bind: PrescriptionState.draft.rawValue) RETURNING id
                 """).first()
             guard updated != nil else {
@@ -108,6 +111,7 @@ public struct PrescriptionStore: Sendable {
     public func sign(_ id: UUID, byDoctor doctor: UUID, context: AuditContext) async throws -> Prescription {
         try await database.unitOfWork { tx in
             var prescription = try await owned(id, byDoctor: doctor, in: tx)
+            try PrescriptionRules.checkPrescriber(try await qualification(of: doctor, in: tx))
             let doctorName = try await tx.sql.raw("SELECT name FROM doctors WHERE account_id = \(bind: doctor.text)").first()?
                 .text("name") ?? ""
             let facts = try await patientFacts(prescription.patientId, at: context.at, in: tx.sql)
@@ -160,8 +164,11 @@ public struct PrescriptionStore: Sendable {
         if let consultation, prescription.consultationId != consultation {
             throw DomainError.invalidField("replaces", code: "other_consultation", "A correction replaces a prescription of the same consultation.")
         }
+        let filling = try await MedicineOrderStore.fillingOrder(of: id, in: tx)
+        try PrescriptionRules.checkVoidable(fillingOrder: filling?.state)
         try await tx.move("prescriptions", id: id, from: prescription.state, by: .void)
         try await tx.sql.raw("UPDATE prescriptions SET updated_at = \(bind: context.at.epochMillis) WHERE id = \(bind: id.text)").run()
+        if let filling { try await MedicineOrderStore.cancelReservation(filling.id, at: context.at, in: tx) }
         var voided = prescription
         voided.state = .voided
         try await trail(.voided, voided, detail: [:], context: context, in: tx)
@@ -178,7 +185,7 @@ public struct PrescriptionStore: Sendable {
             case .doctor:
                 return try await sql.raw("""
                     SELECT id FROM consultations WHERE doctor_account_id = \(bind: caller.accountId.text)
-                      AND patient_id = \(bind: patient.text) LIMIT 1
+                      AND patient_id = \(bind: patient.text) AND state IN ('active', 'completed') LIMIT 1
                     """).first() != nil
             case .pharmacist:
                 guard let institution = caller.institutionId else { return false }
@@ -278,6 +285,11 @@ public struct PrescriptionStore: Sendable {
             throw DomainError.conflict(code: ConsultationState.conflictCode, message: "A prescription follows an accepted consultation.")
         }
         return row
+    }
+
+    private func qualification(of doctorAccount: UUID, in tx: Transaction) async throws -> QualificationStatus? {
+        try await tx.sql.raw("SELECT qualification FROM doctors WHERE account_id = \(bind: doctorAccount.text)").first()?
+            .value("qualification", as: QualificationStatus.self)
     }
 
     private static func diagnosis(recorded: String?, written: ICD10Code?) throws -> ICD10Code {

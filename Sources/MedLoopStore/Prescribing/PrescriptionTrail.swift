@@ -5,6 +5,8 @@ import SQLKit
 /// The events of a prescription's trail, from draft to the patient's door.
 public enum TrailEvent: String, Sendable, CaseIterable {
     case drafted, signed, approved, rejected, voided, expired, routed, reserved, paid, dispensed, delivered
+    /// A reservation left unpaid ran out; the prescription may be filled elsewhere.
+    case released
 }
 
 /// One entry of a prescription's trail, as the trace shows it.

@@ -303,4 +303,56 @@ struct MedicineOrderTests {
             #expect(o2oOnly.status == .conflict)   // dispensed: no longer to be filled
         }
     }
+
+    @Test("voiding a prescription cancels its unpaid reservation and returns the stock; once paid for, it cannot be voided")
+    func voidWhileFilling() async throws {
+        try await withApp { app in
+            let (prescription, patient, doctor) = try await app.anApprovedPrescription()
+            let before = try await app.stock(Self.xinqiao, Shelf.amlodipine)
+            let reserved = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/medicine-orders", token: patient, json: [
+                "pharmacyId": Self.xinqiao.text, "mode": "pickup", "lat": 28.9650, "lon": 118.8720,
+            ], headers: ConsultationRoutesTests.key())
+            let order = try #require(reserved.string("id"))
+            let voided = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/void", token: doctor)
+            #expect(voided.string("state") == "voided")
+            #expect(try await app.stock(Self.xinqiao, Shelf.amlodipine) == before)
+            #expect(try await app.send(.get, "/api/v1/medicine-orders/\(order)", token: patient).string("state") == "cancelled")
+            let late = try await app.send(.post, "/api/v1/medicine-orders/\(order)/pay", token: patient, headers: ConsultationRoutesTests.key())
+            #expect(late.status == .conflict)
+
+            let (second, _, _) = try await app.anApprovedPrescription()
+            let again = try await app.send(.post, "/api/v1/prescriptions/\(second)/medicine-orders", token: patient, json: [
+                "pharmacyId": Self.xinqiao.text, "mode": "pickup", "lat": 28.9650, "lon": 118.8720,
+            ], headers: ConsultationRoutesTests.key())
+            let paidOrder = try #require(again.string("id"))
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(paidOrder)/pay", token: patient,
+                                       headers: ConsultationRoutesTests.key()).status == .ok)
+            let refused = try await app.send(.post, "/api/v1/prescriptions/\(second)/void", token: doctor)
+            #expect(refused.status == .conflict)
+            #expect(refused.errorCode == "prescription_being_filled")
+            #expect(try await app.send(.get, "/api/v1/prescriptions/\(second)", token: patient).string("state") == "approved")
+        }
+    }
+
+    @Test("a suspended doctor can neither draft nor sign")
+    func suspendedDoctor() async throws {
+        try await withApp { app in
+            let (consultation, _, doctor) = try await app.anAcceptedConsultation()
+            let draft = try await app.send(.post, "/api/v1/consultations/\(consultation)/prescriptions", token: doctor, json: [
+                "diagnosis": "I10", "items": [anItem(Shelf.amlodipine, dose: 5)],
+            ])
+            let id = try #require(draft.string("id"))
+            let regulator = try await app.signIn(Demo.regulatorPhone)
+            #expect(try await app.send(.put, "/api/v1/doctors/\(ConsultationRoutesTests.cardiologist.text)/qualification", token: regulator,
+                                       json: ["status": "suspended"]).status == .noContent)
+            let sign = try await app.send(.post, "/api/v1/prescriptions/\(id)/sign", token: doctor)
+            #expect(sign.status == .forbidden)
+            #expect(sign.errorCode == "prescriber_not_qualified")
+            let another = try await app.send(.post, "/api/v1/consultations/\(consultation)/prescriptions", token: doctor, json: [
+                "diagnosis": "I10", "items": [anItem(Shelf.amlodipine, dose: 5)],
+            ])
+            #expect(another.errorCode == "prescriber_not_qualified")
+            #expect(try await app.send(.get, "/api/v1/prescriptions/\(id)", token: doctor).string("state") == "draft")
+        }
+    }
 }
