@@ -45,10 +45,9 @@ struct PatientRoutes {
         let body = try await request.decodeJSON(as: UpdateBody.self, context: context)
         let address = try body.address.map { $0.isEmpty ? "" : try ProfileRule.address($0) }
         let now = clock.now()
-        try await patients.updateAddress(id, address: address, context: context.auditContext(at: now))
-        if let pregnancy = body.pregnancyStatus {
-            try await patients.updatePregnancy(id, status: pregnancy, context: context.auditContext(at: now))
-        }
+        guard let before = try await patients.profile(id) else { throw AppError.notFound("patient") }
+        if let pregnancy = body.pregnancyStatus { try ProfileRule.checkPregnancy(pregnancy, sex: before.sex) }
+        try await patients.update(id, address: address, pregnancy: body.pregnancyStatus, context: context.auditContext(at: now))
         guard let profile = try await patients.profile(id) else { throw AppError.notFound("patient") }
         return PatientView(profile, today: .shanghai(now))
     }

@@ -58,6 +58,16 @@ public enum ProfileRule {
         return address
     }
 
+    /// Checks a pregnancy status against the sex of the national ID: only a woman is pregnant or
+    /// breastfeeding.
+    ///
+    /// - Throws: 400 on `pregnancyStatus` (`not_applicable`) otherwise.
+    public static func checkPregnancy(_ status: PregnancyStatus, sex: Sex) throws(DomainError) {
+        if status != .none, sex != .female {
+            throw .invalidField("pregnancyStatus", code: "not_applicable", "Only a woman's profile records a pregnancy.")
+        }
+    }
+
     /// A short label (an allergen, a reaction, a condition name): 1 to `limit` characters.
     public static func label(_ text: String, field: String, limit: Int = 100) throws(DomainError) -> String {
         let label = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -92,25 +92,23 @@ public struct PatientStore: Sendable {
             }
     }
 
-    /// Changes the address (`nil` leaves it, an empty string clears it).
-    public func updateAddress(_ id: UUID, address: String?, context: AuditContext) async throws {
+    /// Changes what the patient keeps in their profile, together: the address (an empty string
+    /// clears it) and whether they are pregnant or breastfeeding (the clinical checks use it).
+    public func update(_ id: UUID, address: String?, pregnancy: PregnancyStatus?, context: AuditContext) async throws {
         try await change(id, action: "patient.update", context: context) { tx in
-            guard let address else { return }
-            let sealed = address.isEmpty ? nil : try cipher.seal(address, field: "address")
-            try await tx.sql.raw("""
-                UPDATE patients SET address_cipher = \(bind: sealed), updated_at = \(bind: context.at.epochMillis)
-                WHERE id = \(bind: id.text)
-                """).run()
-        }
-    }
-
-    /// Records whether the patient is pregnant or breastfeeding (the clinical checks use it).
-    public func updatePregnancy(_ id: UUID, status: PregnancyStatus, context: AuditContext) async throws {
-        try await change(id, action: "patient.update", context: context) { tx in
-            try await tx.sql.raw("""
-                UPDATE patients SET pregnancy_status = \(bind: status.rawValue), updated_at = \(bind: context.at.epochMillis)
-                WHERE id = \(bind: id.text)
-                """).run()
+            if let address {
+                let sealed = address.isEmpty ? nil : try cipher.seal(address, field: "address")
+                try await tx.sql.raw("""
+                    UPDATE patients SET address_cipher = \(bind: sealed), updated_at = \(bind: context.at.epochMillis)
+                    WHERE id = \(bind: id.text)
+                    """).run()
+            }
+            if let pregnancy {
+                try await tx.sql.raw("""
+                    UPDATE patients SET pregnancy_status = \(bind: pregnancy.rawValue), updated_at = \(bind: context.at.epochMillis)
+                    WHERE id = \(bind: id.text)
+                    """).run()
+            }
         }
     }
 

@@ -7,18 +7,20 @@ extension PrescriptionStore {
     /// The patient's medications, most recent first: each item of an approved or dispensed
     /// prescription, its supply counted from the day it was dispensed (or approved, until then).
     public func medicationRecord(of patient: UUID, at now: Date) async throws -> [MedicationEntry] {
-        let effective = try await database.read { sql in
-            var found: [(prescription: Prescription, startsOn: CalendarDate)] = []
-            for row in try await sql.raw("""
-                SELECT p.*, (SELECT MAX(o.dispensed_at) FROM medicine_orders o WHERE o.prescription_id = p.id) AS dispensed_at
-                FROM prescriptions p WHERE p.patient_id = \(bind: patient.text) AND p.state IN ('approved', 'dispensed')
-                ORDER BY p.signed_at DESC LIMIT 200
-                """).all() {
-                let prescription = try await prescription(from: row, in: sql)
-                let start = try row.optionalInstant("dispensed_at") ?? prescription.reviewedAt ?? prescription.createdAt
-                found.append((prescription, .shanghai(start)))
-            }
-            return found
+        try await database.read { sql in try await medicationRecord(of: patient, at: now, in: sql) }
+    }
+
+    /// The record read through `sql` (a unit of work's, when the checks run inside one).
+    func medicationRecord(of patient: UUID, at now: Date, in sql: any SQLDatabase) async throws -> [MedicationEntry] {
+        var effective: [(prescription: Prescription, startsOn: CalendarDate)] = []
+        for row in try await sql.raw("""
+            SELECT p.*, (SELECT MAX(o.dispensed_at) FROM medicine_orders o WHERE o.prescription_id = p.id) AS dispensed_at
+            FROM prescriptions p WHERE p.patient_id = \(bind: patient.text) AND p.state IN ('approved', 'dispensed')
+            ORDER BY p.signed_at DESC LIMIT 200
+            """).all() {
+            let prescription = try await prescription(from: row, in: sql)
+            let start = try row.optionalInstant("dispensed_at") ?? prescription.reviewedAt ?? prescription.createdAt
+            effective.append((prescription, .shanghai(start)))
         }
         return MedicationRecord.entries(effective, today: .shanghai(now), isChronic: ChronicConditions.isChronic)
     }

@@ -332,12 +332,10 @@ public struct PrescriptionStore: Sendable {
             throw DomainError.notFound(resource: "patient")
         }
         let allergies = try await PatientStore.allergies(of: patient, in: sql).map(\.substance)
-        // Active: an effective prescription whose supply, counted from signing, has not run out.
-        let active = try await sql.raw("""
-            SELECT DISTINCT i.drug_id FROM prescriptions p JOIN prescription_items i ON i.prescription_id = p.id
-            WHERE p.patient_id = \(bind: patient.text) AND p.state IN ('approved', 'dispensed')
-              AND p.signed_at + i.days * 86400000 > \(bind: now.epochMillis)
-            """).all().compactMap { try formulary.catalogue.drug(try $0.uuid("drug_id")) }
+        // Active as the medication record counts it: an effective prescription whose supply,
+        // from the day it was dispensed (or approved), has not run out.
+        let active = try await medicationRecord(of: patient, at: now, in: sql).filter(\.isActive)
+            .compactMap { formulary.catalogue.drug($0.drugId) }
         return PatientFacts(ageYears: birth.years(until: .shanghai(now)), allergies: allergies,
                             pregnancy: try row.value("pregnancy_status", as: PregnancyStatus.self), activeMedications: active)
     }

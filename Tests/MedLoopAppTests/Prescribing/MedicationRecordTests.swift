@@ -45,19 +45,50 @@ struct MedicationRecordTests {
         }
     }
 
-    @Test("a pregnant patient's prescription of a drug contraindicated in pregnancy carries the finding")
+    @Test("a pregnant patient's prescription of a drug contraindicated in pregnancy carries the finding; a man's profile records no pregnancy")
     func pregnancyFinding() async throws {
         try await withApp { app in
-            let (consultation, patient, doctor) = try await app.anAcceptedConsultation()
-            let patientId = Demo.patientId(Demo.patientPhone).text
-            let updated = try await app.send(.patch, "/api/v1/patients/\(patientId)", token: patient, json: ["pregnancyStatus": "pregnant"])
+            // The first demo patient is a man: his profile takes no pregnancy.
+            let man = try await app.signIn(Demo.patientPhone)
+            let refused = try await app.send(.patch, "/api/v1/patients/\(Demo.patientId(Demo.patientPhone).text)", token: man,
+                                             json: ["pregnancyStatus": "pregnant"])
+            #expect(refused.status == .badRequest)
+            #expect(refused.isStandardError)
+            // A woman of the demo world books a follow-up of her hypertension.
+            var woman: (phone: String, token: String, id: String)?
+            for index in 2...10 {
+                let phone = String(format: "138%08d", index)
+                let id = Demo.patientId(phone).text
+                let token = try await app.signIn(phone)
+                if try await app.send(.get, "/api/v1/patients/\(id)", token: token).string("sex") == "female" {
+                    woman = (phone, token, id)
+                    break
+                }
+            }
+            let patient = try #require(woman)
+            let updated = try await app.send(.patch, "/api/v1/patients/\(patient.id)", token: patient.token,
+                                             json: ["pregnancyStatus": "pregnant"])
             #expect(updated.string("pregnancyStatus") == "pregnant")
+            let encounter = try await app.send(.post, "/api/v1/patients/\(patient.id)/encounters", token: patient.token, json: [
+                "hospitalId": DemoWorld.Institutions.tertiaryHospital.text, "date": "2026-01-05", "icd10": "I10",
+            ])
+            let order = try await app.send(.post, "/api/v1/orders", token: patient.token, json: [
+                "doctorId": ConsultationRoutesTests.cardiologist.text, "service": "textPackage",
+                "encounterId": try #require(encounter.string("id")),
+            ], headers: ConsultationRoutesTests.key())
+            _ = try await app.send(.post, "/api/v1/wallet/top-ups", token: patient.token, json: ["amountFen": 20_000],
+                                   headers: ConsultationRoutesTests.key())
+            let paid = try await app.send(.post, "/api/v1/orders/\(try #require(order.string("id")))/pay", token: patient.token,
+                                          headers: ConsultationRoutesTests.key())
+            let consultation = try #require(paid.string("consultationId"))
+            let doctor = try await app.signIn(Demo.doctorPhone)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(consultation)/accept", token: doctor).status == .ok)
             let draft = try await app.send(.post, "/api/v1/consultations/\(consultation)/prescriptions", token: doctor, json: [
                 "diagnosis": "I10", "items": [anItem(Shelf.simvastatin, dose: 20)],
             ])
             let findings = draft.json["findings"] as? [[String: Any]] ?? []
             #expect(findings.contains { $0["rule"] as? String == "pregnancy" && $0["severity"] as? String == "contraindicated" })
-            let bad = try await app.send(.patch, "/api/v1/patients/\(patientId)", token: patient, json: ["pregnancyStatus": "maybe"])
+            let bad = try await app.send(.patch, "/api/v1/patients/\(patient.id)", token: patient.token, json: ["pregnancyStatus": "maybe"])
             #expect(bad.status == .badRequest)
         }
     }
