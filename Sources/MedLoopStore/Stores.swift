@@ -66,7 +66,7 @@ public struct Stores: Sendable {
                                           formulary: formulary)
         pharmacies = PharmacyStore(database: database, audit: audit, catalogue: formulary.catalogue)
         medicineOrders = MedicineOrderStore(database: database, audit: audit, ledger: ledger, notifications: notifications,
-                                            prescriptions: prescriptions, pharmacies: pharmacies)
+                                            prescriptions: prescriptions, pharmacies: pharmacies, cipher: cipher)
     }
 
     /// Encrypts uploaded images, photos and reports stored before files were encrypted, and

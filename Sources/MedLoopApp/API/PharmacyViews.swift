@@ -67,6 +67,11 @@ struct MedicineOrderView: APIView, Encodable {
     var courierAccountId: UUID?
     var deliveryStatus: DeliveryStatus?
     var deliveryNote: String?
+    var deliveryUpdates: [DeliveryUpdate]
+    var destinationLatitude: Double?
+    var destinationLongitude: Double?
+    /// The delivery address, for the patient, the pharmacy and the courier of an O2O or B2C order.
+    var address: String?
 
     init(_ order: MedicineOrder, showingPickupCode: Bool = true) {
         id = order.id
@@ -88,6 +93,10 @@ struct MedicineOrderView: APIView, Encodable {
         courierAccountId = order.courierAccountId
         deliveryStatus = order.deliveryStatus
         deliveryNote = order.deliveryNote
+        deliveryUpdates = order.deliveryUpdates
+        destinationLatitude = order.destination?.latitude
+        destinationLongitude = order.destination?.longitude
+        address = order.mode == .pickup ? nil : order.address
     }
 }
 

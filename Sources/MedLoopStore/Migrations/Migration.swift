@@ -36,6 +36,7 @@ public enum Migrations {
         prescribing,
         pharmacy,
         refills,
+        deliveryDestination,
     ]
 }
 

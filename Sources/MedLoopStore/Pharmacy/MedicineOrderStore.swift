@@ -24,6 +24,18 @@ public struct MedicineOrder: Sendable, Hashable {
     public var courierAccountId: UUID?
     public var deliveryStatus: DeliveryStatus?
     public var deliveryNote: String?
+    /// Where the medicine goes: the point chosen from, and the patient's address (O2O and B2C).
+    public var destination: GeoPoint?
+    public var address: String?
+    /// The courier's reports, oldest first.
+    public var deliveryUpdates: [DeliveryUpdate] = []
+}
+
+/// One report of a courier on an O2O delivery.
+public struct DeliveryUpdate: Sendable, Hashable, Codable {
+    public let status: DeliveryStatus
+    public let note: String?
+    public let at: Date
 }
 
 /// Prescription circulation (issue 17): the pharmacies that can fill an approved prescription, the
@@ -37,15 +49,17 @@ public struct MedicineOrderStore: Sendable {
     let notifications: NotificationStore
     let prescriptions: PrescriptionStore
     let pharmacies: PharmacyStore
+    let cipher: FieldCipher
 
     public init(database: Database, audit: AuditStore, ledger: LedgerStore, notifications: NotificationStore,
-                prescriptions: PrescriptionStore, pharmacies: PharmacyStore) {
+                prescriptions: PrescriptionStore, pharmacies: PharmacyStore, cipher: FieldCipher) {
         self.database = database
         self.audit = audit
         self.ledger = ledger
         self.notifications = notifications
         self.prescriptions = prescriptions
         self.pharmacies = pharmacies
+        self.cipher = cipher
     }
 
     /// The pharmacies that can fill `prescription` (approved, valid, not yet filled) as seen from
@@ -99,6 +113,13 @@ public struct MedicineOrderStore: Sendable {
             guard inserted != nil else {
                 throw DomainError.conflict(code: "prescription_filled", message: "This prescription already has a pharmacy order.")
             }
+            // The courier or carrier needs to know where: the point chosen from and the profile's address.
+            try await tx.sql.raw("""
+                UPDATE medicine_orders SET destination_latitude = \(bind: location.latitude),
+                    destination_longitude = \(bind: location.longitude),
+                    address_cipher = (SELECT address_cipher FROM patients WHERE id = \(bind: prescription.patientId.text))
+                WHERE id = \(bind: order.id.text)
+                """).run()
             for (position, line) in order.bill.lines.enumerated() {
                 try await tx.sql.raw("""
                     INSERT INTO medicine_order_lines (order_id, position, drug_id, quantity, unit_price_fen, amount_fen, insurance_class)
@@ -278,7 +299,18 @@ public struct MedicineOrderStore: Sendable {
             pickupCode: try row.optionalText("pickup_code"), carrier: try row.optionalText("carrier"),
             trackingNumber: try row.optionalText("tracking_number"), courierAccountId: try row.optionalUUID("courier_account_id"),
             deliveryStatus: try row.optionalValue("delivery_status", as: DeliveryStatus.self),
-            deliveryNote: try row.optionalText("delivery_note"))
+            deliveryNote: try row.optionalText("delivery_note"),
+            destination: try row.decode(column: "destination_latitude", as: Double?.self).flatMap { latitude in
+                try row.decode(column: "destination_longitude", as: Double?.self).flatMap { try? GeoPoint(latitude: latitude, longitude: $0) }
+            },
+            // Sealed with the profile's field name: the ciphertext is the profile's, copied.
+            address: try row.optionalText("address_cipher").map { try cipher.open($0, field: "address") },
+            deliveryUpdates: try await sql.raw("""
+                SELECT status, note, at FROM delivery_updates WHERE order_id = \(bind: id.text) ORDER BY at, id
+                """).all().map { update in
+                    DeliveryUpdate(status: try update.value("status", as: DeliveryStatus.self), note: try update.optionalText("note"),
+                                   at: try update.instant("at"))
+                })
     }
 
     /// Appends the order's step to its prescription's trail.

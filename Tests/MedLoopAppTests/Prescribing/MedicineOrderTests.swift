@@ -59,6 +59,9 @@ struct MedicineOrderTests {
     func wholeCirculation() async throws {
         try await withApp { app in
             let (prescription, patient, _) = try await app.anApprovedPrescription()
+            let address = "浙江省衢州市柯城区荷花街道1号"
+            #expect(try await app.send(.patch, "/api/v1/patients/\(Demo.patientId(Demo.patientPhone).text)", token: patient,
+                                       json: ["address": address]).status == .ok)
             let options = try await app.send(.get, "/api/v1/prescriptions/\(prescription)/pharmacy-options?lat=28.9650&lon=118.8720",
                                              token: patient)
             #expect(options.status == .ok)
@@ -105,7 +108,9 @@ struct MedicineOrderTests {
             let refused = try await app.send(.post, "/api/v1/medicine-orders/\(order)/delivery", token: stranger, json: ["status": "pickedUp"])
             #expect(refused.status == .notFound)
             let courier = try await app.signIn(Self.courierOfHehua)
-            #expect(try await app.send(.get, "/api/v1/couriers/me/deliveries", token: courier).items.count == 1)
+            let carried = try await app.send(.get, "/api/v1/couriers/me/deliveries", token: courier).items
+            #expect(carried.count == 1)
+            #expect(carried.first?["address"] as? String == address)
             let early = try await app.send(.post, "/api/v1/medicine-orders/\(order)/delivery", token: courier, json: ["status": "delivered"])
             #expect(early.status == .conflict)
             #expect(early.errorCode == "delivery_state")
@@ -114,7 +119,11 @@ struct MedicineOrderTests {
                 #expect(update.status == .ok)
                 #expect(update.string("deliveryStatus") == status)
             }
-            #expect(try await app.send(.get, "/api/v1/medicine-orders/\(order)", token: patient).string("state") == "delivered")
+            let delivered = try await app.send(.get, "/api/v1/medicine-orders/\(order)", token: patient)
+            #expect(delivered.string("state") == "delivered")
+            #expect(delivered.json["destinationLatitude"] as? Double == 28.9650)
+            #expect((delivered.json["deliveryUpdates"] as? [[String: Any]])?.compactMap { $0["status"] as? String }
+                    == ["pickedUp", "inTransit", "delivered"])
             let received = try await app.send(.post, "/api/v1/medicine-orders/\(order)/receipt", token: patient)
             #expect(received.string("state") == "received")
 
