@@ -91,13 +91,14 @@ struct MedicineOrderRoutes {
         guard let pharmacy = caller.institutionId else { throw AppError.forbidden() }
         let state = try request.enumQuery("state", as: MedicineOrderState.self)
         let paging = try Paging(request)
-        let found = try await orders.orders(atPharmacy: pharmacy, states: state.map { [$0] } ?? [.paid, .dispensed], limit: paging.limit)
+        let page = try await orders.orders(atPharmacy: pharmacy, states: state.map { [$0] } ?? [.paid, .dispensed],
+                                           limit: paging.limit, cursor: paging.cursor)
         let now = clock.now()
-        for order in found {
+        for order in page.items {
             try await audit.recordRead("medicine_order.read", of: "medicine_order", id: order.id.text, patient: order.patientId,
                                        by: context, at: now)
         }
-        return ListView(items: found.map { MedicineOrderView($0, showingPickupCode: false) }, nextCursor: nil)
+        return ListView(items: page.items.map { MedicineOrderView($0, showingPickupCode: false) }, nextCursor: page.nextCursor)
     }
 
     struct DispenseBody: Decodable {

@@ -181,6 +181,18 @@ struct MedicineOrderTests {
             #expect(refusals.allSatisfy { $0.0 == 409 && $0.1 == "stock_insufficient" })
             #expect(try await app.stock(Self.xinqiao, Shelf.amlodipine) == (10, 10))
             #expect(try await app.count("SELECT COUNT(*) AS n FROM medicine_orders") == 10)
+            // The pharmacy pages through the ten, three at a time.
+            let staff = try await app.signIn("13700000012")
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await app.send(.get, "/api/v1/pharmacies/me/orders?state=reserved&limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""),
+                                              token: staff)
+                seen += page.items.compactMap { $0["id"] as? String }
+                cursor = page.json["nextCursor"] as? String
+            } while cursor != nil
+            #expect(seen.count == 10)
+            #expect(Set(seen).count == 10)
         }
     }
 
