@@ -144,7 +144,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     MedicationRoutes(prescriptions: stores.prescriptions, orders: stores.orders, patients: stores.patients, audit: stores.audit,
                      authorizer: authorizer, idempotent: idempotent, clock: clock)
         .register(authenticated)
-    PharmacyStockRoutes(pharmacies: stores.pharmacies, catalogue: stores.prescriptions.formulary.catalogue, authorizer: authorizer,
+    PharmacyStockRoutes(pharmacies: stores.pharmacies, institutions: stores.institutions, catalogue: stores.prescriptions.formulary.catalogue, authorizer: authorizer,
                         clock: clock)
         .register(authenticated)
     ConsultationRoutes(consultations: stores.consultations, messages: stores.messages, reputation: stores.reputation,

@@ -3,18 +3,60 @@ import Hummingbird
 import MedLoopDomain
 import MedLoopStore
 
-/// A pharmacy's stock, kept by its staff: list it, set one drug's count and price, or import a
-/// whole stock list as CSV with a report of every row refused.
+/// A pharmacy's profile and stock, kept by its staff: where it is and how it hands medicine over;
+/// list the stock, set one drug's count and price, or import a whole stock list as CSV with a
+/// report of every row refused.
 struct PharmacyStockRoutes {
     let pharmacies: PharmacyStore
+    let institutions: InstitutionStore
     let catalogue: DrugCatalogue
     let authorizer: Authorizer
     let clock: any MedLoopClock
 
     func register(_ group: RouterGroup<AppContext>) {
+        group.get("pharmacies/me/profile", use: profile)
+        group.put("pharmacies/me/profile", use: setProfile)
         group.get("pharmacies/me/stock", use: list)
         group.put("pharmacies/me/stock/:drugId", use: set)
         group.post("pharmacies/me/stock/import", use: importList)
+    }
+
+    @Sendable func profile(_ request: Request, context: AppContext) async throws -> PharmacyProfileView {
+        let caller = try await authorizer.require(.manageStock, context, action: "pharmacy.profile.read", resourceType: "pharmacy")
+        guard let pharmacy = caller.institutionId, let profile = try await pharmacies.profile(pharmacy) else {
+            throw AppError.notFound("pharmacy")
+        }
+        return PharmacyProfileView(profile)
+    }
+
+    struct ProfileBody: Decodable {
+        var latitude: Double
+        var longitude: Double
+        var opensAt: Int
+        var closesAt: Int
+        var modes: Set<FulfilmentMode>
+        var deliveryRadiusKm: Double
+        var zeroMarkup: Bool?
+    }
+
+    /// Sets where the pharmacy is and how it hands medicine over; a pharmacy without a profile
+    /// gets one (then it can keep stock and fill prescriptions). Its insurance designation is the
+    /// institution's, set by the registry.
+    @Sendable func setProfile(_ request: Request, context: AppContext) async throws -> PharmacyProfileView {
+        let caller = try await authorizer.require(.manageStock, context, action: "pharmacy.profile.set", resourceType: "pharmacy")
+        guard let pharmacy = caller.institutionId,
+              let institution = try await institutions.institution(pharmacy), institution.kind == .pharmacy else {
+            throw AppError.forbidden()
+        }
+        let body = try await request.decodeJSON(as: ProfileBody.self, context: context)
+        let location = try GeoPoint(latitude: body.latitude, longitude: body.longitude)
+        try PharmacyProfileRule.check(opensAt: body.opensAt, closesAt: body.closesAt, modes: body.modes,
+                                      deliveryRadiusKm: body.deliveryRadiusKm)
+        let profile = PharmacyProfile(pharmacyId: pharmacy, name: institution.name, location: location, opensAt: body.opensAt,
+                                      closesAt: body.closesAt, modes: body.modes, deliveryRadiusKm: body.deliveryRadiusKm,
+                                      isInsuranceDesignated: institution.insuranceDesignated, isZeroMarkup: body.zeroMarkup ?? false)
+        try await pharmacies.setProfile(profile, context: context.auditContext(at: clock.now()))
+        return PharmacyProfileView(profile)
     }
 
     @Sendable func list(_ request: Request, context: AppContext) async throws -> ListView<StockLevelView> {

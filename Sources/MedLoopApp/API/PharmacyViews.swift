@@ -120,3 +120,30 @@ struct StockLevelView: APIView, Encodable {
         priceFen = level.priceFen
     }
 }
+
+/// A pharmacy's profile as its staff see it.
+struct PharmacyProfileView: APIView, Encodable {
+    var pharmacyId: UUID
+    var name: String
+    var latitude: Double
+    var longitude: Double
+    var opensAt: Int
+    var closesAt: Int
+    var modes: [FulfilmentMode]
+    var deliveryRadiusKm: Double
+    var insuranceDesignated: Bool
+    var zeroMarkup: Bool
+
+    init(_ profile: PharmacyProfile) {
+        pharmacyId = profile.pharmacyId
+        name = profile.name
+        latitude = profile.location.latitude
+        longitude = profile.location.longitude
+        opensAt = profile.opensAt
+        closesAt = profile.closesAt
+        modes = FulfilmentMode.allCases.filter(profile.modes.contains)
+        deliveryRadiusKm = profile.deliveryRadiusKm
+        insuranceDesignated = profile.isInsuranceDesignated
+        zeroMarkup = profile.isZeroMarkup
+    }
+}

@@ -52,7 +52,7 @@ enum APIEnumerations {
         FamilyRelationship.self, Sex.self, EncounterSource.self, OrderState.self, ConsultationState.self, AuditOutcome.self,
         NotificationKind.self, LedgerEntryKind.self, DoseUnit.self, AdministrationRoute.self, FindingRule.self,
         FindingSeverity.self, RejectionReason.self, PrescriptionState.self, PregnancyStatus.self,
-        PrescriptionRoutes.ReviewBody.Decision.self,
+        PrescriptionRoutes.ReviewBody.Decision.self, FulfilmentMode.self, DeliveryStatus.self, MedicineOrderState.self,
     ]
 
     private static let valuesByName: [String: [String]] = Dictionary(uniqueKeysWithValues: types.map { type in

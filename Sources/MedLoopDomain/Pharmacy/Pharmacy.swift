@@ -74,6 +74,31 @@ public struct PharmacyProfile: Sendable, Hashable, Codable {
     }
 }
 
+/// The rules of a pharmacy's profile as its staff set it.
+public enum PharmacyProfileRule {
+    /// The farthest a pharmacy's couriers may promise to deliver within the hour.
+    public static let longestDeliveryRadiusKm = 30.0
+
+    /// Checks hours (minutes after midnight, opening before closing), at least one way of handing
+    /// medicine over, and a delivery radius of 0 to 30 km (above 0 when it delivers O2O).
+    ///
+    /// - Throws: 400 naming each bad field (`opensAt`, `closesAt`, `modes`, `deliveryRadiusKm`).
+    public static func check(opensAt: Int, closesAt: Int, modes: Set<FulfilmentMode>, deliveryRadiusKm: Double) throws(DomainError) {
+        var validator = FieldValidator()
+        if !(0..<1440).contains(opensAt) { validator.add("opensAt", code: "out_of_range", "Opening is 0 to 1439 minutes after midnight.") }
+        if !(1...1440).contains(closesAt) || closesAt <= opensAt {
+            validator.add("closesAt", code: "out_of_range", "Closing is after opening, at most 1440 minutes after midnight.")
+        }
+        if modes.isEmpty { validator.add("modes", code: "required", "A pharmacy hands medicine over one way at least.") }
+        if !(deliveryRadiusKm.isFinite && (0...longestDeliveryRadiusKm).contains(deliveryRadiusKm))
+            || (modes.contains(.o2o) && deliveryRadiusKm <= 0) {
+            validator.add("deliveryRadiusKm", code: "out_of_range",
+                          "An O2O radius is more than 0 and at most \(Int(longestDeliveryRadiusKm)) km.")
+        }
+        try validator.finish()
+    }
+}
+
 /// China Standard Time: UTC+8 all year.
 public enum ChinaTime {
     public static let offset: TimeInterval = 8 * 3600

@@ -31,6 +31,15 @@ public struct PharmacyStore: Sendable {
             """).run()
     }
 
+    /// Records a pharmacy's profile as its staff set it, audited.
+    public func setProfile(_ profile: PharmacyProfile, context: AuditContext) async throws {
+        try await database.unitOfWork { tx in
+            try await Self.setProfile(profile, at: context.at, in: tx)
+            try await audit.append(AuditRecord(action: "pharmacy.profile.set", resourceType: "pharmacy",
+                                               resourceId: profile.pharmacyId.text), context: context, in: tx)
+        }
+    }
+
     /// Every pharmacy with a profile that holds all of `drugs`, with its stock of them.
     public func candidates(holding drugs: [UUID]) async throws -> [(profile: PharmacyProfile, stock: [UUID: StockLevel])] {
         guard !drugs.isEmpty else { return [] }

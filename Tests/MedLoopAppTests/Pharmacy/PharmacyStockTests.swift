@@ -423,3 +423,41 @@ struct PharmacyStockTests {
         }
     }
 }
+
+@Suite("A pharmacy's profile, set by its staff")
+struct PharmacyProfileTests {
+    @Test("staff set where their pharmacy is and how it hands medicine over; bad hours, modes and radius are refused")
+    func setProfile() async throws {
+        try await withApp { app in
+            let staff = try await app.signIn("13700000013")
+            let before = try await app.send(.get, "/api/v1/pharmacies/me/profile", token: staff)
+            #expect(before.status == .ok)
+            #expect(before.json["modes"] as? [String] == ["b2c", "pickup"])
+            let set = try await app.send(.put, "/api/v1/pharmacies/me/profile", token: staff, json: [
+                "latitude": 28.94, "longitude": 118.93, "opensAt": 480, "closesAt": 1260, "modes": ["o2o", "pickup"],
+                "deliveryRadiusKm": 4,
+            ])
+            #expect(set.status == .ok)
+            #expect(set.json["modes"] as? [String] == ["o2o", "pickup"])
+            #expect(set.json["insuranceDesignated"] as? Bool == false)
+            let bad: [([String: Any], String)] = [
+                (["latitude": 28.94, "longitude": 118.93, "opensAt": 1200, "closesAt": 480, "modes": ["pickup"], "deliveryRadiusKm": 0], "closesAt"),
+                (["latitude": 28.94, "longitude": 118.93, "opensAt": 480, "closesAt": 1260, "modes": [], "deliveryRadiusKm": 0], "modes"),
+                (["latitude": 28.94, "longitude": 118.93, "opensAt": 480, "closesAt": 1260, "modes": ["o2o"], "deliveryRadiusKm": 0],
+                 "deliveryRadiusKm"),
+                (["latitude": 95, "longitude": 118.93, "opensAt": 480, "closesAt": 1260, "modes": ["pickup"], "deliveryRadiusKm": 0], "lat"),
+            ]
+            for (body, field) in bad {
+                let reply = try await app.send(.put, "/api/v1/pharmacies/me/profile", token: staff, json: body)
+                #expect(reply.status == .badRequest)
+                let details = (reply.json["error"] as? [String: Any])?["details"] as? [[String: Any]] ?? []
+                #expect(details.contains { $0["field"] as? String == field }, "\(reply.text)")
+            }
+            #expect(try await app.send(.get, "/api/v1/pharmacies/me/profile", token: staff).json["modes"] as? [String] == ["o2o", "pickup"])
+            let pharmacist = try await app.signIn("13700000001")   // of the internet hospital, not a pharmacy
+            #expect(try await app.send(.put, "/api/v1/pharmacies/me/profile", token: pharmacist, json: [
+                "latitude": 28.94, "longitude": 118.93, "opensAt": 480, "closesAt": 1260, "modes": ["pickup"], "deliveryRadiusKm": 0,
+            ]).status == .forbidden)
+        }
+    }
+}
