@@ -52,6 +52,8 @@ public struct AppServices: Sendable {
         do {
             try await Migrator(database: setup).migrate()
             let services = try AppServices(configuration: configuration, database: setup, cipher: cipher)
+            let synced = try await services.stores.prescriptions.syncCatalogue()
+            if synced > 0 { logger.notice("drug catalogue brought up to date", metadata: ["products": "\(synced)"]) }
             let encrypted = try await services.stores.encryptEarlierFiles()
             if encrypted > 0 { logger.notice("encrypted files stored before encryption", metadata: ["files": "\(encrypted)"]) }
             let empty = configuration.seedDemoWhenEmpty ? try await services.isEmpty() : false

@@ -175,6 +175,36 @@ public struct PrescriptionStore: Sendable {
         try await EventStore.append(.prescription(.prescriptionVoided, id, state: .voided, at: context.at), in: tx)
     }
 
+    /// Brings the `drugs` table in line with the shipped catalogue (start-up): a product added or
+    /// changed in the data files since the migration reached this database is written; the rest is
+    /// left alone. Returns how many rows it wrote.
+    public func syncCatalogue() async throws -> Int {
+        try await database.unitOfWork { tx in
+            var stored: [String: String] = [:]
+            for row in try await tx.sql.raw("SELECT product_code, document FROM drugs").all() {
+                stored[try row.text("product_code")] = try row.text("document")
+            }
+            var written = 0
+            for drug in formulary.catalogue.drugs {
+                let document = CanonicalJSON.text(of: drug)
+                guard stored[drug.productCode] != document else { continue }
+                try await tx.sql.raw("""
+                    INSERT INTO drugs (id, product_code, atc, generic_name_zh, generic_name_en, controlled_class, insurance_class,
+                                       reference_price_fen, document)
+                    VALUES (\(bind: drug.id.text), \(bind: drug.productCode), \(bind: drug.atc), \(bind: drug.genericNameZh),
+                            \(bind: drug.genericNameEn), \(bind: drug.controlledClass.rawValue), \(bind: drug.insuranceClass.rawValue),
+                            \(bind: drug.referencePriceFen), \(bind: document))
+                    ON CONFLICT (id) DO UPDATE SET atc = excluded.atc, generic_name_zh = excluded.generic_name_zh,
+                        generic_name_en = excluded.generic_name_en, controlled_class = excluded.controlled_class,
+                        insurance_class = excluded.insurance_class, reference_price_fen = excluded.reference_price_fen,
+                        document = excluded.document
+                    """).run()
+                written += 1
+            }
+            return written
+        }
+    }
+
     // MARK: Reading
 
     /// Whether `caller` may run the clinical checks against `patient`'s record: a doctor who has
