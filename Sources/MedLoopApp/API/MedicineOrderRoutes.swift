@@ -21,6 +21,7 @@ struct MedicineOrderRoutes {
         group.get("medicine-orders/:id", use: show)
         group.post("medicine-orders/:id/pay", use: pay)
         group.post("medicine-orders/:id/receipt", use: receipt)
+        group.post("medicine-orders/:id/cancel", use: cancel)
         group.get("pharmacies/me/orders", use: pharmacyOrders)
         group.post("medicine-orders/:id/dispense", use: dispense)
         group.post("medicine-orders/:id/handover", use: handOver)
@@ -82,6 +83,28 @@ struct MedicineOrderRoutes {
         let caller = try await authorizer.require(.buyServices, context, action: "medicine_order.receipt", resourceType: "medicine_order")
         return MedicineOrderView(try await orders.confirmReceipt(try context.parameters.uuid("id"), by: caller.accountId,
                                                                  context: context.auditContext(at: clock.now())))
+    }
+
+    struct CancelBody: Decodable {
+        var reason: String?
+    }
+
+    /// The patient drops a reservation or withdraws a paid order; the pharmacy refunds one it
+    /// cannot fill (its staff give the reason).
+    @Sendable func cancel(_ request: Request, context: AppContext) async throws -> MedicineOrderView {
+        let caller = try await authorizer.require(.cancelMedicineOrders, context, action: "medicine_order.cancel",
+                                                  resourceType: "medicine_order")
+        let body = try await request.decodeJSON(as: CancelBody.self, context: context)
+        let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        var validator = FieldValidator()
+        if let reason, reason.count > 200 { validator.add("reason", code: "length", "A reason has at most 200 characters.") }
+        if caller.role != .patient, (reason ?? "").isEmpty {
+            validator.add("reason", code: "required", "A pharmacy says why it cannot fill the order.")
+        }
+        try validator.finish()
+        return MedicineOrderView(try await orders.cancel(try context.parameters.uuid("id"), reason: reason, by: caller,
+                                                         context: context.auditContext(at: clock.now())),
+                                 showingPickupCode: caller.role == .patient)
     }
 
     // MARK: Pharmacy

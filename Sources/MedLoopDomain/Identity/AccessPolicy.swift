@@ -47,6 +47,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageStock
     /// Deliver medicine orders assigned to one.
     case deliver
+    /// End a medicine order before it is dispensed: one's own (a patient) or one's pharmacy's.
+    case cancelMedicineOrders
 }
 
 /// The access rules of MedLoop, one pure function per kind of resource. Routes ask; they never
@@ -65,6 +67,7 @@ public enum AccessPolicy {
         case .runClinicalChecks: return role == .doctor || role == .pharmacist
         case .dispense, .manageStock: return role == .pharmacyStaff || role == .pharmacist
         case .deliver: return role == .courier
+        case .cancelMedicineOrders: return [.patient, .pharmacyStaff, .pharmacist].contains(role)
         }
     }
 

@@ -78,6 +78,20 @@ public enum MedicineOrderRules {
         }
     }
 
+    /// The event that ends an order before it is dispensed: a reservation is cancelled, a paid
+    /// order refunded. The patient does either; the pharmacy only refunds what it cannot fill
+    /// (an unpaid reservation is the patient's to drop, or lapses).
+    ///
+    /// - Throws: 409 `medicine_order_state` once dispensed or ended, or for a pharmacy's unpaid one.
+    public static func cancellation(of state: MedicineOrderState, byPharmacy: Bool) throws(DomainError) -> MedicineOrderEvent {
+        switch state {
+        case .reserved where !byPharmacy: return .cancel
+        case .paid: return .refund
+        default:
+            throw .conflict(code: MedicineOrderState.conflictCode, message: "A \(state.rawValue) medicine order cannot be cancelled.")
+        }
+    }
+
     /// Checks a courier's report: a failed delivery says why.
     ///
     /// - Throws: 400 on `note` when a failure has none.

@@ -57,6 +57,22 @@ public enum PharmacyOptions {
         }
     }
 
+    /// Why `pharmacy` (its profile and stock, or nil when it holds not every item) is not an
+    /// option for `items` by `mode` from `location`.
+    public static func refusal(for items: [(drug: Drug, quantity: Int)],
+                               at pharmacy: (profile: PharmacyProfile, stock: [UUID: StockLevel])?,
+                               from location: GeoPoint, mode: FulfilmentMode) -> DomainError {
+        if let pharmacy {
+            if !pharmacy.profile.modes.contains(mode) {
+                return .refused(code: "mode_not_offered", message: "This pharmacy does not offer \(mode.rawValue).")
+            }
+            if mode == .o2o, pharmacy.profile.location.kilometres(to: location) > pharmacy.profile.deliveryRadiusKm {
+                return .refused(code: "out_of_delivery_range", message: "This place is beyond the pharmacy's delivery radius.")
+            }
+        }
+        return .conflict(code: "stock_insufficient", message: "This pharmacy does not hold every item in the quantity needed.")
+    }
+
     /// Minutes until delivery or collection: the wait until the pharmacy opens, preparation, and
     /// the courier's ride (O2O) or the carrier's days (B2C).
     public static func estimatedMinutes(_ profile: PharmacyProfile, mode: FulfilmentMode, distanceKm: Double, now: Date) -> Int {

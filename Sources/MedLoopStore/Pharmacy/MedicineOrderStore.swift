@@ -77,10 +77,13 @@ public struct MedicineOrderStore: Sendable {
     /// concurrent orders for the last packages only as many succeed as there are packages.
     public func reserve(_ prescription: Prescription, at pharmacy: UUID, mode: FulfilmentMode, location: GeoPoint,
                         by account: UUID, context: AuditContext) async throws -> MedicineOrder {
-        let items = prescription.items.map { ($0.drug, $0.quantity) }
-        guard let option = try await options(for: prescription, at: location, mode: mode, now: context.at)
+        let items = prescription.items.map { (drug: $0.drug, quantity: $0.quantity) }
+        try PrescriptionRules.checkFillable(prescription.state, validUntil: prescription.validUntil, now: context.at)
+        let candidates = try await pharmacies.candidates(holding: items.map(\.drug.id))
+        guard let option = PharmacyOptions.options(for: items, from: candidates, at: location, mode: mode, now: context.at)
             .first(where: { $0.pharmacy.pharmacyId == pharmacy }) else {
-            throw DomainError.conflict(code: "stock_insufficient", message: "This pharmacy cannot fill the prescription this way now.")
+            throw PharmacyOptions.refusal(for: items, at: candidates.first { $0.profile.pharmacyId == pharmacy },
+                                          from: location, mode: mode)
         }
         return try await database.unitOfWork { tx in
             // The prescription as it stands now, touched so that a void or an expiry racing this
@@ -171,6 +174,32 @@ public struct MedicineOrderStore: Sendable {
                                                 medicineOrderId: id), at: context.at, in: tx)
             try await trail(.paid, order, detail: ["totalFen": String(order.bill.totalFen)], context: context, in: tx)
             try await EventStore.append(.medicineOrder(.medicineOrderPaid, id, state: .paid, at: context.at), in: tx)
+            return order
+        }
+    }
+
+    /// Ends an order before it is dispensed: the patient cancels it (a reservation) or withdraws it
+    /// (paid: refunded to the wallet), or its pharmacy finds it cannot fill it (paid: refunded).
+    /// The reserved stock returns either way, and the prescription may be filled elsewhere.
+    public func cancel(_ id: UUID, reason: String?, by caller: Caller, context: AuditContext) async throws -> MedicineOrder {
+        try await database.unitOfWork { tx in
+            guard var order = try await load(id, in: tx.sql),
+                  order.accountId == caller.accountId || (caller.role != .patient && order.pharmacyId == caller.institutionId) else {
+                throw DomainError.notFound(resource: "medicine_order")
+            }
+            let event = try MedicineOrderRules.cancellation(of: order.state, byPharmacy: caller.role != .patient)
+            order.state = try await tx.move("medicine_orders", id: id, from: order.state, by: event)
+            try await tx.sql.raw("""
+                UPDATE medicine_orders SET delivery_note = \(bind: reason), updated_at = \(bind: context.at.epochMillis)
+                WHERE id = \(bind: id.text)
+                """).run()
+            try await releaseStock(of: order, in: tx)
+            if event == .refund {
+                try await ledger.post(try .transfer(.refund, amountFen: order.bill.totalFen, from: .medicineEscrow,
+                                                    to: .wallet(order.accountId), medicineOrderId: id), at: context.at, in: tx)
+            }
+            try await trail(.released, order, detail: ["reason": reason], context: context, in: tx)
+            try await EventStore.append(.medicineOrder(.medicineOrderCancelled, id, state: order.state, at: context.at), in: tx)
             return order
         }
     }

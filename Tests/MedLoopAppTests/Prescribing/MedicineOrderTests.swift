@@ -376,4 +376,58 @@ struct MedicineOrderTests {
             #expect(try await app.send(.get, "/api/v1/prescriptions/\(id)", token: doctor).string("state") == "draft")
         }
     }
+
+    @Test("a paid order is refunded when the patient withdraws it or the pharmacy cannot fill it; the stock returns and the prescription may be filled elsewhere")
+    func refunds() async throws {
+        try await withApp { app in
+            let (prescription, patient, _) = try await app.anApprovedPrescription()
+            let before = try await app.stock(Self.hehua, Shelf.amlodipine)
+            let reserved = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/medicine-orders", token: patient, json: [
+                "pharmacyId": Self.hehua.text, "mode": "pickup", "lat": 28.9650, "lon": 118.8720,
+            ], headers: ConsultationRoutesTests.key())
+            let order = try #require(reserved.string("id"))
+            let total = try #require(reserved.json["totalFen"] as? Int)
+            let wallet = try await app.send(.get, "/api/v1/wallet", token: patient).json["balanceFen"] as? Int ?? 0
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/pay", token: patient,
+                                       headers: ConsultationRoutesTests.key()).status == .ok)
+            let staff = try await app.signIn(Self.staffOfHehua)
+            let noReason = try await app.send(.post, "/api/v1/medicine-orders/\(order)/cancel", token: staff, json: [:] as [String: String])
+            #expect(noReason.status == .badRequest)
+            let courier = try await app.signIn(Self.courierOfHehua)
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/cancel", token: courier,
+                                       json: ["reason": "x"]).status == .forbidden)
+            let refunded = try await app.send(.post, "/api/v1/medicine-orders/\(order)/cancel", token: staff,
+                                              json: ["reason": "批号召回，暂无可售库存"])
+            #expect(refunded.string("state") == "refunded")
+            #expect(try await app.send(.get, "/api/v1/wallet", token: patient).json["balanceFen"] as? Int == wallet)
+            #expect(try await app.stock(Self.hehua, Shelf.amlodipine) == before)
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/cancel", token: patient,
+                                       json: [:] as [String: String]).errorCode == "medicine_order_state")
+            // Filled elsewhere, then withdrawn by the patient before it is dispensed.
+            let elsewhere = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/medicine-orders", token: patient, json: [
+                "pharmacyId": Self.xinqiao.text, "mode": "pickup", "lat": 28.9650, "lon": 118.8720,
+            ], headers: ConsultationRoutesTests.key())
+            let second = try #require(elsewhere.string("id"))
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(second)/cancel", token: patient,
+                                       json: [:] as [String: String]).string("state") == "cancelled")
+            #expect(total > 0)
+        }
+    }
+
+    @Test("a pharmacy that does not offer the mode, or a place beyond its radius, is refused with the reason")
+    func notAnOption() async throws {
+        try await withApp { app in
+            let (prescription, patient, _) = try await app.anApprovedPrescription()
+            let noMode = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/medicine-orders", token: patient, json: [
+                "pharmacyId": Self.xinqiao.text, "mode": "b2c", "lat": 28.9650, "lon": 118.8720,
+            ], headers: ConsultationRoutesTests.key())
+            #expect(noMode.errorCode == "mode_not_offered")
+            let far = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/medicine-orders", token: patient, json: [
+                "pharmacyId": Self.hehua.text, "mode": "o2o", "lat": 30.2741, "lon": 120.1551,
+            ], headers: ConsultationRoutesTests.key())
+            #expect(far.status == .unprocessableContent)
+            #expect(far.errorCode == "out_of_delivery_range")
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM medicine_orders") == 0)
+        }
+    }
 }

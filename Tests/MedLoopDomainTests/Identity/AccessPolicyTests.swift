@@ -5,10 +5,10 @@ import Testing
 struct AccessPolicyTests {
     /// What each role may do by its role alone; everything not listed is refused.
     static let granted: [Role: Set<Permission>] = [
-        .patient: [.viewInstitutions, .buyServices],
+        .patient: [.viewInstitutions, .buyServices, .cancelMedicineOrders],
         .doctor: [.viewInstitutions, .importRecords, .prescribe, .runClinicalChecks],
-        .pharmacist: [.viewInstitutions, .reviewPrescriptions, .runClinicalChecks, .dispense, .manageStock],
-        .pharmacyStaff: [.viewInstitutions, .dispense, .manageStock],
+        .pharmacist: [.viewInstitutions, .reviewPrescriptions, .runClinicalChecks, .dispense, .manageStock, .cancelMedicineOrders],
+        .pharmacyStaff: [.viewInstitutions, .dispense, .manageStock, .cancelMedicineOrders],
         .courier: [.viewInstitutions, .deliver],
         .insurer: [.viewInstitutions],
         .regulator: [.viewInstitutions, .readAuditLog, .qualifyDoctors],
