@@ -79,7 +79,7 @@ public struct AppServices: Sendable {
     /// consultation streams); `buildApplication` runs it, and so must any other host of the router.
     public func eventDispatcher(logger: Logger, pollInterval: Duration = .seconds(1)) -> some Service {
         EventDispatcher(events: stores.events, database: database,
-                               subscribers: [ChatFanOut(hub: hub, messages: stores.messages, logger: logger),
+                               subscribers: [ChatFanOut(hub: hub, messages: stores.messages, prescriptions: stores.prescriptions, logger: logger),
                                              DirectoryCacheInvalidation(cache: directory)],
                                pollInterval: pollInterval, logger: logger)
     }

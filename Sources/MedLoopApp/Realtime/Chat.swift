@@ -72,6 +72,8 @@ struct StateView: Encodable, Sendable {
     var state: String
     var callId: UUID?
     var at: Date
+    /// The prescription or medicine order of a `prescription.*` or `medicine_order.*` event.
+    var subjectId: UUID? = nil
 }
 
 /// What the consultation stream sends: `{"type": "message", "message": {...}}`,

@@ -92,14 +92,40 @@ struct EventDispatcher: Service {
 }
 
 /// Pushes chat messages, read receipts and state changes to the consultation streams open in
-/// this server, whichever server the change was made on.
+/// this server, whichever server the change was made on; and the prescription's way to the patient
+/// (reviewed, then the medicine order's steps) to the stream of the consultation it was written in.
 struct ChatFanOut: EventSubscriber {
     let hub: ConsultationHub
     let messages: ConsultationMessageStore
+    let prescriptions: PrescriptionStore
     let logger: Logger
+
+    /// The prescription events both participants may follow live: not drafts and signatures, which
+    /// are not yet the patient's to see.
+    static let followedPrescriptionEvents: Set<EventKind> = [.prescriptionApproved, .prescriptionRejected, .prescriptionVoided,
+                                                             .prescriptionExpired]
+
+    private func followPrescription(_ event: DomainEvent) async {
+        guard (event.subjectType == "medicine_order" && event.kind != .traceabilityCodeReused)
+                || Self.followedPrescriptionEvents.contains(event.kind) else { return }
+        do {
+            guard let consultation = try await prescriptions.consultation(of: event.subjectId, subjectType: event.subjectType),
+                  hub.hasSubscribers(consultation) else { return }
+            let change = try event.decodePayload(as: StateChange.self)
+            hub.publish(ChatEvent.state(StateView(event: event.kind.rawValue, state: change.state, callId: nil, at: event.occurredAt,
+                                                  subjectId: event.subjectId)).json,
+                        to: consultation)
+        } catch {
+            logger.warning("prescription event not delivered", metadata: ["event": "\(event.id)", "error": "\(error)"])
+        }
+    }
 
     func handle(_ stored: StoredEvent) async {
         let event = stored.event
+        if event.subjectType == "prescription" || event.subjectType == "medicine_order" {
+            await followPrescription(event)
+            return
+        }
         guard event.subjectType == "consultation", hub.hasSubscribers(event.subjectId) else { return }
         do {
             switch event.kind {

@@ -273,6 +273,19 @@ public struct PrescriptionStore: Sendable {
         }
     }
 
+    /// The consultation a prescription (or the medicine order filling one) was written in.
+    public func consultation(of subject: UUID, subjectType: String) async throws -> UUID? {
+        try await database.read { sql in
+            let query: SQLQueryString = subjectType == "medicine_order"
+                ? """
+                  SELECT p.consultation_id FROM medicine_orders o JOIN prescriptions p ON p.id = o.prescription_id
+                  WHERE o.id = \(bind: subject.text)
+                  """
+                : "SELECT consultation_id FROM prescriptions WHERE id = \(bind: subject.text)"
+            return try await sql.raw(query).first()?.uuid("consultation_id")
+        }
+    }
+
     /// The signed document, its hash and the signatures over it, for a verifier.
     public func signedRecord(_ id: UUID) async throws -> (document: String, signatures: [DocumentSignature], reviewDocument: String?)? {
         try await database.read { sql in
