@@ -25,6 +25,7 @@ struct MedicineOrderRoutes {
         group.get("pharmacies/me/orders", use: pharmacyOrders)
         group.post("medicine-orders/:id/dispense", use: dispense)
         group.post("medicine-orders/:id/handover", use: handOver)
+        group.post("medicine-orders/:id/courier", use: assignCourier)
         group.get("couriers/me/deliveries", use: deliveries)
         group.post("medicine-orders/:id/delivery", use: reportDelivery)
     }
@@ -159,6 +160,18 @@ struct MedicineOrderRoutes {
         let body = try await request.decodeJSON(as: HandOverBody.self, context: context)
         return MedicineOrderView(try await orders.handOver(try context.parameters.uuid("id"), pickupCode: body.pickupCode, by: caller,
                                                            context: context.auditContext(at: clock.now())),
+                                 showingPickupCode: false)
+    }
+
+    struct CourierBody: Decodable {
+        var courierAccountId: UUID?
+    }
+
+    @Sendable func assignCourier(_ request: Request, context: AppContext) async throws -> MedicineOrderView {
+        let caller = try await authorizer.require(.dispense, context, action: "medicine_order.courier", resourceType: "medicine_order")
+        let body = try await request.decodeJSON(as: CourierBody.self, context: context)
+        return MedicineOrderView(try await orders.assignCourier(try context.parameters.uuid("id"), courier: body.courierAccountId,
+                                                                by: caller, context: context.auditContext(at: clock.now())),
                                  showingPickupCode: false)
     }
 

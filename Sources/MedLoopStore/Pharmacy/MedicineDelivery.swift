@@ -135,6 +135,50 @@ extension MedicineOrderStore {
         }
     }
 
+    /// The pharmacy gives a dispensed O2O order whose delivery failed to one of its couriers (the
+    /// one named, or the least busy), who starts again from the pharmacy.
+    public func assignCourier(_ id: UUID, courier wanted: UUID?, by staff: Caller, context: AuditContext) async throws -> MedicineOrder {
+        try await database.unitOfWork { tx in
+            var order = try await atPharmacy(id, staff: staff, in: tx)
+            guard order.state == .dispensed, order.mode == .o2o else {
+                throw DomainError.conflict(code: "delivery_state", message: "Only a dispensed O2O order gets a courier.")
+            }
+            let next = try (order.deliveryStatus ?? .failed).after(.assigned)
+            let chosen: UUID?
+            if let wanted {
+                let ofPharmacy = try await tx.sql.raw("""
+                    SELECT id FROM accounts WHERE id = \(bind: wanted.text) AND institution_id = \(bind: order.pharmacyId.text)
+                      AND role = \(bind: Role.courier.rawValue)
+                    """).first()
+                guard ofPharmacy != nil else {
+                    throw DomainError.invalidField("courierAccountId", code: "not_a_courier", "Not a courier of this pharmacy.")
+                }
+                chosen = wanted
+            } else {
+                chosen = try await courier(of: order.pharmacyId, in: tx)
+            }
+            guard let chosen else { throw DomainError.conflict(code: "no_courier", message: "This pharmacy has no courier.") }
+            let moved = try await tx.sql.raw("""
+                UPDATE medicine_orders SET courier_account_id = \(bind: chosen.text), delivery_status = \(bind: next.rawValue),
+                    delivery_note = NULL, updated_at = \(bind: context.at.epochMillis)
+                WHERE id = \(bind: id.text) AND state = \(bind: MedicineOrderState.dispensed.rawValue)
+                  AND delivery_status IS NOT DISTINCT FROM \(bind: order.deliveryStatus?.rawValue)
+                RETURNING id
+                """).first()
+            guard moved != nil else { throw DomainError.conflict(code: "delivery_state", message: "It changed meanwhile; read it again.") }
+            try await tx.sql.raw("""
+                INSERT INTO delivery_updates (id, order_id, status, note, account_id, at)
+                VALUES (\(bind: UUID.v7(at: context.at).text), \(bind: id.text), \(bind: next.rawValue), NULL,
+                        \(bind: staff.accountId.text), \(bind: context.at.epochMillis))
+                """).run()
+            order.courierAccountId = chosen
+            order.deliveryStatus = next
+            order.deliveryNote = nil
+            try await EventStore.append(.medicineOrder(.medicineOrderDeliveryUpdated, id, state: order.state, at: context.at), in: tx)
+            return order
+        }
+    }
+
     /// The pharmacy hands a dispensed order over: a pickup order at the counter with its pickup
     /// code, or a B2C order the carrier reports delivered.
     public func handOver(_ id: UUID, pickupCode: String?, by staff: Caller, context: AuditContext) async throws -> MedicineOrder {

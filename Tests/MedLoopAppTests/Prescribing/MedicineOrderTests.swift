@@ -430,4 +430,42 @@ struct MedicineOrderTests {
             #expect(try await app.count("SELECT COUNT(*) AS n FROM medicine_orders") == 0)
         }
     }
+
+    @Test("a failed delivery says why, and the pharmacy gives the order to one of its couriers again")
+    func failedDelivery() async throws {
+        try await withApp { app in
+            let (prescription, patient, _) = try await app.anApprovedPrescription()
+            let reserved = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/medicine-orders", token: patient, json: [
+                "pharmacyId": Self.hehua.text, "mode": "o2o", "lat": 28.9650, "lon": 118.8720,
+            ], headers: ConsultationRoutesTests.key())
+            let order = try #require(reserved.string("id"))
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/pay", token: patient,
+                                       headers: ConsultationRoutesTests.key()).status == .ok)
+            let staff = try await app.signIn(Self.staffOfHehua)
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/dispense", token: staff,
+                                       json: ["codes": [aTraceabilityCode("8100002", package: 9)]]).status == .ok)
+            let courier = try await app.signIn(Self.courierOfHehua)
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/delivery", token: courier,
+                                       json: ["status": "pickedUp"]).status == .ok)
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/delivery", token: courier,
+                                       json: ["status": "failed"]).status == .badRequest)
+            let failed = try await app.send(.post, "/api/v1/medicine-orders/\(order)/delivery", token: courier,
+                                            json: ["status": "failed", "note": "电话无人接听"])
+            #expect(failed.string("deliveryStatus") == "failed")
+            let stranger = Demo.accountId(Self.otherCourier).text
+            let wrong = try await app.send(.post, "/api/v1/medicine-orders/\(order)/courier", token: staff, json: ["courierAccountId": stranger])
+            #expect(wrong.status == .badRequest)
+            let again = try await app.send(.post, "/api/v1/medicine-orders/\(order)/courier", token: staff, json: [:] as [String: String])
+            #expect(again.string("deliveryStatus") == "assigned")
+            #expect((again.string("courierAccountId"))?.lowercased() == Demo.accountId(Self.courierOfHehua).text)
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/courier", token: staff,
+                                       json: [:] as [String: String]).status == .conflict)
+            for status in ["pickedUp", "inTransit", "delivered"] {
+                #expect(try await app.send(.post, "/api/v1/medicine-orders/\(order)/delivery", token: courier,
+                                           json: ["status": status]).status == .ok)
+            }
+            let updates = try await app.send(.get, "/api/v1/medicine-orders/\(order)", token: patient).json["deliveryUpdates"] as? [[String: Any]]
+            #expect(updates?.compactMap { $0["status"] as? String } == ["pickedUp", "failed", "assigned", "pickedUp", "inTransit", "delivered"])
+        }
+    }
 }
