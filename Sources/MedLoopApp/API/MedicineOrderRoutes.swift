@@ -179,13 +179,14 @@ struct MedicineOrderRoutes {
 
     @Sendable func deliveries(_ request: Request, context: AppContext) async throws -> ListView<MedicineOrderView> {
         let caller = try await authorizer.require(.deliver, context, action: "medicine_order.list", resourceType: "medicine_order")
-        let found = try await orders.deliveries(of: caller.accountId)
+        let paging = try Paging(request)
+        let page = try await orders.deliveries(of: caller.accountId, limit: paging.limit, cursor: paging.cursor)
         let now = clock.now()
-        for order in found {
+        for order in page.items {
             try await audit.recordRead("medicine_order.read", of: "medicine_order", id: order.id.text, patient: order.patientId,
                                        by: context, at: now)
         }
-        return ListView(items: found.map { MedicineOrderView($0, showingPickupCode: false) }, nextCursor: nil)
+        return ListView(items: page.items.map { MedicineOrderView($0, showingPickupCode: false) }, nextCursor: page.nextCursor)
     }
 
     struct DeliveryBody: Decodable {

@@ -243,18 +243,23 @@ struct CodeReuse: Error {
 }
 
 extension MedicineOrderStore {
-    /// The orders a courier carries now: dispensed and not yet delivered, oldest first.
-    public func deliveries(of courier: UUID) async throws -> [MedicineOrder] {
-        try await database.read { sql in
-            var found: [MedicineOrder] = []
-            for row in try await sql.raw("""
+    /// A page of the orders a courier carries now: dispensed and not yet delivered, in the order
+    /// they were dispensed.
+    public func deliveries(of courier: UUID, limit: Int, cursor: String?) async throws -> Page<MedicineOrder> {
+        let after = try Cursor.instantAndId(cursor)
+        return try await database.read { sql in
+            var query: SQLQueryString = """
                 SELECT * FROM medicine_orders WHERE courier_account_id = \(bind: courier.text)
                   AND state = \(bind: MedicineOrderState.dispensed.rawValue)
-                ORDER BY updated_at, id LIMIT 100
-                """).all() {
-                found.append(try await order(from: row, in: sql))
-            }
-            return found
+                """
+            query += Cursor.condition(after: after, column: "dispensed_at")
+            query += " ORDER BY dispensed_at, id LIMIT \(literal: limit + 1)"
+            var found: [MedicineOrder] = []
+            for row in try await sql.raw(query).all() { found.append(try await order(from: row, in: sql)) }
+            let page = Array(found.prefix(limit))
+            let next = found.count > limit
+                ? page.last.map { Cursor.after(millis: $0.dispensedAt?.epochMillis ?? 0, id: $0.id) } : nil
+            return Page(items: page, nextCursor: next)
         }
     }
 }

@@ -260,25 +260,17 @@ public struct MedicineOrderStore: Sendable {
     /// A page of a pharmacy's orders in `states`, oldest first, after the cursor's order.
     public func orders(atPharmacy pharmacy: UUID, states: [MedicineOrderState], limit: Int,
                        cursor: String?) async throws -> Page<MedicineOrder> {
-        let after = try cursor.map { cursor throws -> (createdAt: Int64, id: String) in
-            let parts = try Cursor.decode(cursor).split(separator: "|")
-            guard parts.count == 2, let createdAt = Int64(parts[0]) else {
-                throw DomainError.invalidField("cursor", code: "invalid", "This cursor was not made by MedLoop.")
-            }
-            return (createdAt, String(parts[1]))
-        }
+        let after = try Cursor.instantAndId(cursor)
         return try await database.read { sql in
             var query: SQLQueryString = """
                 SELECT * FROM medicine_orders WHERE pharmacy_id = \(bind: pharmacy.text) AND state IN (\(binds: states.map(\.rawValue)))
                 """
-            if let after {
-                query += " AND (created_at > \(bind: after.createdAt) OR (created_at = \(bind: after.createdAt) AND id > \(bind: after.id)))"
-            }
+            query += Cursor.condition(after: after, column: "created_at")
             query += " ORDER BY created_at, id LIMIT \(literal: limit + 1)"
             var found: [MedicineOrder] = []
             for row in try await sql.raw(query).all() { found.append(try await order(from: row, in: sql)) }
             let page = Array(found.prefix(limit))
-            let next = found.count > limit ? page.last.map { Cursor.encode("\($0.createdAt.epochMillis)|\($0.id.text)") } : nil
+            let next = found.count > limit ? page.last.map { Cursor.after(millis: $0.createdAt.epochMillis, id: $0.id) } : nil
             return Page(items: page, nextCursor: next)
         }
     }

@@ -14,27 +14,19 @@ extension PrescriptionStore {
     /// A page of the signed prescriptions waiting for the pharmacists of `institution`, oldest
     /// first, with their findings and overrides.
     public func reviewQueue(institution: UUID, limit: Int, cursor: String?) async throws -> Page<Prescription> {
-        let after = try cursor.map { cursor throws -> (signedAt: Int64, id: String) in
-            let parts = try Cursor.decode(cursor).split(separator: "|")
-            guard parts.count == 2, let signedAt = Int64(parts[0]) else {
-                throw DomainError.invalidField("cursor", code: "invalid", "This cursor was not made by MedLoop.")
-            }
-            return (signedAt, String(parts[1]))
-        }
+        let after = try Cursor.instantAndId(cursor)
         return try await database.read { sql in
             var query: SQLQueryString = """
                 SELECT * FROM prescriptions WHERE institution_id = \(bind: institution.text)
                   AND state = \(bind: PrescriptionState.signed.rawValue)
                 """
-            if let after {
-                query += " AND (signed_at > \(bind: after.signedAt) OR (signed_at = \(bind: after.signedAt) AND id > \(bind: after.id)))"
-            }
+            query += Cursor.condition(after: after, column: "signed_at")
             query += " ORDER BY signed_at, id LIMIT \(literal: limit + 1)"
             var items: [Prescription] = []
             for row in try await sql.raw(query).all() { items.append(try await prescription(from: row, in: sql)) }
             let hasMore = items.count > limit
             items = Array(items.prefix(limit))
-            let next = hasMore ? items.last.map { Cursor.encode("\($0.signedAt?.epochMillis ?? 0)|\($0.id.text)") } : nil
+            let next = hasMore ? items.last.map { Cursor.after(millis: $0.signedAt?.epochMillis ?? 0, id: $0.id) } : nil
             return Page(items: items, nextCursor: next)
         }
     }

@@ -77,6 +77,27 @@ public enum Cursor {
     }
 }
 
+extension Cursor {
+    /// A cursor after a row ordered by an instant (epoch milliseconds) and then its id.
+    static func after(millis: Int64, id: UUID) -> String { encode("\(millis)|\(id.text)") }
+
+    /// The instant and id inside a cursor made by `after(millis:id:)`, or nil without a cursor.
+    static func instantAndId(_ cursor: String?) throws -> (millis: Int64, id: String)? {
+        guard let cursor else { return nil }
+        let parts = try decode(cursor).split(separator: "|")
+        guard parts.count == 2, let millis = Int64(parts[0]) else {
+            throw DomainError.invalidField("cursor", code: "invalid", "The cursor is not one this server gave out.")
+        }
+        return (millis, String(parts[1]))
+    }
+
+    /// The condition that keeps rows after `after` in the order (`column`, id).
+    static func condition(after: (millis: Int64, id: String)?, column: String) -> SQLQueryString {
+        guard let after else { return "" }
+        return " AND (\(unsafeRaw: column) > \(bind: after.millis) OR (\(unsafeRaw: column) = \(bind: after.millis) AND id > \(bind: after.id)))"
+    }
+}
+
 /// Whether an error is the database refusing a duplicate of a unique key.
 public func isUniqueViolation(_ error: any Error) -> Bool {
     if let postgres = error as? PSQLError {
