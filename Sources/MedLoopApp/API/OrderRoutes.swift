@@ -78,6 +78,8 @@ struct OrderRoutes {
         var prepaidMinutes: Int?
         /// The time slot of an in-person appointment.
         var slotId: UUID?
+        /// The internet hospital to consult at, when the doctor practises at several.
+        var siteId: UUID?
     }
 
     @Sendable func place(_ request: Request, context: AppContext) async throws -> Response {
@@ -90,7 +92,7 @@ struct OrderRoutes {
             let order = try await orders.place(
                 NewOrder(accountId: caller.accountId, patientId: patient, doctorId: body.doctorId, service: body.service,
                          encounterId: body.encounterId, guardianPresent: body.guardianPresent ?? false, redFlag: redFlag,
-                         prepaidMinutes: body.prepaidMinutes, slotId: body.slotId),
+                         prepaidMinutes: body.prepaidMinutes, slotId: body.slotId, siteId: body.siteId),
                 context: context.auditContext(at: clock.now()))
             return (.created, OrderView(order, consultationId: try await consultations.consultation(order: order.id)?.id))
         }

@@ -18,10 +18,12 @@ public struct NewOrder: Sendable {
     public var slotId: UUID?
     /// The prescription a refill follow-up renews.
     public var refillOf: UUID?
+    /// The internet hospital the patient books an online service at, when the doctor has several.
+    public var siteId: UUID?
 
     public init(accountId: UUID, patientId: UUID, doctorId: UUID, service: ServiceKind, encounterId: UUID?,
                 guardianPresent: Bool, redFlag: String? = nil, prepaidMinutes: Int? = nil, slotId: UUID? = nil,
-                refillOf: UUID? = nil) {
+                refillOf: UUID? = nil, siteId: UUID? = nil) {
         self.accountId = accountId
         self.patientId = patientId
         self.doctorId = doctorId
@@ -32,6 +34,7 @@ public struct NewOrder: Sendable {
         self.prepaidMinutes = prepaidMinutes
         self.slotId = slotId
         self.refillOf = refillOf
+        self.siteId = siteId
     }
 }
 
@@ -93,6 +96,7 @@ public struct OrderStore: Sendable {
                                          encounter: encounter, patientAge: birth.years(until: today),
                                          guardianPresent: request.guardianPresent, redFlag: request.redFlag)
             try Eligibility.check(booking, doctor: profile.doctor, today: today)
+            let site = request.service == .appointment ? nil : try PracticeSite.choose(request.siteId, from: profile.doctor.practiceSites)
             if request.service == .appointment {
                 guard let slot = request.slotId else {
                     throw DomainError.invalidField("slotId", code: "required", "An in-person appointment takes a time slot.")
@@ -120,6 +124,9 @@ public struct OrderStore: Sendable {
                         \(bind: context.at.epochMillis), \(bind: order.unitPriceFen), \(bind: order.prepaidMinutes.map(Int64.init)),
                         \(bind: request.service == .appointment ? request.slotId?.text : nil))
                 """).run()
+            if let site {
+                try await tx.sql.raw("UPDATE orders SET site_id = \(bind: site.text) WHERE id = \(bind: order.id.text)").run()
+            }
             if let refill = request.refillOf {
                 try await tx.sql.raw("""
                     UPDATE orders SET refill_of_prescription_id = \(bind: refill.text) WHERE id = \(bind: order.id.text)

@@ -37,6 +37,7 @@ public enum Migrations {
         pharmacy,
         refills,
         deliveryDestination,
+        orderSite,
     ]
 }
 

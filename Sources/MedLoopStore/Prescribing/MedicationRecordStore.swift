@@ -38,12 +38,12 @@ extension PrescriptionStore {
         }
         return try await database.read { sql in
             guard let row = try await sql.raw("""
-                SELECT c.doctor_id, o.encounter_id FROM consultations c JOIN orders o ON o.id = c.order_id
+                SELECT c.doctor_id, o.encounter_id, o.site_id FROM consultations c JOIN orders o ON o.id = c.order_id
                 WHERE c.id = \(bind: prescription.consultationId.text)
                 """).first() else { throw DomainError.notFound(resource: "consultation") }
             return NewOrder(accountId: caller.accountId, patientId: prescription.patientId, doctorId: try row.uuid("doctor_id"),
                             service: .textPackage, encounterId: try row.optionalUUID("encounter_id"), guardianPresent: false,
-                            refillOf: prescription.id)
+                            refillOf: prescription.id, siteId: try row.optionalUUID("site_id"))
         }
     }
 }

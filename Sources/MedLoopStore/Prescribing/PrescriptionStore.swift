@@ -66,7 +66,8 @@ public struct PrescriptionStore: Sendable {
             let facts = try await patientFacts(patientId, at: context.at, in: tx.sql)
             let prescription = Prescription(
                 id: .v7(at: context.at), consultationId: consultation, patientId: patientId, doctorAccountId: doctor,
-                institutionId: try await issuingInstitution(doctor: try row.uuid("doctor_id"), in: tx), diagnosis: diagnosis,
+                institutionId: try await issuingInstitution(site: try row.optionalUUID("site_id"), doctor: try row.uuid("doctor_id"), in: tx),
+                diagnosis: diagnosis,
                 state: .draft, items: items, longPrescription: draft.longPrescription, validDays: draft.validDays,
                 notes: draft.notes, findings: formulary.checks.findings(for: items.map(\.checkItem), patient: facts),
                 overrides: [], createdAt: context.at, replacesId: draft.replaces)
@@ -319,7 +320,7 @@ public struct PrescriptionStore: Sendable {
 
     private func consultationRow(_ id: UUID, doctor: UUID, in tx: Transaction) async throws -> any SQLRow {
         guard let row = try await tx.sql.raw("""
-            SELECT c.*, o.encounter_id FROM consultations c JOIN orders o ON o.id = c.order_id WHERE c.id = \(bind: id.text)
+            SELECT c.*, o.encounter_id, o.site_id FROM consultations c JOIN orders o ON o.id = c.order_id WHERE c.id = \(bind: id.text)
             """).first(), try row.optionalUUID("doctor_account_id") == doctor else {
             throw DomainError.notFound(resource: "consultation")
         }
@@ -356,8 +357,10 @@ public struct PrescriptionStore: Sendable {
         return try ICD10Code(try row.text("icd10"))
     }
 
-    /// The internet hospital or platform the doctor practises at online; its pharmacists review.
-    private func issuingInstitution(doctor: UUID, in tx: Transaction) async throws -> UUID {
+    /// The internet hospital or platform the consultation was booked at; its pharmacists review.
+    /// An order booked before sites were recorded falls back to the doctor's first online site.
+    private func issuingInstitution(site: UUID?, doctor: UUID, in tx: Transaction) async throws -> UUID {
+        if let site { return site }
         guard let row = try await tx.sql.raw("""
             SELECT s.institution_id FROM doctor_practice_sites s JOIN institutions i ON i.id = s.institution_id
             WHERE s.doctor_id = \(bind: doctor.text) AND i.kind IN ('internetHospital', 'platformInternetHospital')

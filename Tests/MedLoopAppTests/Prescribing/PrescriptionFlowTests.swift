@@ -186,4 +186,46 @@ struct PrescriptionFlowTests {
             #expect(broken.compactMap { $0["sequence"] as? Int }.map(Int64.init) == [sequence])
         }
     }
+
+    @Test("a doctor at two internet hospitals is booked at one of them, and the prescription is reviewed there")
+    func multiSitePractice() async throws {
+        try await withApp { app in
+            // The cardiologist also practises on the platform.
+            try await app.database.unitOfWork { tx in
+                try await tx.sql.raw("""
+                    INSERT INTO doctor_practice_sites (doctor_id, institution_id)
+                    VALUES (\(bind: ConsultationRoutesTests.cardiologist.text), \(bind: DemoWorld.Institutions.platform.text))
+                    """).run()
+            }
+            let patient = try await app.signIn(Demo.patientPhone)
+            let encounter = try await app.send(.post, "/api/v1/patients/\(Demo.patientId(Demo.patientPhone).text)/encounters", token: patient,
+                                               json: ["hospitalId": DemoWorld.Institutions.tertiaryHospital.text, "date": "2026-06-01", "icd10": "I10"])
+            let encounterId = try #require(encounter.string("id"))
+            let unnamed = try await app.send(.post, "/api/v1/orders", token: patient, json: [
+                "doctorId": ConsultationRoutesTests.cardiologist.text, "service": "textPackage", "encounterId": encounterId,
+            ], headers: ConsultationRoutesTests.key())
+            #expect(unnamed.status == .badRequest)
+            let order = try await app.send(.post, "/api/v1/orders", token: patient, json: [
+                "doctorId": ConsultationRoutesTests.cardiologist.text, "service": "textPackage", "encounterId": encounterId,
+                "siteId": DemoWorld.Institutions.platform.text,
+            ], headers: ConsultationRoutesTests.key())
+            #expect(order.status == .created)
+            _ = try await app.send(.post, "/api/v1/wallet/top-ups", token: patient, json: ["amountFen": 20_000], headers: ConsultationRoutesTests.key())
+            let paid = try await app.send(.post, "/api/v1/orders/\(try #require(order.string("id")))/pay", token: patient,
+                                          headers: ConsultationRoutesTests.key())
+            let consultation = try #require(paid.string("consultationId"))
+            let doctor = try await app.signIn(Demo.doctorPhone)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(consultation)/accept", token: doctor).status == .ok)
+            let draft = try await app.send(.post, "/api/v1/consultations/\(consultation)/prescriptions", token: doctor, json: [
+                "diagnosis": "I10", "items": [anItem(Shelf.amlodipine, dose: 5)],
+            ])
+            #expect(draft.string("institutionId")?.lowercased() == DemoWorld.Institutions.platform.text)
+            let id = try #require(draft.string("id"))
+            #expect(try await app.send(.post, "/api/v1/prescriptions/\(id)/sign", token: doctor).status == .ok)
+            let platformPharmacist = try await app.signIn(Self.otherPharmacist)
+            #expect(try await app.send(.get, "/api/v1/pharmacists/me/review-queue", token: platformPharmacist).items.count == 1)
+            let hospitalPharmacist = try await app.signIn(Self.reviewer)
+            #expect(try await app.send(.get, "/api/v1/pharmacists/me/review-queue", token: hospitalPharmacist).items.isEmpty)
+        }
+    }
 }
