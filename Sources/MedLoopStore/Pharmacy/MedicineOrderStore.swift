@@ -80,8 +80,8 @@ public struct MedicineOrderStore: Sendable {
         let items = prescription.items.map { (drug: $0.drug, quantity: $0.quantity) }
         try PrescriptionRules.checkFillable(prescription.state, validUntil: prescription.validUntil, now: context.at)
         let candidates = try await pharmacies.candidates(holding: items.map(\.drug.id))
-        guard let option = PharmacyOptions.options(for: items, from: candidates, at: location, mode: mode, now: context.at)
-            .first(where: { $0.pharmacy.pharmacyId == pharmacy }) else {
+        guard PharmacyOptions.options(for: items, from: candidates, at: location, mode: mode, now: context.at)
+            .contains(where: { $0.pharmacy.pharmacyId == pharmacy }) else {
             throw PharmacyOptions.refusal(for: items, at: candidates.first { $0.profile.pharmacyId == pharmacy },
                                           from: location, mode: mode)
         }
@@ -99,9 +99,24 @@ public struct MedicineOrderStore: Sendable {
                 """).first() == nil {
                 throw DomainError.conflict(code: "no_courier", message: "This pharmacy has no courier to deliver now.")
             }
+            // The stock is reserved first, and the bill priced from the rows this reservation
+            // locked: a price changed since the options were read is the one charged.
+            var lines: [BillLine] = []
+            for (drug, quantity) in items {
+                guard let reserved = try await tx.sql.raw("""
+                    UPDATE pharmacy_stock SET reserved = reserved + \(bind: quantity), updated_at = \(bind: context.at.epochMillis)
+                    WHERE pharmacy_id = \(bind: pharmacy.text) AND drug_id = \(bind: drug.id.text)
+                      AND on_hand - reserved >= \(bind: quantity)
+                    RETURNING price_fen
+                    """).first() else {
+                    throw DomainError.conflict(code: "stock_insufficient", message: "\(drug.genericNameEn) ran out at this pharmacy.")
+                }
+                lines.append(try BillLine(drugId: drug.id, quantity: quantity, unitPriceFen: try reserved.int64("price_fen"),
+                                          insuranceClass: drug.insuranceClass))
+            }
             let order = MedicineOrder(
                 id: .v7(at: context.at), prescriptionId: prescription.id, pharmacyId: pharmacy, accountId: account,
-                patientId: prescription.patientId, mode: mode, state: .reserved, bill: option.bill,
+                patientId: prescription.patientId, mode: mode, state: .reserved, bill: try Bill(institutionId: pharmacy, lines: lines),
                 reservedUntil: context.at.addingTimeInterval(MedicineOrderState.reservationLifetime), createdAt: context.at)
             // The one order that fills the prescription: the unique index refuses a second.
             let inserted = try await tx.sql.raw("""
@@ -129,17 +144,6 @@ public struct MedicineOrderStore: Sendable {
                     VALUES (\(bind: order.id.text), \(bind: position), \(bind: line.drugId.text), \(bind: line.quantity),
                             \(bind: line.unitPriceFen), \(bind: line.amountFen), \(bind: line.insuranceClass.rawValue))
                     """).run()
-            }
-            for (drug, quantity) in items {
-                let reserved = try await tx.sql.raw("""
-                    UPDATE pharmacy_stock SET reserved = reserved + \(bind: quantity), updated_at = \(bind: context.at.epochMillis)
-                    WHERE pharmacy_id = \(bind: pharmacy.text) AND drug_id = \(bind: drug.id.text)
-                      AND on_hand - reserved >= \(bind: quantity)
-                    RETURNING drug_id
-                    """).first()
-                guard reserved != nil else {
-                    throw DomainError.conflict(code: "stock_insufficient", message: "\(drug.genericNameEn) ran out at this pharmacy.")
-                }
             }
             try await prescriptions.trail(.routed, prescription, detail: ["pharmacy": pharmacy.text], context: context, in: tx)
             try await prescriptions.trail(.reserved, prescription, detail: [
