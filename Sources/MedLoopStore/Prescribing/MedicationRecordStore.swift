@@ -12,15 +12,14 @@ extension PrescriptionStore {
 
     /// The record read through `sql` (a unit of work's, when the checks run inside one).
     func medicationRecord(of patient: UUID, at now: Date, in sql: any SQLDatabase) async throws -> [MedicationEntry] {
-        var effective: [(prescription: Prescription, startsOn: CalendarDate)] = []
-        for row in try await sql.raw("""
+        let rows = try await sql.raw("""
             SELECT p.*, (SELECT MAX(o.dispensed_at) FROM medicine_orders o WHERE o.prescription_id = p.id) AS dispensed_at
             FROM prescriptions p WHERE p.patient_id = \(bind: patient.text) AND p.state IN ('approved', 'dispensed')
             ORDER BY p.signed_at DESC LIMIT 200
-            """).all() {
-            let prescription = try await prescription(from: row, in: sql)
+            """).all()
+        let effective = try zip(rows, try await prescriptions(from: rows, in: sql)).map { row, prescription in
             let start = try row.optionalInstant("dispensed_at") ?? prescription.reviewedAt ?? prescription.createdAt
-            effective.append((prescription, .shanghai(start)))
+            return (prescription: prescription, startsOn: CalendarDate.shanghai(start))
         }
         return MedicationRecord.entries(effective, today: .shanghai(now), isChronic: ChronicConditions.isChronic)
     }

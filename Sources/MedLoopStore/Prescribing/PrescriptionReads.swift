@@ -90,14 +90,10 @@ extension PrescriptionStore {
     public func prescriptions(ofConsultation consultation: UUID, visibleTo caller: Caller,
                               actsFor: Set<UUID> = []) async throws -> [Prescription] {
         try await database.read { sql in
-            var found: [Prescription] = []
-            for row in try await sql.raw("""
+            let rows = try await sql.raw("""
                 SELECT * FROM prescriptions WHERE consultation_id = \(bind: consultation.text) ORDER BY created_at, id
-                """).all() {
-                let prescription = try await prescription(from: row, in: sql)
-                if Self.isVisible(prescription, to: caller, actsFor: actsFor) { found.append(prescription) }
-            }
-            return found
+                """).all()
+            return try await prescriptions(from: rows, in: sql).filter { Self.isVisible($0, to: caller, actsFor: actsFor) }
         }
     }
 

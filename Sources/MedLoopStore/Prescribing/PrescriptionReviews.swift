@@ -22,8 +22,7 @@ extension PrescriptionStore {
                 """
             query += Cursor.condition(after: after, column: "signed_at")
             query += " ORDER BY signed_at, id LIMIT \(literal: limit + 1)"
-            var items: [Prescription] = []
-            for row in try await sql.raw(query).all() { items.append(try await prescription(from: row, in: sql)) }
+            var items = try await prescriptions(from: try await sql.raw(query).all(), in: sql)
             let hasMore = items.count > limit
             items = Array(items.prefix(limit))
             let next = hasMore ? items.last.map { Cursor.after(millis: $0.signedAt?.epochMillis ?? 0, id: $0.id) } : nil

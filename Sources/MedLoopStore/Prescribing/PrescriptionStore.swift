@@ -280,19 +280,32 @@ public struct PrescriptionStore: Sendable {
     }
 
     func prescription(from row: any SQLRow, in sql: any SQLDatabase) async throws -> Prescription {
-        let id = try row.uuid("id")
-        let items = try await sql.raw("SELECT * FROM prescription_items WHERE prescription_id = \(bind: id.text) ORDER BY position")
-            .all().map { item in
-                guard let drug = formulary.catalogue.drug(try item.uuid("drug_id")) else {
-                    throw StoredValueError(column: "drug_id", value: try item.text("drug_id"))
-                }
-                return PrescriptionItem(drug: drug, dose: try item.decode(column: "dose", as: Double.self),
-                                        doseUnit: try item.value("dose_unit", as: DoseUnit.self),
-                                        timesPerDay: try item.decode(column: "times_per_day", as: Int.self),
-                                        route: try item.value("route", as: AdministrationRoute.self),
-                                        days: try item.decode(column: "days", as: Int.self),
-                                        quantity: try item.decode(column: "quantity", as: Int.self))
+        try await prescriptions(from: [row], in: sql)[0]
+    }
+
+    /// The prescriptions of `rows`, in their order, with their items read in one query.
+    func prescriptions(from rows: [any SQLRow], in sql: any SQLDatabase) async throws -> [Prescription] {
+        guard !rows.isEmpty else { return [] }
+        var items: [String: [PrescriptionItem]] = [:]
+        for item in try await sql.raw("""
+            SELECT * FROM prescription_items WHERE prescription_id IN (\(binds: try rows.map { try $0.text("id") }))
+            ORDER BY prescription_id, position
+            """).all() {
+            guard let drug = formulary.catalogue.drug(try item.uuid("drug_id")) else {
+                throw StoredValueError(column: "drug_id", value: try item.text("drug_id"))
             }
+            items[try item.text("prescription_id"), default: []].append(PrescriptionItem(
+                drug: drug, dose: try item.decode(column: "dose", as: Double.self),
+                doseUnit: try item.value("dose_unit", as: DoseUnit.self),
+                timesPerDay: try item.decode(column: "times_per_day", as: Int.self),
+                route: try item.value("route", as: AdministrationRoute.self), days: try item.decode(column: "days", as: Int.self),
+                quantity: try item.decode(column: "quantity", as: Int.self)))
+        }
+        return try rows.map { row in try prescription(from: row, items: items[try row.text("id")] ?? []) }
+    }
+
+    private func prescription(from row: any SQLRow, items: [PrescriptionItem]) throws -> Prescription {
+        let id = try row.uuid("id")
         let decoder = JSONDecoder()
         return Prescription(
             id: id, consultationId: try row.uuid("consultation_id"), patientId: try row.uuid("patient_id"),
