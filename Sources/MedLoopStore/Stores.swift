@@ -30,6 +30,9 @@ public struct Stores: Sendable {
     public let prescriptions: PrescriptionStore
     public let pharmacies: PharmacyStore
     public let medicineOrders: MedicineOrderStore
+    public let policies: PolicyStore
+    public let insuredPersons: InsuredPersonStore
+    public let settlements: SettlementStore
 
     /// The stores of `database`; uploaded files live under `dataDirectory`, encrypted with `cipher`;
     /// prescriptions are checked against `formulary`.
@@ -51,10 +54,13 @@ public struct Stores: Sendable {
         encounters = EncounterStore(database: database, cipher: cipher, audit: audit)
         institutions = InstitutionStore(database: database, audit: audit, doctors: doctors)
         appointments = AppointmentStore(database: database, audit: audit, ledger: ledger, doctors: doctors)
+        policies = PolicyStore(database: database, audit: audit)
+        insuredPersons = InsuredPersonStore(database: database, cipher: cipher, audit: audit, ledger: ledger)
+        settlements = SettlementStore(database: database, cipher: cipher, audit: audit, ledger: ledger, policies: policies)
         consultations = ConsultationStore(database: database, audit: audit, ledger: ledger, notifications: notifications,
-                                          doctors: doctors)
+                                          doctors: doctors, settlements: settlements)
         orders = OrderStore(database: database, audit: audit, ledger: ledger, doctors: doctors, appointments: appointments,
-                            consultations: consultations)
+                            consultations: consultations, settlements: settlements)
         reputation = ReputationStore(database: database, consultations: consultations, audit: audit, ledger: ledger,
                                      doctors: doctors)
         messages = ConsultationMessageStore(database: database, cipher: cipher, dataDirectory: dataDirectory,
@@ -66,7 +72,8 @@ public struct Stores: Sendable {
                                           formulary: formulary)
         pharmacies = PharmacyStore(database: database, audit: audit, catalogue: formulary.catalogue)
         medicineOrders = MedicineOrderStore(database: database, audit: audit, ledger: ledger, notifications: notifications,
-                                            prescriptions: prescriptions, pharmacies: pharmacies, cipher: cipher)
+                                            prescriptions: prescriptions, pharmacies: pharmacies, cipher: cipher,
+                                            settlements: settlements)
     }
 
     /// Encrypts uploaded images, photos and reports stored before files were encrypted, and

@@ -22,6 +22,23 @@ public struct LedgerAccount: Hashable, Sendable, Codable, CustomStringConvertibl
     /// What the platform owes a pharmacy for medicine it dispensed.
     public static func pharmacyPayable(_ pharmacy: UUID) -> LedgerAccount { LedgerAccount(name: "pharmacy:\(pharmacy.text)") }
 
+    /// An insured person's personal account (employee scheme), held by the region's insurer.
+    public static func personalAccount(_ insuredPerson: UUID) -> LedgerAccount {
+        LedgerAccount(name: "personal-account:\(insuredPerson.text)")
+    }
+    /// Where a region's insurer funds personal accounts from (its balance is negative by what it put in).
+    public static func personalAccountFunding(_ region: RegionCode) -> LedgerAccount {
+        LedgerAccount(name: "insurer:\(region.value):account-funding")
+    }
+    /// What a region's pooled fund owes an institution for bills it settled (negative = owed),
+    /// until the day's clearing pays it.
+    public static func fundPayable(_ region: RegionCode, to institution: UUID) -> LedgerAccount {
+        LedgerAccount(name: "insurer:\(region.value):fund-payable:\(institution.text)")
+    }
+
+    /// Whether the account holds a person's own money, which never goes below zero.
+    public var isPersonal: Bool { name.hasPrefix("wallet:") || name.hasPrefix("personal-account:") }
+
     public var description: String { name }
 }
 
@@ -39,6 +56,10 @@ public struct LedgerLine: Sendable, Equatable, Codable {
 /// What a journal entry records.
 public enum LedgerEntryKind: String, Codable, Sendable, CaseIterable {
     case topUp, charge, refund, settlement
+    /// An insurance settlement at payment, and its reversal on a refund.
+    case insuranceSettlement, insuranceReversal
+    /// The insurer sets a personal account's balance.
+    case accountFunding
 }
 
 /// A balanced set of lines, posted together or not at all.
@@ -48,9 +69,12 @@ public struct JournalEntry: Sendable, Equatable {
     public var orderId: UUID?
     /// The medicine order the entry belongs to, if any.
     public var medicineOrderId: UUID?
+    /// The insurance settlement (or reversal) the entry posts, if any.
+    public var settlementId: UUID?
 
     /// Fails unless the lines are non-zero and sum to zero.
-    public init(kind: LedgerEntryKind, lines: [LedgerLine], orderId: UUID? = nil, medicineOrderId: UUID? = nil) throws(DomainError) {
+    public init(kind: LedgerEntryKind, lines: [LedgerLine], orderId: UUID? = nil, medicineOrderId: UUID? = nil,
+                settlementId: UUID? = nil) throws(DomainError) {
         guard !lines.isEmpty, lines.allSatisfy({ $0.amountFen != 0 }) else {
             throw .refused(code: "ledger_entry_empty", message: "A journal entry moves a non-zero amount.")
         }
@@ -67,6 +91,7 @@ public struct JournalEntry: Sendable, Equatable {
         self.lines = lines
         self.orderId = orderId
         self.medicineOrderId = medicineOrderId
+        self.settlementId = settlementId
     }
 
     /// Money moved from one account to another.

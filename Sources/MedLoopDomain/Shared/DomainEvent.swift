@@ -43,6 +43,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let medicineOrderDispensed = EventKind(rawValue: "medicine_order.dispensed")
     public static let medicineOrderDeliveryUpdated = EventKind(rawValue: "medicine_order.delivery_updated")
     public static let medicineOrderReceived = EventKind(rawValue: "medicine_order.received")
+    /// A bill was settled with the insurance fund at payment, or such a settlement reversed.
+    public static let insuranceSettled = EventKind(rawValue: "insurance.settled")
+    public static let insuranceReversed = EventKind(rawValue: "insurance.reversed")
     /// For supervision: a dispense scanned a traceability code that was dispensed before (a fake
     /// or resold package, DOMAIN.md).
     public static let traceabilityCodeReused = EventKind(rawValue: "supervision.traceability_code_reused")
@@ -105,6 +108,14 @@ public struct DomainEvent: Sendable, Equatable {
     public static func medicineOrder(_ kind: EventKind, _ order: UUID, state: MedicineOrderState, at now: Date) -> DomainEvent {
         DomainEvent(id: .v7(at: now), kind: kind, subjectType: "medicine_order", subjectId: order,
                     payload: #"{"state":"\#(state.rawValue)"}"#, occurredAt: now)
+    }
+
+    /// A settlement (or reversal) was written; the payload carries the figures a monitor reads.
+    public static func settlement(_ kind: EventKind, _ settlement: UUID, region: RegionCode, institution: UUID, fundFen: Int64,
+                                  at now: Date) -> DomainEvent {
+        DomainEvent(id: .v7(at: now), kind: kind, subjectType: "settlement", subjectId: settlement,
+                    payload: #"{"fundFen":\#(fundFen),"institution":"\#(institution.text)","region":"\#(region.value)"}"#,
+                    occurredAt: now)
     }
 
     /// Decodes the payload.

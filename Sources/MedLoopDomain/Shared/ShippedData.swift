@@ -41,6 +41,22 @@ public enum ShippedData {
         return try decode(type, from: data, file: file)
     }
 
+    /// Reads the text of the resource `file` (name with its extension).
+    ///
+    /// - Throws: `ShippedDataError.missing` or `.unreadable`, naming the file.
+    public static func text(of file: String) throws(ShippedDataError) -> String {
+        let name = (file as NSString).deletingPathExtension
+        let pathExtension = (file as NSString).pathExtension
+        guard let url = Bundle.module.url(forResource: name, withExtension: pathExtension) else {
+            throw .missing(file: file)
+        }
+        do {
+            return try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw .unreadable(file: file, reason: "\(error)")
+        }
+    }
+
     /// Decodes a document as the resource `file` would hold it.
     ///
     /// - Throws: `ShippedDataError.unreadable`, naming `file` and what is wrong.

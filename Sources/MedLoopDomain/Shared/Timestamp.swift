@@ -27,3 +27,12 @@ public enum Timestamp {
         return (try? whole.parse(text)) ?? (try? fractional.parse(text))
     }
 }
+
+extension Date {
+    /// Milliseconds since 1970 UTC: how every instant is stored, the same on both engines.
+    public var epochMillis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    public init(epochMillis: Int64) {
+        self.init(timeIntervalSince1970: TimeInterval(epochMillis) / 1000)
+    }
+}

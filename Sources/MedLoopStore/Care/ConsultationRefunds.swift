@@ -24,7 +24,8 @@ extension ConsultationStore {
                           """).first() else { return false }
                 try await tx.move("orders", id: consultation.orderId, from: try order.value("state", as: OrderState.self), by: .refund)
                 let price = try order.int64("price_fen")
-                if price > 0 {
+                if price > 0, try await !settlements.reverse(orderId: consultation.orderId, medicineOrderId: nil,
+                                                               context: context, in: tx) {
                     try await ledger.post(try .transfer(.refund, amountFen: price, from: .escrow,
                                                         to: .wallet(try order.uuid("account_id")), orderId: consultation.orderId),
                                           at: context.at, in: tx)

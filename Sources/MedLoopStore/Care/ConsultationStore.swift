@@ -12,14 +12,16 @@ public struct ConsultationStore: Sendable {
     let ledger: LedgerStore
     let notifications: NotificationStore
     let doctors: DoctorStore
+    let settlements: SettlementStore
 
     public init(database: Database, audit: AuditStore, ledger: LedgerStore, notifications: NotificationStore,
-                doctors: DoctorStore) {
+                doctors: DoctorStore, settlements: SettlementStore) {
         self.database = database
         self.audit = audit
         self.ledger = ledger
         self.notifications = notifications
         self.doctors = doctors
+        self.settlements = settlements
     }
 
     /// Opens the consultation of a paid order for an online service (inside the payment's

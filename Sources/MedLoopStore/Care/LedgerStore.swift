@@ -24,7 +24,13 @@ public struct LedgerStore: Sendable {
     @discardableResult
     public func post(_ entry: JournalEntry, at now: Date, in tx: Transaction) async throws -> UUID {
         let id = UUID.v7(at: now)
-        if let medicineOrder = entry.medicineOrderId {
+        if let settlement = entry.settlementId {
+            try await tx.sql.raw("""
+                INSERT INTO ledger_entries (id, kind, order_id, medicine_order_id, settlement_id, at)
+                VALUES (\(bind: id.text), \(bind: entry.kind.rawValue), \(bind: entry.orderId?.text), \(bind: entry.medicineOrderId?.text),
+                        \(bind: settlement.text), \(bind: now.epochMillis))
+                """).run()
+        } else if let medicineOrder = entry.medicineOrderId {
             try await tx.sql.raw("""
                 INSERT INTO ledger_entries (id, kind, order_id, medicine_order_id, at)
                 VALUES (\(bind: id.text), \(bind: entry.kind.rawValue), \(bind: entry.orderId?.text), \(bind: medicineOrder.text),
@@ -44,7 +50,7 @@ public struct LedgerStore: Sendable {
                 INSERT INTO ledger_lines (entry_id, line, account, amount_fen)
                 VALUES (\(bind: id.text), \(bind: index), \(bind: line.account.name), \(bind: line.amountFen))
                 """).run()
-            if line.account.name.hasPrefix("wallet:") && line.amountFen < 0 {
+            if line.account.isPersonal && line.amountFen < 0 {
                 let debited = try await tx.sql.raw("""
                     UPDATE ledger_balances SET balance_fen = balance_fen + \(bind: line.amountFen)
                     WHERE account = \(bind: line.account.name) AND balance_fen + \(bind: line.amountFen) >= 0

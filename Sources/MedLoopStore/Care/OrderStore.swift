@@ -47,15 +47,17 @@ public struct OrderStore: Sendable {
     let doctors: DoctorStore
     let appointments: AppointmentStore
     let consultations: ConsultationStore
+    let settlements: SettlementStore
 
     public init(database: Database, audit: AuditStore, ledger: LedgerStore, doctors: DoctorStore,
-                appointments: AppointmentStore, consultations: ConsultationStore) {
+                appointments: AppointmentStore, consultations: ConsultationStore, settlements: SettlementStore) {
         self.database = database
         self.audit = audit
         self.ledger = ledger
         self.doctors = doctors
         self.appointments = appointments
         self.consultations = consultations
+        self.settlements = settlements
     }
 
     /// Places an order after the eligibility rules. A free service is paid at once (it skips
@@ -146,14 +148,17 @@ public struct OrderStore: Sendable {
         }
     }
 
-    /// Pays a created order from the ordering account's wallet.
+    /// Pays a created order: an insured patient's bill is settled in the same unit of work (the
+    /// wallet pays the cash share only); anyone else's from the wallet in full.
     public func pay(_ id: UUID, by account: UUID, context: AuditContext) async throws -> Order {
         try await database.unitOfWork { tx in
             let order = try await ownedOrder(id, account: account, in: tx)
             try await tx.move("orders", id: id, from: order.state, by: .pay)
             try await tx.sql.raw("UPDATE orders SET paid_at = \(bind: context.at.epochMillis), updated_at = \(bind: context.at.epochMillis) WHERE id = \(bind: id.text)").run()
-            try await ledger.post(try .transfer(.charge, amountFen: order.priceFen, from: .wallet(account), to: .escrow, orderId: id),
-                                  at: context.at, in: tx)
+            if try await settlements.settle(order: id, context: context, in: tx) == nil {
+                try await ledger.post(try .transfer(.charge, amountFen: order.priceFen, from: .wallet(account), to: .escrow, orderId: id),
+                                      at: context.at, in: tx)
+            }
             try await audit.append(AuditRecord(action: "order.pay", resourceType: "order", resourceId: id.text,
                                                patientId: order.patientId), context: context, in: tx)
             var paid = order
@@ -188,7 +193,8 @@ public struct OrderStore: Sendable {
             if let slot = try await tx.sql.raw("SELECT slot_id FROM orders WHERE id = \(bind: id.text)").first()?.optionalUUID("slot_id") {
                 try await appointments.release(slot: slot, in: tx)
             }
-            if target == .refunded && order.priceFen > 0 {
+            if target == .refunded && order.priceFen > 0,
+               try await !settlements.reverse(orderId: id, medicineOrderId: nil, context: context, in: tx) {
                 try await ledger.post(try .transfer(.refund, amountFen: order.priceFen, from: .escrow, to: .wallet(order.accountId),
                                                     orderId: id), at: context.at, in: tx)
             }

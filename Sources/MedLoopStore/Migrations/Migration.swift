@@ -38,6 +38,7 @@ public enum Migrations {
         refills,
         deliveryDestination,
         orderSite,
+        insurance,
     ]
 }
 
@@ -112,14 +113,5 @@ public struct Migrator: Sendable {
                 )
                 """).run()
         }
-    }
-}
-
-extension Date {
-    /// Milliseconds since 1970 UTC: how every instant is stored, the same on both engines.
-    public var epochMillis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-
-    public init(epochMillis: Int64) {
-        self.init(timeIntervalSince1970: TimeInterval(epochMillis) / 1000)
     }
 }

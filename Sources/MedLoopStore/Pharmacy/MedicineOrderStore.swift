@@ -50,9 +50,10 @@ public struct MedicineOrderStore: Sendable {
     let prescriptions: PrescriptionStore
     let pharmacies: PharmacyStore
     let cipher: FieldCipher
+    let settlements: SettlementStore
 
     public init(database: Database, audit: AuditStore, ledger: LedgerStore, notifications: NotificationStore,
-                prescriptions: PrescriptionStore, pharmacies: PharmacyStore, cipher: FieldCipher) {
+                prescriptions: PrescriptionStore, pharmacies: PharmacyStore, cipher: FieldCipher, settlements: SettlementStore) {
         self.database = database
         self.audit = audit
         self.ledger = ledger
@@ -60,6 +61,7 @@ public struct MedicineOrderStore: Sendable {
         self.prescriptions = prescriptions
         self.pharmacies = pharmacies
         self.cipher = cipher
+        self.settlements = settlements
     }
 
     /// The pharmacies that can fill `prescription` (approved, valid, not yet filled) as seen from
@@ -174,8 +176,10 @@ public struct MedicineOrderStore: Sendable {
                     updated_at = \(bind: context.at.epochMillis)
                 WHERE id = \(bind: id.text)
                 """).run()
-            try await ledger.post(try .transfer(.charge, amountFen: order.bill.totalFen, from: .wallet(account), to: .medicineEscrow,
-                                                medicineOrderId: id), at: context.at, in: tx)
+            if try await settlements.settle(medicineOrder: id, context: context, in: tx) == nil {
+                try await ledger.post(try .transfer(.charge, amountFen: order.bill.totalFen, from: .wallet(account), to: .medicineEscrow,
+                                                    medicineOrderId: id), at: context.at, in: tx)
+            }
             try await trail(.paid, order, detail: ["totalFen": String(order.bill.totalFen)], context: context, in: tx)
             try await EventStore.append(.medicineOrder(.medicineOrderPaid, id, state: .paid, at: context.at), in: tx)
             return order
@@ -198,7 +202,7 @@ public struct MedicineOrderStore: Sendable {
                 WHERE id = \(bind: id.text)
                 """).run()
             try await releaseStock(of: order, in: tx)
-            if event == .refund {
+            if event == .refund, try await !settlements.reverse(orderId: nil, medicineOrderId: id, context: context, in: tx) {
                 try await ledger.post(try .transfer(.refund, amountFen: order.bill.totalFen, from: .medicineEscrow,
                                                     to: .wallet(order.accountId), medicineOrderId: id), at: context.at, in: tx)
             }

@@ -61,16 +61,12 @@ public struct Page<Item: Sendable>: Sendable {
 /// Opaque list cursors: the sort key of the last item, base64url-encoded.
 public enum Cursor {
     public static func encode(_ key: String) -> String {
-        Data(key.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(Data(key.utf8))
     }
 
     /// The key inside a cursor; a cursor that was not made by `encode` is a 400.
     public static func decode(_ cursor: String) throws(DomainError) -> String {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8), !key.isEmpty else {
+        guard let data = Base64URL.decode(cursor), let key = String(data: data, encoding: .utf8), !key.isEmpty else {
             throw .invalidField("cursor", code: "invalid", "The cursor is not one this server gave out.")
         }
         return key

@@ -1,0 +1,26 @@
+import Foundation
+
+/// An institution's insurance budget for a month (DOMAIN.md, "Quotas"): the fund's shares of the
+/// bills it settles are drawn on it, and a share that would pass it leaves the bill self-paid.
+public enum InsuranceQuota {
+    /// The Asia/Shanghai month a quota is counted in (`2026-12`).
+    public static func month(of day: CalendarDate) -> String {
+        String(day.description.prefix(7))
+    }
+
+    /// Whether drawing `drawFen` keeps the quota within its budget (the store applies exactly this
+    /// in its conditional update, so that concurrent draws never pass it).
+    public static func admits(drawFen: Int64, usedFen: Int64, budgetFen: Int64) -> Bool {
+        drawFen >= 0 && usedFen + drawFen <= budgetFen
+    }
+
+    /// Checks a month given as input (`YYYY-MM`).
+    ///
+    /// - Throws: 400 on `month` (`format`).
+    public static func checkMonth(_ text: String) throws(DomainError) -> String {
+        guard CalendarDate(iso: text + "-01") != nil, text.count == 7 else {
+            throw .invalidField("month", code: "format", "A month is YYYY-MM.")
+        }
+        return text
+    }
+}

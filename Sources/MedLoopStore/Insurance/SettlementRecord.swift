@@ -1,0 +1,160 @@
+import Foundation
+import MedLoopDomain
+import SQLKit
+
+/// The figures of a written settlement, under the names of INSURANCE.md.
+public struct SettlementFigures: Sendable, Hashable, Codable {
+    public var totalFen: Int64
+    public var fullOwnPayFen: Int64
+    public var overLimitFen: Int64
+    public var preSelfPayFen: Int64
+    public var inScopeFen: Int64
+    public var deductibleFen: Int64
+    public var fixedFundFen: Int64
+    public var fundFen: Int64
+    public var coInsuranceFen: Int64
+    public var overCapFen: Int64
+    public var selfShareFen: Int64
+    public var personalAccountFen: Int64
+    public var cashFen: Int64
+
+    public init(_ settlement: Settlement) {
+        totalFen = settlement.totalFen
+        fullOwnPayFen = settlement.fullOwnPayFen
+        overLimitFen = settlement.overLimitFen
+        preSelfPayFen = settlement.preSelfPayFen
+        inScopeFen = settlement.inScopeFen
+        deductibleFen = settlement.deductibleFen
+        fixedFundFen = settlement.fixedFundFen
+        fundFen = settlement.fundFen
+        coInsuranceFen = settlement.coInsuranceFen
+        overCapFen = settlement.overCapFen
+        selfShareFen = settlement.selfShareFen
+        personalAccountFen = settlement.personalAccountFen
+        cashFen = settlement.cashFen
+    }
+
+    init(row: any SQLRow) throws {
+        totalFen = try row.int64("total_fen")
+        fullOwnPayFen = try row.int64("full_own_pay_fen")
+        overLimitFen = try row.int64("over_limit_fen")
+        preSelfPayFen = try row.int64("pre_self_pay_fen")
+        inScopeFen = try row.int64("in_scope_fen")
+        deductibleFen = try row.int64("deductible_fen")
+        fixedFundFen = try row.int64("fixed_fund_fen")
+        fundFen = try row.int64("fund_fen")
+        coInsuranceFen = try row.int64("co_insurance_fen")
+        overCapFen = try row.int64("over_cap_fen")
+        selfShareFen = try row.int64("self_share_fen")
+        personalAccountFen = try row.int64("personal_account_fen")
+        cashFen = try row.int64("cash_fen")
+    }
+}
+
+/// A settlement or reversal as written: never changed afterwards.
+public struct SettlementRecord: Sendable {
+    public var id: UUID
+    public var kind: SettlementKind
+    public var reversesId: UUID?
+    public var orderId: UUID?
+    public var medicineOrderId: UUID?
+    public var patientId: UUID
+    public var accountId: UUID
+    public var insuredPersonId: UUID
+    public var region: RegionCode
+    public var policyVersion: String
+    public var scheme: InsuranceScheme
+    public var level: HospitalLevel
+    public var institutionId: UUID
+    public var quotaInstitutionId: UUID?
+    public var year: Int
+    public var serviceDay: CalendarDate
+    public var clearingDay: CalendarDate
+    public var isCovered: Bool
+    public var notCoveredReason: NotCoveredReason?
+    public var ratioBp: Int
+    public var figures: SettlementFigures
+    public var explanation: [ExplanationSentence]
+    public var lines: [SettledLine]
+    public var createdAt: Date
+
+    var amounts: SettledAmounts {
+        SettledAmounts(totalFen: figures.totalFen, cashFen: figures.cashFen, personalAccountFen: figures.personalAccountFen,
+                       fundFen: figures.fundFen, deductibleFen: figures.deductibleFen)
+    }
+
+    init(row: any SQLRow, lines: [SettledLine]) throws {
+        id = try row.uuid("id")
+        kind = try row.value("kind", as: SettlementKind.self)
+        reversesId = try row.optionalUUID("reverses_id")
+        orderId = try row.optionalUUID("order_id")
+        medicineOrderId = try row.optionalUUID("medicine_order_id")
+        patientId = try row.uuid("patient_id")
+        accountId = try row.uuid("account_id")
+        insuredPersonId = try row.uuid("insured_person_id")
+        region = try RegionCode(try row.text("region"))
+        policyVersion = try row.text("policy_version")
+        scheme = try row.value("scheme", as: InsuranceScheme.self)
+        level = try row.value("level", as: HospitalLevel.self)
+        institutionId = try row.uuid("institution_id")
+        quotaInstitutionId = try row.optionalUUID("quota_institution_id")
+        year = Int(try row.int64("year"))
+        guard let service = CalendarDate(iso: try row.text("service_day")), let clearing = CalendarDate(iso: try row.text("clearing_day")) else {
+            throw StoredValueError(column: "service_day", value: "not a day")
+        }
+        serviceDay = service
+        clearingDay = clearing
+        isCovered = try row.bool("covered")
+        notCoveredReason = try row.optionalValue("reason", as: NotCoveredReason.self)
+        ratioBp = Int(try row.int64("ratio_bp"))
+        figures = try SettlementFigures(row: row)
+        explanation = try JSONDecoder().decode([ExplanationSentence].self, from: Data(try row.text("explanation").utf8))
+        self.lines = lines
+        createdAt = try row.instant("created_at")
+    }
+
+    static func json(_ explanation: [ExplanationSentence]) throws -> String {
+        String(decoding: try JSONEncoder().encode(explanation), as: UTF8.self)
+    }
+}
+
+extension SettlementStore {
+    /// A settlement or reversal with its lines (a reversal shows the lines of the bill it reverses).
+    public func settlement(_ id: UUID) async throws -> SettlementRecord? {
+        try await database.read { sql in
+            guard let row = try await sql.raw("SELECT * FROM settlements WHERE id = \(bind: id.text)").first() else { return nil }
+            let billId = try row.optionalUUID("reverses_id") ?? id
+            let lines = try await sql.raw("""
+                SELECT * FROM settlement_lines WHERE settlement_id = \(bind: billId.text) ORDER BY line
+                """).all().map { line in
+                    SettledLine(kind: try line.text("kind"), drugClass: try line.optionalValue("drug_class", as: InsuranceClass.self),
+                                drugId: try line.optionalUUID("drug_id"), amountFen: try line.int64("amount_fen"),
+                                fullOwnPayFen: try line.int64("full_own_pay_fen"), overLimitFen: try line.int64("over_limit_fen"),
+                                preSelfPayFen: try line.int64("pre_self_pay_fen"), inScopeFen: try line.int64("in_scope_fen"),
+                                fixedFundFen: try line.int64("fixed_fund_fen"))
+                }
+            return try SettlementRecord(row: row, lines: lines)
+        }
+    }
+
+    /// The settlements and reversals of an order or medicine order, oldest first.
+    public func settlements(orderId: UUID?, medicineOrderId: UUID?) async throws -> [UUID] {
+        try await database.read { sql in
+            let condition: SQLQueryString = if let orderId { "order_id = \(bind: orderId.text)" } else {
+                "medicine_order_id = \(bind: medicineOrderId?.text ?? "")"
+            }
+            return try await sql.raw("SELECT id FROM settlements WHERE \(condition) ORDER BY id").all().map { try $0.uuid("id") }
+        }
+    }
+
+    /// The patient's year to date under the coverage they linked.
+    public func yearToDate(of person: UUID, year: Int) async throws -> YearToDate {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT deductible_used_fen, fund_paid_fen FROM insurance_year_to_date
+                WHERE insured_person_id = \(bind: person.text) AND year = \(bind: year)
+                """).first().map { YearToDate(deductibleUsedFen: try $0.int64("deductible_used_fen"), fundPaidFen: try $0.int64("fund_paid_fen")) }
+                ?? .zero
+        }
+    }
+}

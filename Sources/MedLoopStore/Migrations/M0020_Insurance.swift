@@ -1,0 +1,147 @@
+/// Insurance (issue 18): region policy versions, each insurer's registry of insured persons and its
+/// signing key for e-vouchers, the vouchers used (each once), a patient's linked coverage, the
+/// year to date per person and year, settlements and reversals with their lines, monthly quotas;
+/// a ledger entry names the settlement it posts, and a prior visit records whether it prescribed.
+extension Migrations {
+    static let insurance = Migration(version: 20, name: "insurance") { _ in
+        [
+            """
+            CREATE TABLE insurance_policies (
+                region TEXT NOT NULL,
+                version TEXT NOT NULL,
+                effective_from TEXT NOT NULL,
+                effective_to TEXT,
+                document TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (region, version)
+            )
+            """,
+            """
+            CREATE TABLE insured_persons (
+                id TEXT PRIMARY KEY,
+                region TEXT NOT NULL,
+                national_id_cipher TEXT NOT NULL,
+                national_id_hash TEXT NOT NULL,
+                insured_number TEXT NOT NULL,
+                scheme TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                UNIQUE (region, national_id_hash),
+                UNIQUE (region, insured_number)
+            )
+            """,
+            "CREATE INDEX insured_persons_by_region ON insured_persons (region, id)",
+            """
+            CREATE TABLE insurer_keys (
+                region TEXT PRIMARY KEY,
+                insurer_id TEXT NOT NULL REFERENCES institutions(id),
+                public_key TEXT NOT NULL,
+                private_key_cipher TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE used_vouchers (
+                nonce TEXT PRIMARY KEY,
+                insured_person_id TEXT NOT NULL REFERENCES insured_persons(id),
+                used_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE insurance_coverages (
+                patient_id TEXT PRIMARY KEY REFERENCES patients(id),
+                insured_person_id TEXT NOT NULL REFERENCES insured_persons(id),
+                verified_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE insurance_year_to_date (
+                insured_person_id TEXT NOT NULL REFERENCES insured_persons(id),
+                year INTEGER NOT NULL,
+                deductible_used_fen BIGINT NOT NULL,
+                fund_paid_fen BIGINT NOT NULL,
+                PRIMARY KEY (insured_person_id, year),
+                CHECK (deductible_used_fen >= 0 AND fund_paid_fen >= 0)
+            )
+            """,
+            """
+            CREATE TABLE insurance_quotas (
+                institution_id TEXT NOT NULL REFERENCES institutions(id),
+                month TEXT NOT NULL,
+                budget_fen BIGINT NOT NULL,
+                used_fen BIGINT NOT NULL DEFAULT 0,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (institution_id, month),
+                CHECK (used_fen >= 0 AND used_fen <= budget_fen)
+            )
+            """,
+            """
+            CREATE TABLE settlements (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                reverses_id TEXT UNIQUE REFERENCES settlements(id),
+                order_id TEXT REFERENCES orders(id),
+                medicine_order_id TEXT REFERENCES medicine_orders(id),
+                patient_id TEXT NOT NULL REFERENCES patients(id),
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                insured_person_id TEXT NOT NULL REFERENCES insured_persons(id),
+                region TEXT NOT NULL,
+                policy_version TEXT NOT NULL,
+                scheme TEXT NOT NULL,
+                level TEXT NOT NULL,
+                institution_id TEXT NOT NULL REFERENCES institutions(id),
+                quota_institution_id TEXT REFERENCES institutions(id),
+                year INTEGER NOT NULL,
+                service_day TEXT NOT NULL,
+                clearing_day TEXT NOT NULL,
+                covered BOOLEAN NOT NULL,
+                reason TEXT,
+                ratio_bp INTEGER NOT NULL,
+                total_fen BIGINT NOT NULL,
+                full_own_pay_fen BIGINT NOT NULL,
+                over_limit_fen BIGINT NOT NULL,
+                pre_self_pay_fen BIGINT NOT NULL,
+                in_scope_fen BIGINT NOT NULL,
+                deductible_fen BIGINT NOT NULL,
+                fixed_fund_fen BIGINT NOT NULL,
+                fund_fen BIGINT NOT NULL,
+                co_insurance_fen BIGINT NOT NULL,
+                over_cap_fen BIGINT NOT NULL,
+                self_share_fen BIGINT NOT NULL,
+                personal_account_fen BIGINT NOT NULL,
+                cash_fen BIGINT NOT NULL,
+                explanation TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            // A bill is settled once: one settlement per order (reversals name the one they undo).
+            "CREATE UNIQUE INDEX settlements_once_per_order ON settlements (order_id) WHERE kind = 'settlement' AND order_id IS NOT NULL",
+            """
+            CREATE UNIQUE INDEX settlements_once_per_medicine_order ON settlements (medicine_order_id)
+            WHERE kind = 'settlement' AND medicine_order_id IS NOT NULL
+            """,
+            "CREATE INDEX settlements_by_day ON settlements (clearing_day, region, institution_id)",
+            "CREATE INDEX settlements_by_patient ON settlements (patient_id, id)",
+            """
+            CREATE TABLE settlement_lines (
+                settlement_id TEXT NOT NULL REFERENCES settlements(id),
+                line INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                drug_class TEXT,
+                drug_id TEXT,
+                amount_fen BIGINT NOT NULL,
+                full_own_pay_fen BIGINT NOT NULL,
+                over_limit_fen BIGINT NOT NULL,
+                pre_self_pay_fen BIGINT NOT NULL,
+                in_scope_fen BIGINT NOT NULL,
+                fixed_fund_fen BIGINT NOT NULL,
+                PRIMARY KEY (settlement_id, line)
+            )
+            """,
+            "ALTER TABLE ledger_entries ADD COLUMN settlement_id TEXT REFERENCES settlements(id)",
+            "CREATE INDEX ledger_entries_by_settlement ON ledger_entries (settlement_id)",
+            "ALTER TABLE encounters ADD COLUMN prescribed BOOLEAN NOT NULL DEFAULT FALSE",
+        ]
+    }
+}
