@@ -54,6 +54,7 @@ public struct AppServices: Sendable {
             let services = try AppServices(configuration: configuration, database: setup, cipher: cipher)
             let synced = try await services.stores.prescriptions.syncCatalogue()
             if synced > 0 { logger.notice("drug catalogue brought up to date", metadata: ["products": "\(synced)"]) }
+            try await services.stores.policies.syncShipped(try RegionPolicy.shipped(), at: services.clock.now())
             let encrypted = try await services.stores.encryptEarlierFiles()
             if encrypted > 0 { logger.notice("encrypted files stored before encryption", metadata: ["files": "\(encrypted)"]) }
             let empty = configuration.seedDemoWhenEmpty ? try await services.isEmpty() : false
@@ -162,6 +163,12 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
                       clock: clock)
         .register(public: api, authenticated: authenticated)
     NotificationRoutes(notifications: stores.notifications, clock: clock).register(authenticated)
+    InsuranceRoutes(policies: stores.policies, persons: stores.insuredPersons, quotas: stores.quotas,
+                    institutions: stores.institutions, authorizer: authorizer, clock: clock)
+        .register(authenticated)
+    SettlementRoutes(persons: stores.insuredPersons, settlements: stores.settlements, institutions: stores.institutions,
+                     authorizer: authorizer, clock: clock)
+        .register(authenticated)
     ConsultationSocket(authentication: authentication, consultations: stores.consultations, chat: chat, hub: services.hub,
                        audit: stores.audit, clock: clock).register(api)
     return router

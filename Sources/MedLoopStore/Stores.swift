@@ -33,6 +33,7 @@ public struct Stores: Sendable {
     public let policies: PolicyStore
     public let insuredPersons: InsuredPersonStore
     public let settlements: SettlementStore
+    public let quotas: QuotaStore
 
     /// The stores of `database`; uploaded files live under `dataDirectory`, encrypted with `cipher`;
     /// prescriptions are checked against `formulary`.
@@ -55,6 +56,7 @@ public struct Stores: Sendable {
         institutions = InstitutionStore(database: database, audit: audit, doctors: doctors)
         appointments = AppointmentStore(database: database, audit: audit, ledger: ledger, doctors: doctors)
         policies = PolicyStore(database: database, audit: audit)
+        quotas = QuotaStore(database: database, audit: audit)
         insuredPersons = InsuredPersonStore(database: database, cipher: cipher, audit: audit, ledger: ledger)
         settlements = SettlementStore(database: database, cipher: cipher, audit: audit, ledger: ledger, policies: policies)
         consultations = ConsultationStore(database: database, audit: audit, ledger: ledger, notifications: notifications,

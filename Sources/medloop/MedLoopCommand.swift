@@ -13,7 +13,8 @@ struct MedLoopCommand: AsyncParsableCommand {
             Settings come from MEDLOOP_* variables and DATABASE_URL (see README.md); flags override them.
             Without DATABASE_URL, MedLoop keeps its data in ./medloop.sqlite.
             """,
-        subcommands: [Serve.self, Migrate.self, Seed.self, Check.self, VerifyChain.self, VerifyPrescription.self, GenerateKey.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Check.self, VerifyChain.self, VerifyPrescription.self, GenerateKey.self,
+                      IssueVoucher.self])
 }
 
 /// Options shared by the commands that open the database.

@@ -49,6 +49,12 @@ public enum Permission: String, Sendable, CaseIterable {
     case deliver
     /// End a medicine order before it is dispensed: one's own (a patient) or one's pharmacy's.
     case cancelMedicineOrders
+    /// Keep one's region's insurance: insured persons, e-vouchers, policy versions, quotas.
+    case manageInsurance
+    /// Run the settlement rule without side effects, and read policies and quota use.
+    case simulateSettlements
+    /// Read any settlement (a patient reads their own through their orders).
+    case readSettlements
 }
 
 /// The access rules of MedLoop, one pure function per kind of resource. Routes ask; they never
@@ -68,6 +74,8 @@ public enum AccessPolicy {
         case .dispense, .manageStock: return role == .pharmacyStaff || role == .pharmacist
         case .deliver: return role == .courier
         case .cancelMedicineOrders: return [.patient, .pharmacyStaff, .pharmacist].contains(role)
+        case .manageInsurance: return role == .insurer
+        case .simulateSettlements, .readSettlements: return [.insurer, .regulator, .operator].contains(role)
         }
     }
 

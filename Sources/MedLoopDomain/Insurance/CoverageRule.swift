@@ -77,9 +77,7 @@ public enum CoverageRule {
 
     /// Whether `code` lies in the pooled region `region` (a city `330800` holds its districts `3308xx`).
     public static func isInRegion(_ code: RegionCode, of region: RegionCode) -> Bool {
-        var prefix = Substring(region.value)
-        while prefix.hasSuffix("00") && prefix.count > 2 { prefix = prefix.dropLast(2) }
-        return code.value.hasPrefix(prefix)
+        code.value.hasPrefix(region.poolPrefix)
     }
 
     private static func admits(_ bill: BillFacts, policy: RegionPolicy) -> Bool {
@@ -98,5 +96,24 @@ public enum CoverageRule {
         if rule.sameHospital && visit.hospitalId != bill.physicalHospitalId { return false }
         if rule.prescribedForCondition && !visit.prescribed { return false }
         return true
+    }
+}
+
+extension CoverageRule {
+    /// Step 0 without records, for simulations (INSURANCE.md, "Simulation"): the condition and the
+    /// kind of institution decide; the prior-visit rule needs real records and is not simulated.
+    public static func simulate(_ policy: RegionPolicy, kind: AdmittedKind, condition: ICD10Code?) -> CoverageDecision {
+        guard let condition, policy.covers(condition: condition) else { return .notCovered(.conditionNotCovered) }
+        guard policy.admittedKinds.contains(kind) else { return .notCovered(.institutionNotAdmitted) }
+        return .covered
+    }
+}
+
+extension RegionCode {
+    /// The prefix every code inside this region starts with (`330800` → `3308`, `440000` → `44`).
+    public var poolPrefix: String {
+        var prefix = Substring(value)
+        while prefix.hasSuffix("00") && prefix.count > 2 { prefix = prefix.dropLast(2) }
+        return String(prefix)
     }
 }

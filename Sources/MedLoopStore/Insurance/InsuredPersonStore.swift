@@ -114,6 +114,23 @@ public struct InsuredPersonStore: Sendable {
         }
     }
 
+    /// Issues an e-voucher for whoever holds `nationalId` in a region's registry, on behalf of that
+    /// region's insurer (`medloop voucher`, for trying MedLoop).
+    ///
+    /// - Throws: 404 when no region insures the person.
+    public func issueVoucher(forNationalId nationalId: NationalID, context: AuditContext) async throws -> (code: String, expiresAt: Date) {
+        let hash = cipher.lookupHash(nationalId.value, field: "national_id")
+        guard let row = try await database.read({ sql in
+            try await sql.raw("""
+                SELECT p.id, p.region, i.id AS insurer_id FROM insured_persons p
+                JOIN institutions i ON i.kind = 'insurer' AND i.region_code = p.region
+                WHERE p.national_id_hash = \(bind: hash) ORDER BY p.created_at DESC LIMIT 1
+                """).first()
+        }) else { throw DomainError.notFound(resource: "insured_person") }
+        return try await issueVoucher(for: try row.uuid("id"), region: try RegionCode(try row.text("region")),
+                                      insurer: try row.uuid("insurer_id"), context: context)
+    }
+
     /// Links the coverage a presented e-voucher proves to `patient`: the voucher must be signed by
     /// its region's insurer, unexpired and unused; its person must be active and hold the patient's
     /// national ID. The voucher is used up in the same unit of work.
@@ -188,7 +205,7 @@ public struct InsuredPersonStore: Sendable {
         return made
     }
 
-    private func upsert(_ draft: InsuredPersonDraft, region: RegionCode, at now: Date, in tx: Transaction) async throws -> UUID {
+    func upsert(_ draft: InsuredPersonDraft, region: RegionCode, at now: Date, in tx: Transaction) async throws -> UUID {
         let hash = cipher.lookupHash(draft.nationalId.value, field: "national_id")
         let existing = try await tx.sql.raw("""
             SELECT id FROM insured_persons WHERE region = \(bind: region.value) AND national_id_hash = \(bind: hash)

@@ -158,3 +158,21 @@ extension SettlementStore {
         }
     }
 }
+
+extension SettlementStore {
+    /// The settlements and reversals of the orders `account` paid, newest first.
+    public func settlements(ofAccount account: UUID, limit: Int, cursor: String?) async throws -> Page<SettlementRecord> {
+        var condition: SQLQueryString = "account_id = \(bind: account.text)"
+        if let cursor { condition += " AND id < \(bind: try Cursor.decode(cursor))" }
+        let whereClause = condition
+        let ids = try await database.read { sql in
+            try await sql.raw("SELECT id FROM settlements WHERE \(whereClause) ORDER BY id DESC LIMIT \(literal: limit + 1)")
+                .all().map { try $0.uuid("id") }
+        }
+        var records: [SettlementRecord] = []
+        for id in ids.prefix(limit) {
+            if let record = try await settlement(id) { records.append(record) }
+        }
+        return Page(items: records, nextCursor: ids.count > limit ? Cursor.encode(ids[limit - 1].text) : nil)
+    }
+}

@@ -196,9 +196,19 @@ public struct SettlementStore: Sendable {
 
     private func changeYearToDate(_ person: UUID, year: Int, by change: YearToDate, sign: Int64, in tx: Transaction) async throws {
         guard change != .zero else { return }
+        // A reversal only ever gives back what a settlement added, so its row exists (and an
+        // insert of negative figures would fail the table's check before the conflict clause).
+        guard sign > 0 else {
+            try await tx.sql.raw("""
+                UPDATE insurance_year_to_date SET deductible_used_fen = deductible_used_fen - \(bind: change.deductibleUsedFen),
+                    fund_paid_fen = fund_paid_fen - \(bind: change.fundPaidFen)
+                WHERE insured_person_id = \(bind: person.text) AND year = \(bind: year)
+                """).run()
+            return
+        }
         try await tx.sql.raw("""
             INSERT INTO insurance_year_to_date (insured_person_id, year, deductible_used_fen, fund_paid_fen)
-            VALUES (\(bind: person.text), \(bind: year), \(bind: change.deductibleUsedFen * sign), \(bind: change.fundPaidFen * sign))
+            VALUES (\(bind: person.text), \(bind: year), \(bind: change.deductibleUsedFen), \(bind: change.fundPaidFen))
             ON CONFLICT (insured_person_id, year) DO UPDATE SET
                 deductible_used_fen = insurance_year_to_date.deductible_used_fen + excluded.deductible_used_fen,
                 fund_paid_fen = insurance_year_to_date.fund_paid_fen + excluded.fund_paid_fen

@@ -1,3 +1,5 @@
+import MedLoopDomain
+
 /// Insurance (issue 18): region policy versions, each insurer's registry of insured persons and its
 /// signing key for e-vouchers, the vouchers used (each once), a patient's linked coverage, the
 /// year to date per person and year, settlements and reversals with their lines, monthly quotas;
@@ -122,7 +124,7 @@ extension Migrations {
             WHERE kind = 'settlement' AND medicine_order_id IS NOT NULL
             """,
             "CREATE INDEX settlements_by_day ON settlements (clearing_day, region, institution_id)",
-            "CREATE INDEX settlements_by_patient ON settlements (patient_id, id)",
+            "CREATE INDEX settlements_by_account ON settlements (account_id, id)",
             """
             CREATE TABLE settlement_lines (
                 settlement_id TEXT NOT NULL REFERENCES settlements(id),
@@ -142,6 +144,21 @@ extension Migrations {
             "ALTER TABLE ledger_entries ADD COLUMN settlement_id TEXT REFERENCES settlements(id)",
             "CREATE INDEX ledger_entries_by_settlement ON ledger_entries (settlement_id)",
             "ALTER TABLE encounters ADD COLUMN prescribed BOOLEAN NOT NULL DEFAULT FALSE",
-        ]
+        ] + shippedPolicyRows()
+    }
+
+    /// The policies as shipped, as INSERT statements; later shipped versions arrive through
+    /// `PolicyStore.syncShipped` at start-up. The app refuses to start when they do not load.
+    static func shippedPolicyRows() -> [String] {
+        guard let policies = try? RegionPolicy.shipped() else { return [] }
+        return policies.compactMap { policy in
+            guard let document = try? PolicyStore.json(policy) else { return nil }
+            let values = [policy.region.value, policy.version, policy.effectiveFrom.description].map(sqlLiteral)
+                + [policy.effectiveTo.map { sqlLiteral($0.description) } ?? "NULL", sqlLiteral(document), "0"]
+            return """
+                INSERT INTO insurance_policies (region, version, effective_from, effective_to, document, created_at)
+                VALUES (\(values.joined(separator: ", ")))
+                """
+        }
     }
 }

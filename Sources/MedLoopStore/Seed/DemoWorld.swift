@@ -27,6 +27,15 @@ public enum DemoWorld {
         public static let pharmacies = (1...3).map { UUID.named("institution:pharmacy-\($0)") }
         public static let insurer = UUID.named("institution:insurer")
         public static let regulator = UUID.named("institution:regulator")
+        /// The Guangdong-like single-hospital region (DOMAIN.md mode 1): a hospital, its internet
+        /// hospital, and the city's insurer.
+        public static let guangzhouHospital = UUID.named("institution:guangzhou-hospital")
+        public static let guangzhouInternetHospital = UUID.named("institution:guangzhou-internet")
+        public static let guangzhouInsurer = UUID.named("institution:guangzhou-insurer")
+        /// The Wuhan-like third-party-platform region (DOMAIN.md mode 3).
+        public static let wuhanPlatform = UUID.named("institution:wuhan-platform")
+        public static let wuhanPharmacy = UUID.named("institution:wuhan-pharmacy")
+        public static let wuhanInsurer = UUID.named("institution:wuhan-insurer")
     }
 
     static var institutions: [(UUID, InstitutionDraft)] {
@@ -53,6 +62,17 @@ public enum DemoWorld {
                                                insuranceDesignated: false)),
             (I.insurer, InstitutionDraft(kind: .insurer, name: "衢州市医疗保障局", regionCode: city)),
             (I.regulator, InstitutionDraft(kind: .regulator, name: "衢州市卫生健康委员会", regionCode: city)),
+            (I.guangzhouHospital, InstitutionDraft(kind: .physicalHospital, name: "广州市民医院", regionCode: try! RegionCode("440104"),
+                                                   level: .tertiary, insuranceDesignated: true)),
+            (I.guangzhouInternetHospital, InstitutionDraft(kind: .internetHospital, name: "广州市民医院互联网医院",
+                                                           regionCode: try! RegionCode("440104"), physicalHospitalId: I.guangzhouHospital,
+                                                           insuranceDesignated: true, internetHospitalLicensed: true)),
+            (I.guangzhouInsurer, InstitutionDraft(kind: .insurer, name: "广州市医疗保障局", regionCode: try! RegionCode("440100"))),
+            (I.wuhanPlatform, InstitutionDraft(kind: .platformInternetHospital, name: "江城互联网医院", regionCode: try! RegionCode("420106"),
+                                               insuranceDesignated: true, internetHospitalLicensed: true)),
+            (I.wuhanPharmacy, InstitutionDraft(kind: .pharmacy, name: "武汉江城大药房", regionCode: try! RegionCode("420106"),
+                                               insuranceDesignated: true)),
+            (I.wuhanInsurer, InstitutionDraft(kind: .insurer, name: "武汉市医疗保障局", regionCode: try! RegionCode("420100"))),
         ]
     }
 
@@ -71,6 +91,8 @@ public enum DemoWorld {
             (.operator, "13000000001", "平台运营", nil),
             (.regulator, "13500000001", "卫健委监管员", I.regulator),
             (.insurer, "13600000001", "医保局审核员", I.insurer),
+            (.insurer, "13600000002", "广州医保审核员", I.guangzhouInsurer),
+            (.insurer, "13600000003", "武汉医保审核员", I.wuhanInsurer),
             (.pharmacist, "13700000001", name(1, salt: 2) + "药师", I.internetHospital),
             (.pharmacist, "13700000002", name(2, salt: 2) + "药师", I.platform),
             (.pharmacist, "13700000003", name(3, salt: 2) + "药师", I.pharmacies[0]),
@@ -137,14 +159,17 @@ public enum DemoWorld {
         default: (hospital, appointmentFen) = (I.platform, nil)
         }
         var services = [
-            ServiceOffer(kind: .textPackage, priceFen: index == 7 ? 0 : 4000 + Int64(index % 10) * 500),
+            ServiceOffer(kind: .textPackage, priceFen: index == 7 ? 0 : index == 16 ? 2000 : 4000 + Int64(index % 10) * 500),
             ServiceOffer(kind: .voicePerMinute, priceFen: 500 + Int64(index % 8) * 100),
             ServiceOffer(kind: .videoPerMinute, priceFen: 1200 + Int64(index % 8) * 150, isPaused: index % 5 == 0),
         ]
         if let appointmentFen { services.append(ServiceOffer(kind: .appointment, priceFen: appointmentFen)) }
         let placement = DoctorPlacement(
             accountId: UUID.named("account:" + String(format: "139%08d", index)), hospitalId: hospital,
-            practiceSites: [hospital == I.platform ? I.platform : I.internetHospital], services: services,
+            // Doctor 16 also practises at the Guangzhou internet hospital (multi-site practice).
+            practiceSites: hospital == I.platform ? [I.platform]
+                : index == 16 ? [I.internetHospital, I.guangzhouInternetHospital] : [I.internetHospital],
+            services: services,
             qualification: index == 29 ? .pending : .approved)
         return (draft, placement)
     }
@@ -195,6 +220,7 @@ public enum DemoWorld {
                 _ = try await accounts.insertPatientAccount(signUp, accountId: UUID.named("account:\(patient.phone)"),
                                                             patientId: UUID.named("patient:\(patient.phone)"), at: now, in: tx)
             }
+            try await seedInsurance(database: database, cipher: cipher, at: now, in: tx)
             try await audit.append(
                 AuditRecord(action: "seed.demo", resourceType: "database"),
                 context: AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: nil, at: now), in: tx)

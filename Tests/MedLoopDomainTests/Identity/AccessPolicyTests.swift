@@ -10,9 +10,9 @@ struct AccessPolicyTests {
         .pharmacist: [.viewInstitutions, .reviewPrescriptions, .runClinicalChecks, .dispense, .manageStock, .cancelMedicineOrders],
         .pharmacyStaff: [.viewInstitutions, .dispense, .manageStock, .cancelMedicineOrders],
         .courier: [.viewInstitutions, .deliver],
-        .insurer: [.viewInstitutions],
-        .regulator: [.viewInstitutions, .readAuditLog, .qualifyDoctors],
-        .`operator`: [.manageAccounts, .manageInstitutions, .viewInstitutions, .manageDoctors],
+        .insurer: [.viewInstitutions, .manageInsurance, .simulateSettlements, .readSettlements],
+        .regulator: [.viewInstitutions, .readAuditLog, .qualifyDoctors, .simulateSettlements, .readSettlements],
+        .`operator`: [.manageAccounts, .manageInstitutions, .viewInstitutions, .manageDoctors, .simulateSettlements, .readSettlements],
     ]
 
     static let staffRoles: [Role] = [.doctor, .pharmacist, .pharmacyStaff, .courier, .insurer, .regulator, .`operator`]
