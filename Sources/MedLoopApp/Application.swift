@@ -131,7 +131,8 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     DoctorRoutes(doctors: stores.doctors, reputation: stores.reputation, cache: services.directory,
                  signingKeys: stores.signingKeys, authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
-    OrderRoutes(orders: stores.orders, consultations: stores.consultations, ledger: stores.ledger, triage: services.triageRules,
+    OrderRoutes(orders: stores.orders, consultations: stores.consultations, ledger: stores.ledger, settlements: stores.settlements,
+                triage: services.triageRules,
                 authorizer: authorizer, idempotent: idempotent, clock: clock)
         .register(authenticated)
     EncounterRoutes(encounters: stores.encounters, audit: stores.audit, authorizer: authorizer, clock: clock)
@@ -141,7 +142,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     PrescriptionRoutes(prescriptions: stores.prescriptions, patients: stores.patients, audit: stores.audit, authorizer: authorizer,
                        clock: clock)
         .register(authenticated)
-    MedicineOrderRoutes(orders: stores.medicineOrders, prescriptions: stores.prescriptions, patients: stores.patients,
+    MedicineOrderRoutes(orders: stores.medicineOrders, settlements: stores.settlements, prescriptions: stores.prescriptions, patients: stores.patients,
                         audit: stores.audit, authorizer: authorizer, idempotent: idempotent, clock: clock)
         .register(authenticated)
     MedicationRoutes(prescriptions: stores.prescriptions, orders: stores.orders, patients: stores.patients, audit: stores.audit,
@@ -185,6 +186,7 @@ public func buildApplication(_ services: AppServices, logger: Logger, eventPollI
     let jobs = JobRunner(jobs: [.refundUnaccepted(services.stores.consultations, logger: logger),
                                 .releaseExpiredReservations(services.stores.medicineOrders, logger: logger),
                                 .expirePrescriptions(services.stores.prescriptions, logger: logger),
+                                .confirmCrossRegion(services.stores.settlements, logger: logger),
                                 .deliverNotifications(services.stores.notifications, provider: LogDeliveryProvider(logger: logger)),
                                 .forgetExpired(idempotency: services.stores.idempotency, throttle: services.stores.throttle,
                                                logger: logger)],

@@ -8,6 +8,7 @@ import MedLoopStore
 /// codes and handing over; the courier's deliveries and updates.
 struct MedicineOrderRoutes {
     let orders: MedicineOrderStore
+    let settlements: SettlementStore
     let prescriptions: PrescriptionStore
     let patients: PatientStore
     let audit: AuditStore
@@ -63,11 +64,15 @@ struct MedicineOrderRoutes {
     @Sendable func pay(_ request: Request, context: AppContext) async throws -> Response {
         let caller = try await authorizer.require(.buyServices, context, action: "medicine_order.pay", resourceType: "medicine_order")
         let id = try context.parameters.uuid("id")
-        return try await idempotent.respond(to: request, context: context) { _ in
+        let response = try await idempotent.respond(to: request, context: context) { _ in
             let order = try await orders.pay(id, by: caller.accountId, pickupCode: Self.pickupCode(),
                                              context: context.auditContext(at: clock.now()))
             return (.ok, MedicineOrderView(order))
         }
+        // Step 2 of a settlement across regions (see OrderRoutes.pay).
+        idempotent.crashPoints.reach("cross_region.reserved")
+        try await settlements.confirmCrossRegion(orderId: nil, medicineOrderId: id, context: context.auditContext(at: clock.now()))
+        return response
     }
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> MedicineOrderView {

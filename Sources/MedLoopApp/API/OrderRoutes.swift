@@ -9,6 +9,7 @@ struct OrderRoutes {
     let orders: OrderStore
     let consultations: ConsultationStore
     let ledger: LedgerStore
+    let settlements: SettlementStore
     let triage: TriageRules
     let authorizer: Authorizer
     let idempotent: IdempotentPost
@@ -116,10 +117,15 @@ struct OrderRoutes {
     @Sendable func pay(_ request: Request, context: AppContext) async throws -> Response {
         let caller = try await authorizer.require(.buyServices, context, action: "order.pay", resourceType: "order")
         let id = try context.parameters.uuid("id")
-        return try await idempotent.respond(to: request, context: context) { _ in
+        let response = try await idempotent.respond(to: request, context: context) { _ in
             let order = try await orders.pay(id, by: caller.accountId, context: context.auditContext(at: clock.now()))
             return (.ok, OrderView(order, consultationId: try await consultations.consultation(order: order.id)?.id))
         }
+        // Step 2 of a settlement across regions, once the payment has committed; if the server stops
+        // before it, the confirm-cross-region job finishes it.
+        idempotent.crashPoints.reach("cross_region.reserved")
+        try await settlements.confirmCrossRegion(orderId: id, medicineOrderId: nil, context: context.auditContext(at: clock.now()))
+        return response
     }
 
     @Sendable func cancel(_ request: Request, context: AppContext) async throws -> Response {

@@ -84,6 +84,16 @@ extension Job {
         }
     }
 
+    /// Confirms cross-region settlements left reserved at home: step 2 of a payment whose server
+    /// stopped between the steps (the payment's own request confirms at once otherwise).
+    static func confirmCrossRegion(_ settlements: SettlementStore, logger: Logger) -> Job {
+        Job(name: "confirm-cross-region-settlements", every: .seconds(30)) { now in
+            let context = AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: "job", at: now)
+            let confirmed = try await settlements.confirmPendingCrossRegion(context: context)
+            if confirmed > 0 { logger.info("confirmed cross-region settlements", metadata: ["count": "\(confirmed)"]) }
+        }
+    }
+
     /// Forgets what is kept only for a while: `Idempotency-Key` answers after twice the 24 hours
     /// API.md promises, and throttle counts that have been quiet longer than the throttle remembers.
     static func forgetExpired(idempotency: IdempotencyStore, throttle: ThrottleStore, logger: Logger) -> Job {

@@ -36,6 +36,11 @@ public struct LedgerAccount: Hashable, Sendable, Codable, CustomStringConvertibl
         LedgerAccount(name: "insurer:\(region.value):fund-payable:\(institution.text)")
     }
 
+    /// The home fund's share of cross-region bills reserved and not yet confirmed (negative = reserved).
+    public static func crossRegionReserved(_ home: RegionCode) -> LedgerAccount {
+        LedgerAccount(name: "insurer:\(home.value):cross-region-reserved")
+    }
+
     /// Whether the account holds a person's own money, which never goes below zero.
     public var isPersonal: Bool { name.hasPrefix("wallet:") || name.hasPrefix("personal-account:") }
 

@@ -137,7 +137,7 @@ extension RegionPolicy {
         for (index, item) in reader.list(root["coveredConditions"], at: "coveredConditions").enumerated() {
             let path = "coveredConditions[\(index)]"
             guard case .string(let text) = item else { reader.fail(path, "type", "Expected an ICD-10 code or prefix."); continue }
-            let code = text.uppercased()
+            let code = text.trimmingCharacters(in: .whitespaces).uppercased()
             if Self.isConditionPrefix(code) { conditions.append(code) } else {
                 reader.fail(path, "icd10_prefix", "\(text) is not an ICD-10 code or prefix (a letter and one or two digits, or a code).")
             }

@@ -88,14 +88,24 @@ public struct SettlementStore: Sendable {
         let day = CalendarDate.shanghai(context.at)
         guard var prepared = try await prepare(subject, on: day, in: tx.sql) else { return nil }
         var settlement = try SettlementRule.settle(prepared.request)
-        let quotaInstitution = try await drawQuota(for: &settlement, prepared: &prepared, at: context.at, in: tx)
+        // Across regions the home insurer settles in two steps; the visited institution's quota is
+        // its own region's budget and is not drawn.
+        let crossRegion = settlement.coverage.isCovered
+            && prepared.policy.map { CoverageRule.isCrossRegion(subject.facts, policy: $0) } == true
+        let quotaInstitution = crossRegion ? nil : try await drawQuota(for: &settlement, prepared: &prepared, at: context.at, in: tx)
         let id = UUID.v7(at: context.at)
         let person = prepared.coverage.person
         try await write(settlement, id: id, kind: .settlement, reverses: nil, prepared: prepared, quotaInstitution: quotaInstitution,
                         explanation: settlement.explanation(policy: prepared.request.policy), at: context.at, in: tx)
         try await changeYearToDate(person.id, year: day.year, by: settlement.yearToDateChange, sign: 1, in: tx)
-        if let entry = try settlement.amounts.posting(to: accounts(of: subject, person: person), settlementId: id,
-                                                     orderId: subject.orderId, medicineOrderId: subject.medicineOrderId) {
+        var accounts = accounts(of: subject, person: person)
+        if crossRegion {
+            accounts.fundPayable = .crossRegionReserved(person.region)
+            try await reserveAtHome(id, home: person.region, visited: subject.facts.institutionRegion,
+                                    institution: subject.facts.institutionId, fundFen: settlement.fundFen, context: context, in: tx)
+        }
+        if let entry = try settlement.amounts.posting(to: accounts, settlementId: id, orderId: subject.orderId,
+                                                     medicineOrderId: subject.medicineOrderId) {
             try await ledger.post(entry, at: context.at, in: tx)
         }
         try await audit.append(AuditRecord(action: "settlement.create", resourceType: "settlement", resourceId: id.text,
@@ -174,9 +184,12 @@ public struct SettlementStore: Sendable {
                 WHERE institution_id = \(bind: holder.text) AND month = \(bind: InsuranceQuota.month(of: original.serviceDay))
                 """).run()
         }
+        // A cross-region share still reserved at home is released there; a confirmed one is owed
+        // to the institution like any other.
+        let stillReserved = try await releaseAtHome(original.id, context: context, in: tx)
         let accounts = SettledAmounts.Accounts(
             wallet: .wallet(original.accountId), personalAccount: .personalAccount(original.insuredPersonId),
-            fundPayable: .fundPayable(original.region, to: original.institutionId),
+            fundPayable: stillReserved ? .crossRegionReserved(original.region) : .fundPayable(original.region, to: original.institutionId),
             escrow: original.medicineOrderId == nil ? .escrow : .medicineEscrow)
         if let entry = try original.amounts.reversal(of: accounts, settlementId: id, orderId: original.orderId,
                                                      medicineOrderId: original.medicineOrderId) {

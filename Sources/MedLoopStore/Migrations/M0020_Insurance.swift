@@ -141,6 +141,21 @@ extension Migrations {
                 PRIMARY KEY (settlement_id, line)
             )
             """,
+            // A settlement across regions, reserved at home and confirmed in a step of its own.
+            """
+            CREATE TABLE cross_region_settlements (
+                id TEXT PRIMARY KEY REFERENCES settlements(id),
+                home_region TEXT NOT NULL,
+                visited_region TEXT NOT NULL,
+                institution_id TEXT NOT NULL REFERENCES institutions(id),
+                fund_fen BIGINT NOT NULL,
+                state TEXT NOT NULL,
+                reserved_at BIGINT NOT NULL,
+                confirmed_at BIGINT,
+                released_at BIGINT
+            )
+            """,
+            "CREATE INDEX cross_region_by_state ON cross_region_settlements (state, reserved_at)",
             "ALTER TABLE ledger_entries ADD COLUMN settlement_id TEXT REFERENCES settlements(id)",
             "CREATE INDEX ledger_entries_by_settlement ON ledger_entries (settlement_id)",
             "ALTER TABLE encounters ADD COLUMN prescribed BOOLEAN NOT NULL DEFAULT FALSE",
