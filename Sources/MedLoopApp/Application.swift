@@ -167,6 +167,9 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     InsuranceRoutes(policies: stores.policies, persons: stores.insuredPersons, quotas: stores.quotas,
                     institutions: stores.institutions, authorizer: authorizer, clock: clock)
         .register(authenticated)
+    ClearingRoutes(clearings: stores.clearings, regions: InsuranceRegions(authorizer: authorizer, institutions: stores.institutions),
+                   clock: clock)
+        .register(authenticated)
     SettlementRoutes(persons: stores.insuredPersons, settlements: stores.settlements, institutions: stores.institutions,
                      authorizer: authorizer, clock: clock)
         .register(authenticated)

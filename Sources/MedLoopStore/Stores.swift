@@ -34,6 +34,7 @@ public struct Stores: Sendable {
     public let insuredPersons: InsuredPersonStore
     public let settlements: SettlementStore
     public let quotas: QuotaStore
+    public let clearings: ClearingStore
 
     /// The stores of `database`; uploaded files live under `dataDirectory`, encrypted with `cipher`;
     /// prescriptions are checked against `formulary`.
@@ -57,6 +58,7 @@ public struct Stores: Sendable {
         appointments = AppointmentStore(database: database, audit: audit, ledger: ledger, doctors: doctors)
         policies = PolicyStore(database: database, audit: audit)
         quotas = QuotaStore(database: database, audit: audit)
+        clearings = ClearingStore(database: database, audit: audit)
         insuredPersons = InsuredPersonStore(database: database, cipher: cipher, audit: audit, ledger: ledger)
         settlements = SettlementStore(database: database, cipher: cipher, audit: audit, ledger: ledger, policies: policies)
         consultations = ConsultationStore(database: database, audit: audit, ledger: ledger, notifications: notifications,

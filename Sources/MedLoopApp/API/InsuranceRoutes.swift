@@ -241,24 +241,14 @@ struct InsuranceRoutes {
 
     // MARK: Helpers
 
-    /// The region of the calling insurer's institution.
+    private var regions: InsuranceRegions { InsuranceRegions(authorizer: authorizer, institutions: institutions) }
+
     private func ownRegion(_ context: AppContext, action: String) async throws -> RegionCode {
-        let caller = try await authorizer.require(.manageInsurance, context, action: action, resourceType: "insurance")
-        guard let institution = caller.institutionId, let found = try await institutions.institution(institution),
-              found.kind == .insurer else { throw AppError.forbidden() }
-        return found.regionCode
+        try await regions.own(context, action: action)
     }
 
-    /// The region a read names: an insurer reads its own; a regulator or operator any it names.
     private func readableRegion(_ named: String?, _ context: AppContext, action: String) async throws -> RegionCode {
-        let caller = try await authorizer.require(.simulateSettlements, context, action: action, resourceType: "policy")
-        if caller.role == .insurer {
-            let own = try await ownRegion(context, action: action)
-            if let named, named != own.value { throw AppError.notFound("policy") }
-            return own
-        }
-        guard let named else { throw AppError.invalid("region", code: "required", "Name the region.") }
-        return try RegionCode(named, field: "region")
+        try await regions.readable(named, context, action: action, resource: "policy")
     }
 
     private func document(_ request: Request, _ context: AppContext) async throws -> DocumentValue {

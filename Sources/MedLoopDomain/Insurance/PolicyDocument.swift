@@ -250,6 +250,9 @@ extension RegionPolicy {
                 sources.insert(source)
             }
         }
+        if map["sources"] != nil && sources.isEmpty {
+            reader.fail("priorVisit.sources", "empty", "Name at least one kind of record that counts as the prior visit.")
+        }
         let sameHospital = map["sameHospital"].flatMap { reader.flag($0, at: "priorVisit.sameHospital") } ?? false
         let prescribed = map["prescribedForCondition"].flatMap { reader.flag($0, at: "priorVisit.prescribedForCondition") } ?? false
         guard let window else { return nil }

@@ -81,7 +81,8 @@ extension NotCoveredReason {
 
 extension Settlement {
     /// The explanation: the coverage, then one sentence per figure that is not zero (the total,
-    /// the fund, the self share and the cash are always shown), in the order of INSURANCE.md.
+    /// the fund, the self share and the cash are always shown), in the order a patient reads a
+    /// bill: the total, each part they pay and why, the fund's payment, their share, how it is paid.
     public func explanation(policy: RegionPolicy) -> [ExplanationSentence] {
         var sentences: [ExplanationSentence] = []
         func say(_ field: String, _ zh: String, _ en: String, _ fen: Int64, always: Bool = false) {

@@ -92,3 +92,19 @@ extension Settlement {
         "personalAccountFen": "acct_pay", "cashFen": "psn_cash_pay",
     ]
 }
+
+extension SettledAmounts {
+    /// Whether a written settlement's figures keep the identities of INSURANCE.md: the self share is
+    /// the sum of its parts, the bill is fund plus self share, the self share is account plus cash,
+    /// and nothing is negative.
+    public static func addUp(totalFen: Int64, fullOwnPayFen: Int64, overLimitFen: Int64, preSelfPayFen: Int64, deductibleFen: Int64,
+                             coInsuranceFen: Int64, overCapFen: Int64, fundFen: Int64, selfShareFen: Int64, personalAccountFen: Int64,
+                             cashFen: Int64) -> Bool {
+        let figures = [totalFen, fullOwnPayFen, overLimitFen, preSelfPayFen, deductibleFen, coInsuranceFen, overCapFen, fundFen,
+                       selfShareFen, personalAccountFen, cashFen]
+        return figures.allSatisfy { $0 >= 0 }
+            && selfShareFen == fullOwnPayFen + overLimitFen + preSelfPayFen + deductibleFen + coInsuranceFen + overCapFen
+            && totalFen == fundFen + selfShareFen
+            && selfShareFen == personalAccountFen + cashFen
+    }
+}

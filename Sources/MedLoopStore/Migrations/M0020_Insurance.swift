@@ -156,6 +156,19 @@ extension Migrations {
             )
             """,
             "CREATE INDEX cross_region_by_state ON cross_region_settlements (state, reserved_at)",
+            // The totals an insurer uploaded for a clearing day, and how many figures differed.
+            """
+            CREATE TABLE clearing_statements (
+                id TEXT PRIMARY KEY,
+                region TEXT NOT NULL,
+                day TEXT NOT NULL,
+                totals TEXT NOT NULL,
+                differences INTEGER NOT NULL,
+                uploaded_at BIGINT NOT NULL,
+                uploaded_by TEXT
+            )
+            """,
+            "CREATE INDEX clearing_statements_by_day ON clearing_statements (region, day)",
             "ALTER TABLE ledger_entries ADD COLUMN settlement_id TEXT REFERENCES settlements(id)",
             "CREATE INDEX ledger_entries_by_settlement ON ledger_entries (settlement_id)",
             "ALTER TABLE encounters ADD COLUMN prescribed BOOLEAN NOT NULL DEFAULT FALSE",

@@ -4,7 +4,8 @@ import SQLKit
 
 /// The promises the database keeps after any run, crash or restart (`medloop check`, and the
 /// crash test): the books balance, no idempotency key is claimed without its answer, and every
-/// order's money in escrow is what its state says (`Escrow.heldFen`).
+/// order's money in escrow is what its state says (`Escrow.heldFen`), and every insurance
+/// settlement adds up.
 public struct ConsistencyCheck: Sendable {
     let database: Database
 
@@ -19,6 +20,7 @@ public struct ConsistencyCheck: Sendable {
         if unanswered > 0 { problems.append("\(unanswered) idempotency keys are claimed without an answer") }
         problems += try await escrowProblems()
         problems += try await medicineEscrowProblems()
+        problems += try await SettlementStore.problems(in: database)
         return problems
     }
 

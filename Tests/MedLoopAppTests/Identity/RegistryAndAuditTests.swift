@@ -57,8 +57,8 @@ struct RegistryAndAuditTests {
                 seen += page.items.compactMap { $0["id"] as? String }
                 cursor = page.json["nextCursor"] as? String
             } while cursor != nil
-            #expect(seen.count == 10)
-            #expect(Set(seen).count == 10)
+            #expect(seen.count == 16)
+            #expect(Set(seen).count == 16)
         }
     }
 

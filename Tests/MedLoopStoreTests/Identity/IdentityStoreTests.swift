@@ -97,14 +97,15 @@ struct IdentityStoreTests {
             #expect(try await DemoWorld.seed(database: database, cipher: cipher, passwordHash: "h", now: now) == false)
             let stores = Stores(database: database, cipher: cipher, dataDirectory: FileManager.default.temporaryDirectory, formulary: try aFormulary())
             let accounts = stores.accounts
-            let expected: [Role: Int] = [.operator: 1, .regulator: 1, .insurer: 1, .pharmacist: 3, .pharmacyStaff: 3,
+            let expected: [Role: Int] = [.operator: 1, .regulator: 1, .insurer: 3, .pharmacist: 3, .pharmacyStaff: 3,
                                          .courier: 2, .doctor: 30, .patient: 10]
             for (role, count) in expected {
                 #expect(try await accounts.list(role: role, institutionId: nil, limit: 100, cursor: nil).items.count == count, "\(role)")
             }
             let institutions = stores.institutions
             #expect(try await institutions.list(kind: .physicalHospital, regionPrefix: "3308", limit: 100, cursor: nil).items.count == 3)
-            #expect(try await institutions.list(kind: .pharmacy, regionPrefix: nil, limit: 100, cursor: nil).items.count == 3)
+            #expect(try await institutions.list(kind: .pharmacy, regionPrefix: "3308", limit: 100, cursor: nil).items.count == 3)
+            #expect(try await institutions.list(kind: .insurer, regionPrefix: nil, limit: 100, cursor: nil).items.count == 3)
             let internet = try #require(try await institutions.institution(DemoWorld.Institutions.internetHospital))
             #expect(internet.physicalHospitalId == DemoWorld.Institutions.tertiaryHospital)
             let patients = stores.patients
