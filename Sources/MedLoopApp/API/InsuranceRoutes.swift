@@ -96,16 +96,19 @@ struct InsuranceRoutes {
 
     /// The settlement rule without side effects (INSURANCE.md, "Simulation").
     @Sendable func simulate(_ request: Request, context: AppContext) async throws -> SettlementView {
-        _ = try await authorizer.require(.simulateSettlements, context, action: "settlement.simulate", resourceType: "policy")
+        let caller = try await authorizer.require(.simulateSettlements, context, action: "settlement.simulate", resourceType: "policy")
         let body = try await request.decodeJSON(as: SimulationBody.self, context: context)
         let policy: RegionPolicy
         switch (body.policy, body.policyVersion) {
         case (.some(let document), nil):
             policy = try RegionPolicy(document: document)
         case (nil, .some(let ref)):
-            guard let found = try await policies.version(ref.version, of: try RegionCode(ref.region, field: "policyVersion.region")) else {
+            let region = try RegionCode(ref.region, field: "policyVersion.region")
+            // An insurer simulates its own region's versions; regulators and operators any.
+            if caller.role == .insurer, try await ownRegion(context, action: "settlement.simulate") != region {
                 throw AppError.notFound("policy")
             }
+            guard let found = try await policies.version(ref.version, of: region) else { throw AppError.notFound("policy") }
             policy = found
         default:
             throw AppError.invalid("policy", code: "one_required", "Give exactly one of policy and policyVersion.")
@@ -232,7 +235,8 @@ struct InsuranceRoutes {
         let region = try await ownRegion(context, action: "quota.set")
         let institution = try context.parameters.uuid("institutionId")
         let month = try InsuranceQuota.checkMonth(try context.parameters.require("month"))
-        guard let found = try await institutions.institution(institution),
+        // Only an institution that bills (a hospital, an internet hospital, a pharmacy) has a budget.
+        guard let found = try await institutions.institution(institution), found.kind.isHospital || found.kind == .pharmacy,
               CoverageRule.isInRegion(found.regionCode, of: region) else { throw AppError.notFound("institution") }
         let body = try await request.decodeJSON(as: QuotaBody.self, context: context)
         return QuotaView(try await quotas.set(institution, month: month, budgetFen: body.budgetFen,

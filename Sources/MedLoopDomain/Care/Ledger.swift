@@ -41,6 +41,11 @@ public struct LedgerAccount: Hashable, Sendable, Codable, CustomStringConvertibl
         LedgerAccount(name: "insurer:\(home.value):cross-region-reserved")
     }
 
+    /// What a region's fund paid patients on deferred claims (negative = paid out).
+    public static func claimsPaid(_ region: RegionCode) -> LedgerAccount {
+        LedgerAccount(name: "insurer:\(region.value):claims-paid")
+    }
+
     /// Whether the account holds a person's own money, which never goes below zero.
     public var isPersonal: Bool { name.hasPrefix("wallet:") || name.hasPrefix("personal-account:") }
 

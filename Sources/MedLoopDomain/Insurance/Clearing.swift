@@ -13,10 +13,12 @@ public struct ClearingEntry: Sendable, Hashable {
     public var fundFen: Int64
     public var personalAccountFen: Int64
     public var cashFen: Int64
+    /// A deferred claim's reimbursement: the fund pays the patient's wallet back after a payment in full.
+    public var isClaim: Bool
 
     public init(settlementId: UUID, kind: SettlementKind, reversesId: UUID?, institutionId: UUID, orderId: UUID?,
                 medicineOrderId: UUID?, serviceDay: CalendarDate, totalFen: Int64, fundFen: Int64, personalAccountFen: Int64,
-                cashFen: Int64) {
+                cashFen: Int64, isClaim: Bool = false) {
         self.settlementId = settlementId
         self.kind = kind
         self.reversesId = reversesId
@@ -28,7 +30,12 @@ public struct ClearingEntry: Sendable, Hashable {
         self.fundFen = fundFen
         self.personalAccountFen = personalAccountFen
         self.cashFen = cashFen
+        self.isClaim = isClaim
     }
+
+    /// What the day's wallets paid through this entry: the cash share of a settlement at payment;
+    /// for a claim, the fund's reimbursement flowing back (the bill itself was paid in full before).
+    var walletPaidFen: Int64 { isClaim ? -fundFen : cashFen }
 
     /// +1 for a settlement, −1 for a reversal: how the entry counts in the day's net figures.
     var sign: Int64 { kind == .settlement ? 1 : -1 }
@@ -127,16 +134,17 @@ public enum ClearingRule {
             total.netTotalFen += entry.sign * entry.totalFen
             total.netFundFen += entry.sign * entry.fundFen
             total.netPersonalAccountFen += entry.sign * entry.personalAccountFen
-            total.netCashFen += entry.sign * entry.cashFen
+            total.netCashFen += entry.sign * entry.walletPaidFen
             totals[entry.institutionId] = total
         }
         let fundPrefix = "insurer:\(region.value):fund-payable:"
         let reserve = LedgerAccount.crossRegionReserved(region).name
+        let claims = LedgerAccount.claimsPaid(region).name
         for movement in ledger {
             var total = totals[movement.institutionId] ?? blank(movement.institutionId)
             let name = movement.account.name
             // The ledger debits what is paid out: its negated sums are the figures paid.
-            if name.hasPrefix(fundPrefix) || name == reserve {
+            if name.hasPrefix(fundPrefix) || name == reserve || name == claims {
                 total.ledgerFundFen -= movement.amountFen
             } else if name.hasPrefix("personal-account:") {
                 total.ledgerPersonalAccountFen -= movement.amountFen
@@ -176,12 +184,12 @@ public enum ClearingRule {
     /// The clearing file: one CSV row per settlement or reversal, then one summary row per
     /// institution with its net figures, the ledger's, and whether they reconcile.
     public static func csv(_ report: ClearingReport) -> String {
-        var lines = ["record,settlementId,kind,reversesId,institutionId,orderId,medicineOrderId,serviceDay,totalFen,fundFen,personalAccountFen,cashFen"]
+        var lines = ["record,settlementId,kind,reversesId,institutionId,orderId,medicineOrderId,serviceDay,totalFen,fundFen,personalAccountFen,cashFen,claim"]
         for entry in report.entries {
             lines.append([
                 "entry", entry.settlementId.text, entry.kind.rawValue, entry.reversesId?.text ?? "", entry.institutionId.text,
                 entry.orderId?.text ?? "", entry.medicineOrderId?.text ?? "", entry.serviceDay.description, String(entry.totalFen),
-                String(entry.fundFen), String(entry.personalAccountFen), String(entry.cashFen),
+                String(entry.fundFen), String(entry.personalAccountFen), String(entry.cashFen), entry.isClaim ? "yes" : "no",
             ].joined(separator: ","))
         }
         lines.append("record,institutionId,settlements,reversals,netTotalFen,netFundFen,netPersonalAccountFen,netCashFen,ledgerFundFen,ledgerPersonalAccountFen,ledgerCashFen,reconciled")

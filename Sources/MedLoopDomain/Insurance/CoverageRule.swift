@@ -60,11 +60,12 @@ public enum CoverageRule {
                               priorVisits: [PriorVisit]) -> CoverageDecision {
         guard status == .active else { return .notCovered(.noCoverage) }
         guard let policy, policy.isInForce(on: bill.serviceDay) else { return .notCovered(.noPolicyInForce) }
-        guard let condition = bill.condition, policy.covers(condition: condition) else {
+        // `coveredConditions: []` covers every follow-up, with or without a recorded condition.
+        guard policy.coveredConditions.isEmpty || bill.condition.map(policy.covers(condition:)) == true else {
             return .notCovered(.conditionNotCovered)
         }
         guard admits(bill, policy: policy) else { return .notCovered(.institutionNotAdmitted) }
-        if let rule = policy.priorVisit, !priorVisits.contains(where: { meets(rule, visit: $0, bill: bill, condition: condition) }) {
+        if let rule = policy.priorVisit, !priorVisits.contains(where: { meets(rule, visit: $0, bill: bill, condition: bill.condition) }) {
             return .notCovered(.priorVisitMissing)
         }
         return .covered
@@ -88,11 +89,11 @@ public enum CoverageRule {
         return isInRegion(bill.institutionRegion, of: policy.region) || policy.homeSettles
     }
 
-    private static func meets(_ rule: PriorVisitRule, visit: PriorVisit, bill: BillFacts, condition: ICD10Code) -> Bool {
+    private static func meets(_ rule: PriorVisitRule, visit: PriorVisit, bill: BillFacts, condition: ICD10Code?) -> Bool {
         guard rule.sources.contains(visit.source), !visit.source.isSelfReported else { return false }
         guard visit.date <= bill.serviceDay, visit.date >= bill.serviceDay.adding(days: -rule.windowDays) else { return false }
         // The visit diagnosed the condition this follow-up treats (same ICD-10 category).
-        guard visit.icd10.value.prefix(3) == condition.value.prefix(3) else { return false }
+        guard let condition, visit.icd10.value.prefix(3) == condition.value.prefix(3) else { return false }
         if rule.sameHospital && visit.hospitalId != bill.physicalHospitalId { return false }
         if rule.prescribedForCondition && !visit.prescribed { return false }
         return true
@@ -103,7 +104,9 @@ extension CoverageRule {
     /// Step 0 without records, for simulations (INSURANCE.md, "Simulation"): the condition and the
     /// kind of institution decide; the prior-visit rule needs real records and is not simulated.
     public static func simulate(_ policy: RegionPolicy, kind: AdmittedKind, condition: ICD10Code?) -> CoverageDecision {
-        guard let condition, policy.covers(condition: condition) else { return .notCovered(.conditionNotCovered) }
+        guard policy.coveredConditions.isEmpty || condition.map(policy.covers(condition:)) == true else {
+            return .notCovered(.conditionNotCovered)
+        }
         guard policy.admittedKinds.contains(kind) else { return .notCovered(.institutionNotAdmitted) }
         return .covered
     }

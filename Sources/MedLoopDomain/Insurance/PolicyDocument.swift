@@ -169,7 +169,8 @@ extension RegionPolicy {
         let fee = reader.map(root["consultationFee"], at: "consultationFee")
         reader.allow(fee, at: "consultationFee", keys: ["fundPaysFixedFen", "inScopeLimitFen"])
         var consultationFee: ConsultationFeeRule?
-        switch (fee["fundPaysFixedFen"], fee["inScopeLimitFen"]) {
+        // A rule given as null is a rule not given.
+        switch (fee["fundPaysFixedFen"].flatMap { $0 == .null ? nil : $0 }, fee["inScopeLimitFen"].flatMap { $0 == .null ? nil : $0 }) {
         case (.some(let fixed), nil):
             consultationFee = reader.amount(fixed, at: "consultationFee.fundPaysFixedFen").map(ConsultationFeeRule.fundPaysFixed)
         case (nil, .some(let limit)):

@@ -186,12 +186,14 @@ public struct RegionPolicy: Sendable, Hashable {
         try validator.finish()
     }
 
-    /// The same policy ending on `day`: how a version in force is superseded by a later one.
+    /// The same policy ending on `day`: how an open-ended version is superseded by a later one. A
+    /// version that already has a last day keeps it (superseding it again would leave days that
+    /// no version covers).
     ///
-    /// - Throws: 409 `policy_ended` when the version already ends before `day`.
+    /// - Throws: 409 `policy_ended` when the version already has a last day or starts after `day`.
     public func ending(on day: CalendarDate) throws(DomainError) -> RegionPolicy {
-        guard day >= effectiveFrom, effectiveTo.map({ day <= $0 }) != false else {
-            throw .conflict(code: "policy_ended", message: "Version \(version) does not run to \(day).")
+        guard effectiveTo == nil, day >= effectiveFrom else {
+            throw .conflict(code: "policy_ended", message: "Version \(version) already has a last day, or starts after \(day).")
         }
         var ended = self
         ended.effectiveTo = day

@@ -148,9 +148,6 @@ public struct InsuredPersonStore: Sendable {
             guard let person = try await Self.person(voucher.insuredPersonId, in: tx.sql, cipher: cipher) else {
                 throw DomainError.refused(code: "voucher_forged", message: "The e-voucher names no insured person of the region.")
             }
-            guard person.status == .active else {
-                throw DomainError.refused(code: "coverage_suspended", message: "The insured person's coverage is suspended.")
-            }
             let patientHash = try await tx.sql.raw("SELECT national_id_hash FROM patients WHERE id = \(bind: patient.text)").first()?
                 .text("national_id_hash")
             let personHash = try await tx.sql.raw("""
@@ -158,6 +155,10 @@ public struct InsuredPersonStore: Sendable {
                 """).first()?.text("national_id_hash")
             guard let patientHash, patientHash == personHash else {
                 throw DomainError.refused(code: "voucher_not_yours", message: "The e-voucher belongs to another person.")
+            }
+            // Checked after whose voucher it is, so that nobody learns another person's status.
+            guard person.status == .active else {
+                throw DomainError.refused(code: "coverage_suspended", message: "The insured person's coverage is suspended.")
             }
             let used = try await tx.sql.raw("""
                 INSERT INTO used_vouchers (nonce, insured_person_id, used_at)

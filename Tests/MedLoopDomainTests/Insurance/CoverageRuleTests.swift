@@ -228,3 +228,18 @@ struct CoverageRuleTests {
         #expect(CoverageRule.isInRegion(try RegionCode(code), of: try RegionCode(region)) == inside)
     }
 }
+extension CoverageRuleTests {
+    @Test("no covered conditions covers every follow-up, even one with no recorded condition, where no prior visit is asked")
+    func everyFollowUp() throws {
+        var policy = try aCoveragePolicy()
+        policy.coveredConditions = []
+        policy.priorVisit = nil
+        var undiagnosed = try aFollowUp()
+        undiagnosed.condition = nil
+        #expect(decide(undiagnosed, policy: policy, visits: []) == .covered)
+        #expect(CoverageRule.simulate(policy, kind: .internetHospital, condition: nil) == .covered)
+        // A prior-visit rule still needs a visit of the condition treated, which an undiagnosed bill cannot show.
+        policy.priorVisit = try aCoveragePolicy().priorVisit
+        #expect(decide(undiagnosed, policy: policy, visits: [try aPriorVisit()]) == .notCovered(.priorVisitMissing))
+    }
+}

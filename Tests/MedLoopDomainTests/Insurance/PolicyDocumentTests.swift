@@ -309,16 +309,18 @@ struct PolicyVersionTests {
         #expect(fieldIssues { () throws(DomainError) in try startingToday.checkJoins([current], today: nil) } == [])
     }
 
-    @Test("ending a version sets its last day; a day before its start or after its end is refused")
+    @Test("ending an open-ended version sets its last day; a day before its start, or a version that already ends, is refused")
     func ending() throws {
         let current = try Self.current()
         let ended = try current.ending(on: try day("2026-03-31"))
         #expect(ended.effectiveTo == (try day("2026-03-31")))
         #expect(ended.version == current.version && ended.effectiveFrom == current.effectiveFrom)
         #expect(try current.ending(on: try day("2020-03-01")).effectiveTo == (try day("2020-03-01")))
-        #expect(try ended.ending(on: try day("2026-03-15")).effectiveTo == (try day("2026-03-15")))
         let beforeStart = try day("2020-02-29")
         #expect(issueCode { () throws(DomainError) in try current.ending(on: beforeStart) } == "policy_ended")
+        // Superseding a version twice would leave the days between the two ends without a version.
+        let earlier = try day("2026-03-15")
+        #expect(issueCode { () throws(DomainError) in try ended.ending(on: earlier) } == "policy_ended")
         let afterEnd = try day("2026-04-01")
         #expect(issueCode { () throws(DomainError) in try ended.ending(on: afterEnd) } == "policy_ended")
     }
