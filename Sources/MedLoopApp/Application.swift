@@ -170,6 +170,10 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     ClearingRoutes(clearings: stores.clearings, regions: InsuranceRegions(authorizer: authorizer, institutions: stores.institutions),
                    clock: clock)
         .register(authenticated)
+    ClaimRoutes(claims: stores.claims, settlements: stores.settlements,
+                regions: InsuranceRegions(authorizer: authorizer, institutions: stores.institutions), authorizer: authorizer,
+                idempotent: idempotent, clock: clock)
+        .register(authenticated)
     SettlementRoutes(persons: stores.insuredPersons, settlements: stores.settlements, institutions: stores.institutions,
                      authorizer: authorizer, clock: clock)
         .register(authenticated)

@@ -35,6 +35,7 @@ public struct Stores: Sendable {
     public let settlements: SettlementStore
     public let quotas: QuotaStore
     public let clearings: ClearingStore
+    public let claims: ClaimStore
 
     /// The stores of `database`; uploaded files live under `dataDirectory`, encrypted with `cipher`;
     /// prescriptions are checked against `formulary`.
@@ -61,6 +62,7 @@ public struct Stores: Sendable {
         clearings = ClearingStore(database: database, audit: audit)
         insuredPersons = InsuredPersonStore(database: database, cipher: cipher, audit: audit, ledger: ledger)
         settlements = SettlementStore(database: database, cipher: cipher, audit: audit, ledger: ledger, policies: policies)
+        claims = ClaimStore(database: database, cipher: cipher, audit: audit, ledger: ledger, settlements: settlements)
         consultations = ConsultationStore(database: database, audit: audit, ledger: ledger, notifications: notifications,
                                           doctors: doctors, settlements: settlements)
         orders = OrderStore(database: database, audit: audit, ledger: ledger, doctors: doctors, appointments: appointments,

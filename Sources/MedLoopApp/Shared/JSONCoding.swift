@@ -53,6 +53,8 @@ enum APIEnumerations {
         NotificationKind.self, LedgerEntryKind.self, DoseUnit.self, AdministrationRoute.self, FindingRule.self,
         FindingSeverity.self, RejectionReason.self, PrescriptionState.self, PregnancyStatus.self,
         PrescriptionRoutes.ReviewBody.Decision.self, FulfilmentMode.self, DeliveryStatus.self, MedicineOrderState.self,
+        InsuranceScheme.self, InsuredStatus.self, AdmittedKind.self, ClaimMode.self, ClaimDecision.self, ClaimState.self,
+        SettlementKind.self,
     ]
 
     private static let valuesByName: [String: [String]] = Dictionary(uniqueKeysWithValues: types.map { type in

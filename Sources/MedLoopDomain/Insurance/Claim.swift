@@ -140,3 +140,13 @@ public struct InvoiceDocument: Sendable, Hashable, Codable {
         "ML" + day.description.replacingOccurrences(of: "-", with: "") + String(id.text.replacingOccurrences(of: "-", with: "").suffix(12)).uppercased()
     }
 }
+
+extension OrderState {
+    /// Whether the patient's payment for the order stands (paid and not refunded): what a claim reimburses.
+    public var holdsPayment: Bool { self == .paid || self == .inService || self == .completed }
+}
+
+extension MedicineOrderState {
+    /// Whether the patient's payment for the medicine order stands (paid and not refunded).
+    public var holdsPayment: Bool { [.paid, .dispensed, .delivered, .received].contains(self) }
+}

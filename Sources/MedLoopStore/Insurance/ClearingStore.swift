@@ -18,7 +18,7 @@ public struct ClearingStore: Sendable {
         try await database.read { sql in
             let entries = try await sql.raw("""
                 SELECT id, kind, reverses_id, institution_id, order_id, medicine_order_id, service_day, total_fen, fund_fen,
-                       personal_account_fen, cash_fen
+                       personal_account_fen, cash_fen, claim_id
                 FROM settlements WHERE clearing_day = \(bind: day.description) AND region = \(bind: region.value)
                 """).all().map { row in
                     ClearingEntry(settlementId: try row.uuid("id"), kind: try row.value("kind", as: SettlementKind.self),
@@ -26,7 +26,7 @@ public struct ClearingStore: Sendable {
                                   orderId: try row.optionalUUID("order_id"), medicineOrderId: try row.optionalUUID("medicine_order_id"),
                                   serviceDay: CalendarDate(iso: try row.text("service_day")) ?? day, totalFen: try row.int64("total_fen"),
                                   fundFen: try row.int64("fund_fen"), personalAccountFen: try row.int64("personal_account_fen"),
-                                  cashFen: try row.int64("cash_fen"))
+                                  cashFen: try row.int64("cash_fen"), isClaim: try row.optionalUUID("claim_id") != nil)
                 }
             // PostgreSQL sums BIGINT as NUMERIC: cast back so both engines read Int64.
             let ledger = try await sql.raw("""

@@ -102,11 +102,11 @@ public struct InsuredPersonStore: Sendable {
     /// insurer's side hands the person to show MedLoop.
     ///
     /// - Throws: 404 when the person is not in the region's registry.
-    public func issueVoucher(for personId: UUID, region: RegionCode, insurer: UUID, context: AuditContext) async throws -> (code: String, expiresAt: Date) {
+    public func issueVoucher(for personId: UUID, region: RegionCode, context: AuditContext) async throws -> (code: String, expiresAt: Date) {
         try await database.unitOfWork { tx in
             guard let row = try await tx.sql.raw("SELECT region FROM insured_persons WHERE id = \(bind: personId.text)").first(),
                   try row.text("region") == region.value else { throw DomainError.notFound(resource: "insured_person") }
-            let key = try await signingKey(region, insurer: insurer, at: context.at, in: tx)
+            let key = try await KeyRing(cipher: cipher).key(KeyRing.insurer(region), at: context.at, in: tx)
             let voucher = EVoucher(region: region, insuredPersonId: personId, nonce: .v7(at: context.at), issuedAt: context.at)
             try await audit.append(AuditRecord(action: "voucher.issue", resourceType: "insured_person", resourceId: personId.text),
                                    context: context, in: tx)
@@ -122,13 +122,10 @@ public struct InsuredPersonStore: Sendable {
         let hash = cipher.lookupHash(nationalId.value, field: "national_id")
         guard let row = try await database.read({ sql in
             try await sql.raw("""
-                SELECT p.id, p.region, i.id AS insurer_id FROM insured_persons p
-                JOIN institutions i ON i.kind = 'insurer' AND i.region_code = p.region
-                WHERE p.national_id_hash = \(bind: hash) ORDER BY p.created_at DESC LIMIT 1
+                SELECT id, region FROM insured_persons WHERE national_id_hash = \(bind: hash) ORDER BY created_at DESC LIMIT 1
                 """).first()
         }) else { throw DomainError.notFound(resource: "insured_person") }
-        return try await issueVoucher(for: try row.uuid("id"), region: try RegionCode(try row.text("region")),
-                                      insurer: try row.uuid("insurer_id"), context: context)
+        return try await issueVoucher(for: try row.uuid("id"), region: try RegionCode(try row.text("region")), context: context)
     }
 
     /// Links the coverage a presented e-voucher proves to `patient`: the voucher must be signed by
@@ -140,8 +137,7 @@ public struct InsuredPersonStore: Sendable {
     public func link(voucher code: String, to patient: UUID, context: AuditContext) async throws -> Coverage {
         let region = try EVoucher.region(of: code)
         return try await database.unitOfWork { tx in
-            guard let keyRow = try await tx.sql.raw("SELECT public_key FROM insurer_keys WHERE region = \(bind: region.value)").first(),
-                  let publicKey = try? P256.Signing.PublicKey(pemRepresentation: try keyRow.text("public_key")) else {
+            guard let publicKey = try? await KeyRing.publicKey(KeyRing.insurer(region), in: tx.sql) else {
                 throw DomainError.refused(code: "voucher_forged", message: "The e-voucher was not issued by the region's insurer.")
             }
             let voucher = try EVoucher.verify(code, publicKey: publicKey, now: context.at)
@@ -187,23 +183,6 @@ public struct InsuredPersonStore: Sendable {
             SELECT insured_person_id, verified_at FROM insurance_coverages WHERE patient_id = \(bind: patient.text)
             """).first(), let person = try await person(try row.uuid("insured_person_id"), in: sql, cipher: cipher) else { return nil }
         return Coverage(patientId: patient, person: person, verifiedAt: try row.instant("verified_at"))
-    }
-
-    /// The region insurer's voucher key, made on first use.
-    func signingKey(_ region: RegionCode, insurer: UUID, at now: Date, in tx: Transaction) async throws -> P256.Signing.PrivateKey {
-        if let row = try await tx.sql.raw("SELECT private_key_cipher FROM insurer_keys WHERE region = \(bind: region.value)").first() {
-            let raw = try cipher.open(try row.text("private_key_cipher"), field: "insurer_key:\(region.value)")
-            guard let bytes = Data(base64Encoded: raw) else { throw StoredValueError(column: "private_key_cipher", value: "unreadable") }
-            return try P256.Signing.PrivateKey(rawRepresentation: bytes)
-        }
-        let made = P256.Signing.PrivateKey()
-        try await tx.sql.raw("""
-            INSERT INTO insurer_keys (region, insurer_id, public_key, private_key_cipher, created_at)
-            VALUES (\(bind: region.value), \(bind: insurer.text), \(bind: made.publicKey.pemRepresentation),
-                    \(bind: try cipher.seal(made.rawRepresentation.base64EncodedString(), field: "insurer_key:\(region.value)")),
-                    \(bind: now.epochMillis))
-            """).run()
-        return made
     }
 
     func upsert(_ draft: InsuredPersonDraft, region: RegionCode, at now: Date, in tx: Transaction) async throws -> UUID {

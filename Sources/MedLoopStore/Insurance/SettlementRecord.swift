@@ -77,6 +77,8 @@ public struct SettlementRecord: Sendable {
     public var explanation: [ExplanationSentence]
     public var lines: [SettledLine]
     public var createdAt: Date
+    /// The claim this settlement reimburses, for a bill paid in full and claimed afterwards.
+    public var claimId: UUID?
 
     var amounts: SettledAmounts {
         SettledAmounts(totalFen: figures.totalFen, cashFen: figures.cashFen, personalAccountFen: figures.personalAccountFen,
@@ -111,6 +113,7 @@ public struct SettlementRecord: Sendable {
         explanation = try JSONDecoder().decode([ExplanationSentence].self, from: Data(try row.text("explanation").utf8))
         self.lines = lines
         createdAt = try row.instant("created_at")
+        claimId = try row.optionalUUID("claim_id")
     }
 
     static func json(_ explanation: [ExplanationSentence]) throws -> String {

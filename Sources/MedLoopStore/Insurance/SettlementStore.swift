@@ -65,17 +65,19 @@ public struct SettlementStore: Sendable {
                                explanation: settlement.explanation(policy: prepared.request.policy))
     }
 
-    /// Settles the bill of a consultation order inside the unit of work that pays it and posts the
-    /// payment; `nil` when the order is paid without settlement (no coverage linked, or a bill
-    /// that is not settled), and the caller charges the wallet as before.
+    /// Settles the bill of a consultation order inside the unit of work that pays it, posts the
+    /// payment and issues the bill's invoice; `nil` when the order is paid without settlement (no
+    /// coverage linked, or a bill that is not settled), and the caller charges the wallet as before.
     func settle(order id: UUID, context: AuditContext, in tx: Transaction) async throws -> UUID? {
         guard let subject = try await subject(ofOrder: id, in: tx.sql) else { return nil }
+        try await issueInvoice(for: subject, context: context, in: tx)
         return try await settle(subject, context: context, in: tx)
     }
 
     /// Settles the bill of a medicine order inside the unit of work that pays it.
     func settle(medicineOrder id: UUID, context: AuditContext, in tx: Transaction) async throws -> UUID? {
         guard let subject = try await subject(ofMedicineOrder: id, in: tx.sql) else { return nil }
+        try await issueInvoice(for: subject, context: context, in: tx)
         return try await settle(subject, context: context, in: tx)
     }
 
@@ -167,12 +169,12 @@ public struct SettlementStore: Sendable {
             INSERT INTO settlements (id, kind, reverses_id, order_id, medicine_order_id, patient_id, account_id, insured_person_id, region,
                 policy_version, scheme, level, institution_id, quota_institution_id, year, service_day, clearing_day, covered, reason,
                 ratio_bp, total_fen, full_own_pay_fen, over_limit_fen, pre_self_pay_fen, in_scope_fen, deductible_fen, fixed_fund_fen,
-                fund_fen, co_insurance_fen, over_cap_fen, self_share_fen, personal_account_fen, cash_fen, explanation, created_at)
+                fund_fen, co_insurance_fen, over_cap_fen, self_share_fen, personal_account_fen, cash_fen, explanation, claim_id, created_at)
             SELECT \(bind: id.text), 'reversal', id, order_id, medicine_order_id, patient_id, account_id, insured_person_id, region,
                 policy_version, scheme, level, institution_id, quota_institution_id, year, service_day,
                 \(bind: CalendarDate.shanghai(context.at).description), covered, reason, ratio_bp, total_fen, full_own_pay_fen,
                 over_limit_fen, pre_self_pay_fen, in_scope_fen, deductible_fen, fixed_fund_fen, fund_fen, co_insurance_fen,
-                over_cap_fen, self_share_fen, personal_account_fen, cash_fen, explanation, \(bind: context.at.epochMillis)
+                over_cap_fen, self_share_fen, personal_account_fen, cash_fen, explanation, claim_id, \(bind: context.at.epochMillis)
             FROM settlements WHERE id = \(bind: original.id.text)
             """).run()
         try await changeYearToDate(original.insuredPersonId, year: original.year,
@@ -183,6 +185,10 @@ public struct SettlementStore: Sendable {
                 UPDATE insurance_quotas SET used_fen = used_fen - \(bind: original.figures.fundFen), updated_at = \(bind: context.at.epochMillis)
                 WHERE institution_id = \(bind: holder.text) AND month = \(bind: InsuranceQuota.month(of: original.serviceDay))
                 """).run()
+        }
+        if original.claimId != nil {
+            try await reverseClaim(original, reversal: id, context: context, in: tx)
+            return
         }
         // A cross-region share still reserved at home is released there; a confirmed one is owed
         // to the institution like any other.
@@ -229,26 +235,30 @@ public struct SettlementStore: Sendable {
     }
 
     private func write(_ settlement: Settlement, id: UUID, kind: SettlementKind, reverses: UUID?, prepared: PreparedBill,
-                       quotaInstitution: UUID?, explanation: [ExplanationSentence], at now: Date, in tx: Transaction) async throws {
+                       quotaInstitution: UUID?, explanation: [ExplanationSentence], claim: UUID? = nil, at now: Date,
+                       in tx: Transaction) async throws {
         let subject = prepared.subject
         let person = prepared.coverage.person
         let reason: String? = if case .notCovered(let why) = settlement.coverage { why.rawValue } else { nil }
-        let day = CalendarDate.shanghai(now)
+        // The service day (and its year) is the bill's; the clearing day is the day the settlement is written.
+        let day = subject.facts.serviceDay
+        let clearingDay = CalendarDate.shanghai(now)
         try await tx.sql.raw("""
             INSERT INTO settlements (id, kind, reverses_id, order_id, medicine_order_id, patient_id, account_id, insured_person_id, region,
                 policy_version, scheme, level, institution_id, quota_institution_id, year, service_day, clearing_day, covered, reason,
                 ratio_bp, total_fen, full_own_pay_fen, over_limit_fen, pre_self_pay_fen, in_scope_fen, deductible_fen, fixed_fund_fen,
-                fund_fen, co_insurance_fen, over_cap_fen, self_share_fen, personal_account_fen, cash_fen, explanation, created_at)
+                fund_fen, co_insurance_fen, over_cap_fen, self_share_fen, personal_account_fen, cash_fen, explanation, claim_id,
+                created_at)
             VALUES (\(bind: id.text), \(bind: kind.rawValue), \(bind: reverses?.text), \(bind: subject.orderId?.text),
                 \(bind: subject.medicineOrderId?.text), \(bind: subject.patientId.text), \(bind: subject.accountId.text), \(bind: person.id.text), \(bind: person.region.value),
                 \(bind: prepared.request.policy.version), \(bind: settlement.scheme.rawValue), \(bind: settlement.level.rawValue),
                 \(bind: subject.facts.institutionId.text), \(bind: quotaInstitution?.text), \(bind: day.year), \(bind: day.description),
-                \(bind: day.description), \(bind: settlement.coverage.isCovered), \(bind: reason), \(bind: settlement.ratioBp),
+                \(bind: clearingDay.description), \(bind: settlement.coverage.isCovered), \(bind: reason), \(bind: settlement.ratioBp),
                 \(bind: settlement.totalFen), \(bind: settlement.fullOwnPayFen), \(bind: settlement.overLimitFen),
                 \(bind: settlement.preSelfPayFen), \(bind: settlement.inScopeFen), \(bind: settlement.deductibleFen),
                 \(bind: settlement.fixedFundFen), \(bind: settlement.fundFen), \(bind: settlement.coInsuranceFen),
                 \(bind: settlement.overCapFen), \(bind: settlement.selfShareFen), \(bind: settlement.personalAccountFen),
-                \(bind: settlement.cashFen), \(bind: try SettlementRecord.json(explanation)), \(bind: now.epochMillis))
+                \(bind: settlement.cashFen), \(bind: try SettlementRecord.json(explanation)), \(bind: claim?.text), \(bind: now.epochMillis))
             """).run()
         for (index, line) in settlement.lines.enumerated() {
             try await tx.sql.raw("""
@@ -259,5 +269,48 @@ public struct SettlementStore: Sendable {
                     \(bind: line.inScopeFen), \(bind: line.fixedFundFen))
                 """).run()
         }
+    }
+
+    /// Writes the settlement of a decided claim and pays the fund's share to the wallet (inside
+    /// the review's unit of work). Returns the settlement's id.
+    func settleClaim(_ claim: UUID, settlement: Settlement, prepared: PreparedBill, context: AuditContext,
+                     in tx: Transaction) async throws -> UUID {
+        let person = prepared.coverage.person
+        if tx.engine == .postgres {
+            try await tx.sql.raw("SELECT id FROM insured_persons WHERE id = \(bind: person.id.text) FOR UPDATE").run()
+        }
+        let id = UUID.v7(at: context.at)
+        try await write(settlement, id: id, kind: .settlement, reverses: nil, prepared: prepared, quotaInstitution: nil,
+                        explanation: settlement.explanation(policy: prepared.request.policy), claim: claim, at: context.at, in: tx)
+        try await changeYearToDate(person.id, year: prepared.subject.facts.serviceDay.year, by: settlement.yearToDateChange, sign: 1,
+                                   in: tx)
+        if settlement.fundFen > 0 {
+            try await ledger.post(try JournalEntry(kind: .insuranceSettlement, lines: [
+                LedgerLine(.claimsPaid(person.region), -settlement.fundFen), LedgerLine(.wallet(prepared.subject.accountId), settlement.fundFen),
+            ], orderId: prepared.subject.orderId, medicineOrderId: prepared.subject.medicineOrderId, settlementId: id), at: context.at, in: tx)
+        }
+        try await EventStore.append(.settlement(.insuranceSettled, id, region: person.region, institution: prepared.subject.facts.institutionId,
+                                                fundFen: settlement.fundFen, at: context.at), in: tx)
+        return id
+    }
+
+    /// A refunded bill whose claim was paid: the wallet gets the whole bill back from escrow and
+    /// returns the fund's reimbursement, in two entries so that the clearing sees the claim's own.
+    private func reverseClaim(_ original: SettlementRecord, reversal: UUID, context: AuditContext, in tx: Transaction) async throws {
+        let escrow: LedgerAccount = original.medicineOrderId == nil ? .escrow : .medicineEscrow
+        if original.figures.totalFen > 0 {
+            try await ledger.post(try .transfer(.refund, amountFen: original.figures.totalFen, from: escrow, to: .wallet(original.accountId),
+                                                orderId: original.orderId, medicineOrderId: original.medicineOrderId),
+                                  at: context.at, in: tx)
+        }
+        if original.figures.fundFen > 0 {
+            try await ledger.post(try JournalEntry(kind: .insuranceReversal, lines: [
+                LedgerLine(.wallet(original.accountId), -original.figures.fundFen), LedgerLine(.claimsPaid(original.region), original.figures.fundFen),
+            ], orderId: original.orderId, medicineOrderId: original.medicineOrderId, settlementId: reversal), at: context.at, in: tx)
+        }
+        try await audit.append(AuditRecord(action: "settlement.reverse", resourceType: "settlement", resourceId: reversal.text,
+                                           patientId: original.patientId), context: context, in: tx)
+        try await EventStore.append(.settlement(.insuranceReversed, reversal, region: original.region, institution: original.institutionId,
+                                                fundFen: original.figures.fundFen, at: context.at), in: tx)
     }
 }

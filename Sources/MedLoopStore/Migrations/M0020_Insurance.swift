@@ -34,10 +34,11 @@ extension Migrations {
             )
             """,
             "CREATE INDEX insured_persons_by_region ON insured_persons (region, id)",
+            // Signing keys of institutions: an insurer's for e-vouchers, a billing institution's for
+            // invoices; the private key sealed with the data key.
             """
-            CREATE TABLE insurer_keys (
-                region TEXT PRIMARY KEY,
-                insurer_id TEXT NOT NULL REFERENCES institutions(id),
+            CREATE TABLE keyring (
+                name TEXT PRIMARY KEY,
                 public_key TEXT NOT NULL,
                 private_key_cipher TEXT NOT NULL,
                 created_at BIGINT NOT NULL
@@ -114,6 +115,7 @@ extension Migrations {
                 personal_account_fen BIGINT NOT NULL,
                 cash_fen BIGINT NOT NULL,
                 explanation TEXT NOT NULL,
+                claim_id TEXT,
                 created_at BIGINT NOT NULL
             )
             """,
@@ -169,6 +171,45 @@ extension Migrations {
             )
             """,
             "CREATE INDEX clearing_statements_by_day ON clearing_statements (region, day)",
+            // Electronic invoices of bills paid, and the claims filed with them (deferred reimbursement).
+            """
+            CREATE TABLE invoices (
+                id TEXT PRIMARY KEY,
+                number TEXT NOT NULL UNIQUE,
+                order_id TEXT REFERENCES orders(id),
+                medicine_order_id TEXT REFERENCES medicine_orders(id),
+                institution_id TEXT NOT NULL REFERENCES institutions(id),
+                patient_id TEXT NOT NULL REFERENCES patients(id),
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                total_fen BIGINT NOT NULL,
+                document TEXT NOT NULL,
+                signature TEXT NOT NULL,
+                issued_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX invoices_once_per_order ON invoices (order_id) WHERE order_id IS NOT NULL",
+            "CREATE UNIQUE INDEX invoices_once_per_medicine_order ON invoices (medicine_order_id) WHERE medicine_order_id IS NOT NULL",
+            "CREATE INDEX invoices_by_account ON invoices (account_id, id)",
+            """
+            CREATE TABLE claims (
+                id TEXT PRIMARY KEY,
+                invoice_id TEXT NOT NULL UNIQUE REFERENCES invoices(id),
+                patient_id TEXT NOT NULL REFERENCES patients(id),
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                insured_person_id TEXT NOT NULL REFERENCES insured_persons(id),
+                region TEXT NOT NULL,
+                mode TEXT NOT NULL,
+                state TEXT NOT NULL,
+                reason TEXT,
+                approved_fen BIGINT,
+                settlement_id TEXT REFERENCES settlements(id),
+                filed_at BIGINT NOT NULL,
+                decided_at BIGINT,
+                decided_by TEXT REFERENCES accounts(id)
+            )
+            """,
+            "CREATE INDEX claims_by_region ON claims (region, state, filed_at)",
+            "CREATE INDEX claims_by_account ON claims (account_id, id)",
             "ALTER TABLE ledger_entries ADD COLUMN settlement_id TEXT REFERENCES settlements(id)",
             "CREATE INDEX ledger_entries_by_settlement ON ledger_entries (settlement_id)",
             "ALTER TABLE encounters ADD COLUMN prescribed BOOLEAN NOT NULL DEFAULT FALSE",
