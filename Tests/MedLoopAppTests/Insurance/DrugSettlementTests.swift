@@ -13,40 +13,61 @@ struct DrugSettlementTests {
     static let budesonideFormoterol = Drug.id(productCode: "8100181")  // class B powder, 60 doses
     static let montelukast = Drug.id(productCode: "8100194")           // class B tablets 10 mg × 5
 
-    @Test("a Quzhou-like asthma follow-up prescription splits its drug lines by class exactly as INSURANCE.md computes")
+    /// The doctor accepts the paid consultation, prescribes the three asthma drugs, signs; the
+    /// pharmacist approves; the patient reserves them at 荷花店. Returns the prescription and the medicine order.
+    static func prescribeAndReserve(_ app: Harness, consultation: String, patient: String) async throws -> (prescription: String, order: String) {
+        let doctor = try await app.signIn(Insured.respiratoryDoctorPhone)
+        #expect(try await app.send(.post, "/api/v1/consultations/\(consultation)/accept", token: doctor).status == .ok)
+        let draft = try await app.send(.post, "/api/v1/consultations/\(consultation)/prescriptions", token: doctor, json: [
+            "diagnosis": "J45.9", "items": [
+                anItem(Self.salbutamol, dose: 2, unit: "puff", timesPerDay: 2, days: 7),
+                anItem(Self.budesonideFormoterol, dose: 1, unit: "puff", timesPerDay: 2, days: 7),
+                anItem(Self.montelukast, dose: 10, timesPerDay: 1, days: 7),
+            ],
+        ])
+        let prescription = try #require(draft.string("id"), "\(draft.text)")
+        #expect(try await app.send(.post, "/api/v1/prescriptions/\(prescription)/sign", token: doctor).status == .ok)
+        let pharmacist = try await app.signIn(PrescriptionFlowTests.reviewer)
+        #expect(try await app.send(.post, "/api/v1/prescriptions/\(prescription)/review", token: pharmacist,
+                                   json: ["decision": "approve"]).status == .ok)
+        let reserved = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/medicine-orders", token: patient, json: [
+            "pharmacyId": I.pharmacies[0].text, "mode": "pickup", "lat": 28.9650, "lon": 118.8720,
+        ], headers: ConsultationRoutesTests.key())
+        return (prescription, try #require(reserved.string("id"), "\(reserved.text)"))
+    }
+
+    @Test("a Quzhou-like asthma refill splits its drug lines by class exactly as INSURANCE.md computes")
     func asthmaLines() async throws {
         try await withApp { app in
             let patient = try await app.anInsuredPatient(Insured.asthmaPatient, insurerPhone: Insured.quzhouInsurer,
                                                          insuredNumber: "33080000000005")
-            let (order, paid) = try await app.aSettledFollowUp(patient, doctor: Insured.respiratoryDoctor, site: nil,
-                                                               encounter: Insured.priorVisit(Insured.asthmaPatient), topUpFen: 100_000)
-            #expect(paid.status == .ok)
-            let consultation = try #require(paid.string("consultationId"), "\(order)")
-            let doctor = try await app.signIn(Insured.respiratoryDoctorPhone)
-            #expect(try await app.send(.post, "/api/v1/consultations/\(consultation)/accept", token: doctor).status == .ok)
-            let draft = try await app.send(.post, "/api/v1/consultations/\(consultation)/prescriptions", token: doctor, json: [
-                "diagnosis": "J45.9", "items": [
-                    anItem(Self.salbutamol, dose: 2, unit: "puff", timesPerDay: 2, days: 7),
-                    anItem(Self.budesonideFormoterol, dose: 1, unit: "puff", timesPerDay: 2, days: 7),
-                    anItem(Self.montelukast, dose: 10, timesPerDay: 1, days: 7),
-                ],
-            ])
-            let prescription = try #require(draft.string("id"), "\(draft.text)")
-            #expect(try await app.send(.post, "/api/v1/prescriptions/\(prescription)/sign", token: doctor).status == .ok)
-            let pharmacist = try await app.signIn(PrescriptionFlowTests.reviewer)
-            #expect(try await app.send(.post, "/api/v1/prescriptions/\(prescription)/review", token: pharmacist,
-                                       json: ["decision": "approve"]).status == .ok)
-            let reserved = try await app.send(.post, "/api/v1/prescriptions/\(prescription)/medicine-orders", token: patient, json: [
-                "pharmacyId": I.pharmacies[0].text, "mode": "pickup", "lat": 28.9650, "lon": 118.8720,
-            ], headers: ConsultationRoutesTests.key())
-            let medicineOrder = try #require(reserved.string("id"), "\(reserved.text)")
-            let accountBefore = try await app.balance(LedgerAccount.personalAccount(UUID(uuidString: try await app.insuredPerson(
-                "33080000000005", insurer: try await app.signIn(Insured.quzhouInsurer)))!).name)
-            #expect(accountBefore == 50_000 - 750)
+            let personalAccount = LedgerAccount.personalAccount(UUID(uuidString: try await app.insuredPerson(
+                "33080000000005", insurer: try await app.signIn(Insured.quzhouInsurer)))!).name
+            let wallet = LedgerAccount.wallet(Demo.accountId(Insured.asthmaPatient)).name
+            // The first follow-up and its prescription, filled and settled.
+            let (_, paid) = try await app.aSettledFollowUp(patient, doctor: Insured.respiratoryDoctor, site: nil,
+                                                           encounter: Insured.priorVisit(Insured.asthmaPatient), topUpFen: 100_000)
+            let first = try await Self.prescribeAndReserve(app, consultation: try #require(paid.string("consultationId")), patient: patient)
+            #expect(try await app.send(.post, "/api/v1/medicine-orders/\(first.order)/pay", token: patient,
+                                       headers: ConsultationRoutesTests.key()).status == .ok)
+            let firstSettlement = try #require(try await app.settlements(patient).first)
+            let firstFund = try #require(fen(firstSettlement, "fundFen"))
 
+            // The refill: a follow-up with the same doctor naming the prescription it renews, settled, then its drugs.
+            let refill = try await app.send(.post, "/api/v1/prescriptions/\(first.prescription)/refill", token: patient,
+                                            headers: ConsultationRoutesTests.key())
+            #expect(refill.status == .created, "\(refill.text)")
+            let refillOrder = try #require(refill.string("id"))
+            let refillQuote = try await app.send(.get, "/api/v1/orders/\(refillOrder)/insurance-quote", token: patient)
+            #expect(fen(refillQuote.json, "fundFen") == 1750)
+            let refillPaid = try await app.send(.post, "/api/v1/orders/\(refillOrder)/pay", token: patient, headers: ConsultationRoutesTests.key())
+            #expect(refillPaid.status == .ok)
+            let (_, medicineOrder) = try await Self.prescribeAndReserve(app, consultation: try #require(refillPaid.string("consultationId")),
+                                                                         patient: patient)
+            let accountBefore = try await app.balance(personalAccount)
             let quote = try await app.send(.get, "/api/v1/medicine-orders/\(medicineOrder)/insurance-quote", token: patient)
             #expect(quote.status == .ok, "\(quote.text)")
-            let walletBefore = try await app.balance(LedgerAccount.wallet(Demo.accountId(Insured.asthmaPatient)).name)
+            let walletBefore = try await app.balance(wallet)
             #expect(try await app.send(.post, "/api/v1/medicine-orders/\(medicineOrder)/pay", token: patient,
                                        headers: ConsultationRoutesTests.key()).status == .ok)
             let settled = try #require(try await app.settlements(patient).first)
@@ -72,10 +93,9 @@ struct DrugSettlementTests {
             #expect(bill.map(\.0) == ["a", "b", "b"])
             var inScope: Int64 = 0
             var preSelfPay: Int64 = 0
-            var overLimit: Int64 = 0
             for (line, (drugClass, amount, reference)) in zip(lines, bill) {
                 let over = max(0, amount - reference)
-                let first = drugClass == "b" ? (amount - over) * 1000 / 10_000 + ((amount - over) * 1000 % 10_000 >= 5000 ? 1 : 0) : 0
+                let first = drugClass == "b" ? ((amount - over) * 1000 + 5000) / 10_000 : 0
                 #expect(line["drugClass"] as? String == drugClass.uppercased())
                 #expect(fen(line, "amountFen") == amount)
                 #expect(fen(line, "overLimitFen") == over)
@@ -84,7 +104,6 @@ struct DrugSettlementTests {
                 #expect(fen(line, "fullOwnPayFen") == 0)
                 inScope += amount - over - first
                 preSelfPay += first
-                overLimit += over
             }
             #expect(preSelfPay > 0)
             // Tertiary level (the prescribing internet hospital's hospital), employee scheme: 70 %, no deductible.
@@ -101,12 +120,12 @@ struct DrugSettlementTests {
             let fromAccount = min(preSelfPay + coInsurance, accountBefore)
             #expect(fen(settled, "personalAccountFen") == fromAccount)
             #expect(fen(settled, "cashFen") == total - fund - fromAccount)
-            #expect(try await app.balance(LedgerAccount.wallet(Demo.accountId(Insured.asthmaPatient)).name)
-                    == walletBefore - (total - fund - fromAccount))
+            #expect(try await app.balance(wallet) == walletBefore - (total - fund - fromAccount))
+            #expect(try await app.balance(personalAccount) == accountBefore - fromAccount)
             let payable = LedgerAccount.fundPayable(try RegionCode("330800"), to: I.pharmacies[0]).name
-            #expect(try await app.balance(payable) == -fund)
-            #expect(try await app.yearToDate("33080000000005") == (0, 1750 + fund))
-            #expect(try await app.quotaUsed(I.pharmacies[0]) == fund)
+            #expect(try await app.balance(payable) == -(firstFund + fund))
+            #expect(try await app.yearToDate("33080000000005") == (0, 1750 + firstFund + 1750 + fund))
+            #expect(try await app.quotaUsed(I.pharmacies[0]) == firstFund + fund)
         }
     }
 }
