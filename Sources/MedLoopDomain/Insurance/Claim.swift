@@ -52,7 +52,8 @@ public enum ClaimRule {
     /// Checks a review: an adjustment names an amount from 0 up to the engine's fund share and a
     /// reason; a rejection names a reason; an approval takes the engine's figures as they are.
     ///
-    /// - Throws: 400 on `approvedFen` (`required`, `range`) and `reason` (`required`).
+    /// - Throws: 400 on `approvedFen` (`required`, `range`, `not_allowed` with an approval) and
+    ///   `reason` (`required`).
     public static func checkReview(_ decision: ClaimDecision, approvedFen: Int64?, reason: String?,
                                    engineFundFen: Int64) throws(DomainError) {
         var validator = FieldValidator()
@@ -64,7 +65,7 @@ public enum ClaimRule {
             }
         case .adjust:
             if let approvedFen {
-                if !(0...engineFundFen).contains(approvedFen) || approvedFen == engineFundFen {
+                if !(0...max(0, engineFundFen)).contains(approvedFen) || approvedFen == engineFundFen {
                     validator.add("approvedFen", code: "range", "An adjustment pays less than the engine's \(engineFundFen) fen.")
                 }
             } else {

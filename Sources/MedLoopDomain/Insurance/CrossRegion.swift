@@ -19,7 +19,7 @@ public enum CrossRegionState: String, Sendable, Codable, CaseIterable, StateMach
         case (.reserved, .confirm): return .confirmed
         case (.reserved, .release): return .released
         default:
-            throw .conflict(code: Self.conflictCode, message: "A cross-region settlement that is \(rawValue) cannot be \(event.rawValue)ed.")
+            throw .conflict(code: Self.conflictCode, message: "A cross-region settlement that is \(rawValue) cannot be \(event == .confirm ? "confirmed" : "released").")
         }
     }
 

@@ -66,10 +66,12 @@ public enum InsuredPersonList {
             guard let scheme = InsuranceScheme(rawValue: field(1)) else { refused.append((record.line, "scheme")); continue }
             guard let status = InsuredStatus(rawValue: field(3)) else { refused.append((record.line, "status")); continue }
             guard let balance = Int64(field(4).isEmpty ? "0" : field(4)) else { refused.append((record.line, "personal_account_fen")); continue }
-            guard seen.insert(nationalId.value).inserted else { refused.append((record.line, "repeated")); continue }
             do {
-                rows.append((record.line, try InsuredPersonDraft(nationalId: nationalId, scheme: scheme, insuredNumber: field(2),
-                                                                 status: status, personalAccountFen: balance)))
+                let draft = try InsuredPersonDraft(nationalId: nationalId, scheme: scheme, insuredNumber: field(2), status: status,
+                                                   personalAccountFen: balance)
+                // Only a row that reads well counts the person as given: a corrected row later in the file still applies.
+                guard seen.insert(nationalId.value).inserted else { refused.append((record.line, "repeated")); continue }
+                rows.append((record.line, draft))
             } catch {
                 let code = if case .invalid(let issues) = error { issues.first?.code ?? "invalid" } else { "invalid" }
                 refused.append((record.line, code))
