@@ -165,17 +165,17 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
         .register(public: api, authenticated: authenticated)
     NotificationRoutes(notifications: stores.notifications, clock: clock).register(authenticated)
     InsuranceRoutes(policies: stores.policies, persons: stores.insuredPersons, quotas: stores.quotas,
-                    institutions: stores.institutions, authorizer: authorizer, clock: clock)
+                    institutions: stores.institutions, audit: stores.audit, authorizer: authorizer, clock: clock)
         .register(authenticated)
     ClearingRoutes(clearings: stores.clearings, regions: InsuranceRegions(authorizer: authorizer, institutions: stores.institutions),
                    clock: clock)
         .register(authenticated)
     ClaimRoutes(claims: stores.claims, settlements: stores.settlements,
-                regions: InsuranceRegions(authorizer: authorizer, institutions: stores.institutions), authorizer: authorizer,
-                idempotent: idempotent, clock: clock)
+                regions: InsuranceRegions(authorizer: authorizer, institutions: stores.institutions), audit: stores.audit,
+                authorizer: authorizer, idempotent: idempotent, clock: clock)
         .register(authenticated)
     SettlementRoutes(persons: stores.insuredPersons, settlements: stores.settlements, institutions: stores.institutions,
-                     authorizer: authorizer, clock: clock)
+                     audit: stores.audit, authorizer: authorizer, clock: clock)
         .register(authenticated)
     ConsultationSocket(authentication: authentication, consultations: stores.consultations, chat: chat, hub: services.hub,
                        audit: stores.audit, clock: clock).register(api)

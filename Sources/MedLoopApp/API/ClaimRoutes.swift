@@ -9,6 +9,7 @@ struct ClaimRoutes {
     let claims: ClaimStore
     let settlements: SettlementStore
     let regions: InsuranceRegions
+    let audit: AuditStore
     let authorizer: Authorizer
     let idempotent: IdempotentPost
     let clock: any MedLoopClock
@@ -32,7 +33,10 @@ struct ClaimRoutes {
     }
 
     @Sendable func invoice(_ request: Request, context: AppContext) async throws -> InvoiceView {
-        InvoiceView(try await ownInvoice(context))
+        let invoice = try await ownInvoice(context)
+        try await audit.recordRead("invoice.read", of: "invoice", id: invoice.id.text, patient: invoice.patientId, by: context,
+                                   at: clock.now())
+        return InvoiceView(invoice)
     }
 
     /// The invoice as one printable page (zh-CN, amounts in yuan).
@@ -84,11 +88,15 @@ struct ClaimRoutes {
         let caller = try context.requireCaller()
         let id = try context.parameters.uuid("id")
         guard let claim = try await claims.claim(id) else { throw AppError.notFound("claim") }
-        switch caller.role {
-        case .patient where claim.accountId == caller.accountId: return ClaimView(claim)
-        case .insurer where try await regions.own(context, action: "claim.read") == claim.region: return ClaimView(claim)
-        default: throw AppError.notFound("claim")
+        let readable = switch caller.role {
+        case .patient: claim.accountId == caller.accountId
+        case .insurer: try await regions.own(context, action: "claim.read") == claim.region
+        case .regulator, .operator: true
+        case .doctor, .pharmacist, .pharmacyStaff, .courier: false
         }
+        guard readable else { throw AppError.notFound("claim") }
+        try await audit.recordRead("claim.read", of: "claim", id: id.text, patient: claim.patientId, by: context, at: clock.now())
+        return ClaimView(claim)
     }
 
     @Sendable func queue(_ request: Request, context: AppContext) async throws -> ListView<ClaimView> {
@@ -101,6 +109,7 @@ struct ClaimRoutes {
         } ?? .filed
         let paging = try Paging(request)
         let page = try await claims.claims(of: region, state: state, limit: paging.limit, cursor: paging.cursor)
+        try await audit.recordRead("claim.list", of: "claim_queue", id: region.value, by: context, at: clock.now())
         return ListView(items: page.items.map(ClaimView.init), nextCursor: page.nextCursor)
     }
 

@@ -11,6 +11,7 @@ struct InsuranceRoutes {
     let persons: InsuredPersonStore
     let quotas: QuotaStore
     let institutions: InstitutionStore
+    let audit: AuditStore
     let authorizer: Authorizer
     let clock: any MedLoopClock
 
@@ -152,6 +153,7 @@ struct InsuranceRoutes {
         let region = try await ownRegion(context, action: "insured_person.list")
         let paging = try Paging(request)
         let page = try await persons.persons(of: region, limit: paging.limit, cursor: paging.cursor)
+        try await audit.recordRead("insured_person.list", of: "insured_person_list", id: region.value, by: context, at: clock.now())
         return ListView(items: page.items.map(InsuredPersonView.init), nextCursor: page.nextCursor)
     }
 
@@ -160,6 +162,7 @@ struct InsuranceRoutes {
         guard let person = try await persons.person(try context.parameters.uuid("id")), person.region == region else {
             throw AppError.notFound("insured_person")
         }
+        try await audit.recordRead("insured_person.read", of: "insured_person", id: person.id.text, by: context, at: clock.now())
         return InsuredPersonView(person)
     }
 

@@ -71,7 +71,12 @@ struct MedicineOrderRoutes {
         }
         // Step 2 of a settlement across regions (see OrderRoutes.pay).
         idempotent.crashPoints.reach("cross_region.reserved")
-        try await settlements.confirmCrossRegion(orderId: nil, medicineOrderId: id, context: context.auditContext(at: clock.now()))
+        do {
+            try await settlements.confirmCrossRegion(orderId: nil, medicineOrderId: id, context: context.auditContext(at: clock.now()))
+        } catch {
+            // The payment stands; the confirm-cross-region job finishes the step.
+            context.logger.warning("cross-region confirmation left to the job", metadata: ["error": "\(error)"])
+        }
         return response
     }
 

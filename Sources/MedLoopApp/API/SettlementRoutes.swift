@@ -10,6 +10,7 @@ struct SettlementRoutes {
     let persons: InsuredPersonStore
     let settlements: SettlementStore
     let institutions: InstitutionStore
+    let audit: AuditStore
     let authorizer: Authorizer
     let clock: any MedLoopClock
 
@@ -78,6 +79,7 @@ struct SettlementRoutes {
             }
             throw AppError.notFound("settlement")
         }
+        try await audit.recordRead("settlement.read", of: "settlement", id: id.text, patient: record.patientId, by: context, at: clock.now())
         switch request.uri.queryParameters.get("format") {
         case nil: return try SettlementView(record).response(from: request, context: context)
         case "national": return try NationalSettlementView(record).response(from: request, context: context)

@@ -48,9 +48,11 @@ public struct ClaimStore: Sendable {
             let orderId = try invoice.optionalUUID("order_id")
             let medicineOrderId = try invoice.optionalUUID("medicine_order_id")
             let patient = try invoice.uuid("patient_id")
+            // Settled directly: the fund took part at payment. A bill the fund paid nothing for (not
+            // covered then, or the quota used up) may still be claimed.
             let settledDirectly = try await tx.sql.raw("""
-                SELECT id FROM settlements WHERE kind = 'settlement' AND claim_id IS NULL
-                  AND \(Self.bill(orderId: orderId, medicineOrderId: medicineOrderId))
+                SELECT id FROM settlements WHERE kind = 'settlement' AND claim_id IS NULL AND covered = \(bind: true)
+                  AND \(SettlementStore.bill(orderId: orderId, medicineOrderId: medicineOrderId))
                 """).first() != nil
             try ClaimRule.checkClaimable(settledDirectly: settledDirectly,
                                          isPaid: try await Self.holdsPayment(orderId: orderId, medicineOrderId: medicineOrderId, in: tx.sql))
@@ -104,8 +106,11 @@ public struct ClaimStore: Sendable {
             let subject = if let orderId { try await settlements.subject(ofOrder: orderId, in: tx.sql) } else {
                 try await settlements.subject(ofMedicineOrder: medicineOrderId ?? id, in: tx.sql)
             }
-            guard let subject, var prepared = try await settlements.prepare(subject, on: subject.facts.serviceDay, in: tx.sql) else {
-                throw DomainError.refused(code: "coverage_required", message: "The patient has no linked coverage.")
+            // The claim is settled under the coverage it was filed with, by that region's insurer.
+            guard let subject, var prepared = try await settlements.prepare(subject, on: subject.facts.serviceDay,
+                                                                            insuredPerson: try row.uuid("insured_person_id"),
+                                                                            in: tx.sql) else {
+                throw DomainError.notFound(resource: "insured_person")
             }
             prepared.request.personalAccountBalanceFen = 0
             let engine = try SettlementRule.settle(prepared.request)
@@ -158,11 +163,6 @@ public struct ClaimStore: Sendable {
         }
         let next = claims.count > limit ? Cursor.encode(claims[limit - 1].id.text) : nil
         return Page(items: Array(claims.prefix(limit)), nextCursor: next)
-    }
-
-    static func bill(orderId: UUID?, medicineOrderId: UUID?) -> SQLQueryString {
-        if let orderId { return "order_id = \(bind: orderId.text)" }
-        return "medicine_order_id = \(bind: medicineOrderId?.text ?? "")"
     }
 
     static func holdsPayment(orderId: UUID?, medicineOrderId: UUID?, in sql: any SQLDatabase) async throws -> Bool {

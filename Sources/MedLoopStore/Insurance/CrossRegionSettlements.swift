@@ -35,8 +35,9 @@ extension SettlementStore {
     @discardableResult
     public func confirmCrossRegion(_ settlement: UUID, context: AuditContext) async throws -> Bool {
         try await database.unitOfWork { tx in
+            let lock: SQLQueryString = tx.engine == .postgres ? " FOR UPDATE OF c" : ""
             guard let row = try await tx.sql.raw("""
-                SELECT c.state, s.* FROM cross_region_settlements c JOIN settlements s ON s.id = c.id WHERE c.id = \(bind: settlement.text)
+                SELECT c.state, s.* FROM cross_region_settlements c JOIN settlements s ON s.id = c.id WHERE c.id = \(bind: settlement.text)\(lock)
                 """).first() else { return false }
             let state = try row.value("state", as: CrossRegionState.self)
             guard state == .reserved else { return false }
@@ -80,12 +81,9 @@ extension SettlementStore {
     /// The cross-region settlement of an order, if it was settled across regions.
     public func crossRegion(orderId: UUID?, medicineOrderId: UUID?) async throws -> CrossRegionRecord? {
         try await database.read { sql in
-            let condition: SQLQueryString = if let orderId { "s.order_id = \(bind: orderId.text)" } else {
-                "s.medicine_order_id = \(bind: medicineOrderId?.text ?? "")"
-            }
-            return try await sql.raw("""
+            try await sql.raw("""
                 SELECT c.* FROM cross_region_settlements c JOIN settlements s ON s.id = c.id
-                WHERE \(condition) AND s.kind = 'settlement'
+                WHERE s.\(Self.bill(orderId: orderId, medicineOrderId: medicineOrderId)) AND s.kind = 'settlement'
                 """).first().map { row in
                     CrossRegionRecord(settlementId: try row.uuid("id"), homeRegion: try RegionCode(try row.text("home_region")),
                                       visitedRegion: try RegionCode(try row.text("visited_region")),
@@ -97,7 +95,9 @@ extension SettlementStore {
     /// Releases a share still reserved at home (a refund before the confirmation); returns whether
     /// it was still reserved. A confirmed one stays confirmed: the reversal takes it back from the payable.
     func releaseAtHome(_ settlement: UUID, context: AuditContext, in tx: Transaction) async throws -> Bool {
-        guard let row = try await tx.sql.raw("SELECT state FROM cross_region_settlements WHERE id = \(bind: settlement.text)").first(),
+        // Locked while read, so that a confirmation racing this refund waits for it (or it for the confirmation).
+        let lock: SQLQueryString = tx.engine == .postgres ? " FOR UPDATE" : ""
+        guard let row = try await tx.sql.raw("SELECT state FROM cross_region_settlements WHERE id = \(bind: settlement.text)\(lock)").first(),
               try row.value("state", as: CrossRegionState.self) == .reserved else { return false }
         try await tx.move("cross_region_settlements", id: settlement, from: CrossRegionState.reserved, by: .release)
         try await tx.sql.raw("""

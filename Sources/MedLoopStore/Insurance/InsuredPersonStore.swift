@@ -80,18 +80,18 @@ public struct InsuredPersonStore: Sendable {
 
     /// The persons of `region`, in the order they were added.
     public func persons(of region: RegionCode, limit: Int, cursor: String?) async throws -> Page<InsuredPerson> {
-        var condition: SQLQueryString = "region = \(bind: region.value)"
-        if let cursor { condition += " AND id > \(bind: try Cursor.decode(cursor))" }
+        var condition: SQLQueryString = "p.region = \(bind: region.value)"
+        if let cursor { condition += " AND p.id > \(bind: try Cursor.decode(cursor))" }
         let whereClause = condition
-        let ids = try await database.read { sql in
-            try await sql.raw("SELECT id FROM insured_persons WHERE \(whereClause) ORDER BY id LIMIT \(literal: limit + 1)")
-                .all().map { try $0.uuid("id") }
+        let persons = try await database.read { sql in
+            try await sql.raw("""
+                SELECT p.*, b.balance_fen FROM insured_persons p
+                LEFT JOIN ledger_balances b ON b.account = \(bind: "personal-account:") || p.id
+                WHERE \(whereClause) ORDER BY p.id LIMIT \(literal: limit + 1)
+                """).all().map { try Self.person(from: $0, cipher: cipher) }
         }
-        var persons: [InsuredPerson] = []
-        for id in ids.prefix(limit) {
-            if let person = try await person(id) { persons.append(person) }
-        }
-        return Page(items: persons, nextCursor: ids.count > limit ? Cursor.encode(ids[limit - 1].text) : nil)
+        return Page(items: Array(persons.prefix(limit)),
+                    nextCursor: persons.count > limit ? Cursor.encode(persons[limit - 1].id.text) : nil)
     }
 
     public func person(_ id: UUID) async throws -> InsuredPerson? {
@@ -231,8 +231,12 @@ public struct InsuredPersonStore: Sendable {
             LEFT JOIN ledger_balances b ON b.account = \(bind: LedgerAccount.personalAccount(id).name)
             WHERE p.id = \(bind: id.text)
             """).first() else { return nil }
+        return try person(from: row, cipher: cipher)
+    }
+
+    static func person(from row: any SQLRow, cipher: FieldCipher) throws -> InsuredPerson {
         let nationalId = try cipher.open(try row.text("national_id_cipher"), field: "national_id")
-        return InsuredPerson(id: id, region: try RegionCode(try row.text("region")), maskedNationalId: NationalID.mask(nationalId),
+        return InsuredPerson(id: try row.uuid("id"), region: try RegionCode(try row.text("region")), maskedNationalId: NationalID.mask(nationalId),
                              insuredNumber: try row.text("insured_number"), scheme: try row.value("scheme", as: InsuranceScheme.self),
                              status: try row.value("status", as: InsuredStatus.self),
                              personalAccountFen: try row.optionalInt64("balance_fen") ?? 0)

@@ -97,14 +97,29 @@ extension SettlementStore {
     /// The bill with the patient's coverage and home policy applied, ready to settle; `nil` when
     /// the patient has linked no coverage (the bill is paid as before). `serviceDay` is the day
     /// the bill is settled.
-    func prepare(_ found: BillSubject, on serviceDay: CalendarDate, in sql: any SQLDatabase) async throws -> PreparedBill? {
-        guard let coverage = try await InsuredPersonStore.coverage(of: found.patientId, in: sql, cipher: cipher) else { return nil }
+    ///
+    /// With `insuredPerson`, the bill is prepared under that person's coverage (a claim keeps the
+    /// coverage it was filed under), not the one the patient has linked now.
+    func prepare(_ found: BillSubject, on serviceDay: CalendarDate, insuredPerson: UUID? = nil,
+                 in sql: any SQLDatabase) async throws -> PreparedBill? {
+        let coverage: Coverage?
+        if let insuredPerson {
+            coverage = try await InsuredPersonStore.person(insuredPerson, in: sql, cipher: cipher).map {
+                Coverage(patientId: found.patientId, person: $0, verifiedAt: Date(epochMillis: 0))
+            }
+        } else {
+            coverage = try await InsuredPersonStore.coverage(of: found.patientId, in: sql, cipher: cipher)
+        }
+        guard let coverage else { return nil }
         var subject = found
         subject.facts.serviceDay = serviceDay
         let person = coverage.person
         let policy = try await policies.inForce(person.region, on: serviceDay, in: sql)
+        // Only visits the policy's window can reach (by the patient's visits index).
+        let earliest = serviceDay.adding(days: -(policy?.priorVisit?.windowDays ?? 0))
         let visits = try await sql.raw("""
-            SELECT hospital_id, visit_date, icd10, source, prescribed FROM encounters WHERE patient_id = \(bind: subject.patientId.text)
+            SELECT hospital_id, visit_date, icd10, source, prescribed FROM encounters
+            WHERE patient_id = \(bind: subject.patientId.text) AND visit_date >= \(bind: earliest.description)
             """).all().compactMap { row -> PriorVisit? in
                 guard let date = CalendarDate(iso: try row.text("visit_date")), let code = try? ICD10Code(try row.text("icd10")) else { return nil }
                 return PriorVisit(hospitalId: try row.uuid("hospital_id"), date: date, icd10: code,

@@ -143,10 +143,8 @@ extension SettlementStore {
     /// The settlements and reversals of an order or medicine order, oldest first.
     public func settlements(orderId: UUID?, medicineOrderId: UUID?) async throws -> [UUID] {
         try await database.read { sql in
-            let condition: SQLQueryString = if let orderId { "order_id = \(bind: orderId.text)" } else {
-                "medicine_order_id = \(bind: medicineOrderId?.text ?? "")"
-            }
-            return try await sql.raw("SELECT id FROM settlements WHERE \(condition) ORDER BY id").all().map { try $0.uuid("id") }
+            try await sql.raw("SELECT id FROM settlements WHERE \(Self.bill(orderId: orderId, medicineOrderId: medicineOrderId)) ORDER BY id")
+                .all().map { try $0.uuid("id") }
         }
     }
 

@@ -141,27 +141,42 @@ public struct SettlementStore: Sendable {
         return nil
     }
 
-    /// Reverses the settlement of an order being refunded, inside the refund's unit of work:
+    /// Reverses the settlements of an order being refunded, inside the refund's unit of work:
     /// a reversal row with the same figures, the year to date, quota and personal account given
-    /// back exactly, and the payment's ledger lines turned. Returns whether there was one to
-    /// reverse (if not, the caller refunds the wallet as before).
+    /// back exactly, and the payment's ledger lines turned; a paid claim's reimbursement goes back
+    /// to the fund. Returns whether the bill's money went back to the wallet here (if not, the
+    /// caller refunds the wallet as before).
     func reverse(orderId: UUID?, medicineOrderId: UUID?, context: AuditContext, in tx: Transaction) async throws -> Bool {
-        let condition: SQLQueryString = if let orderId { "order_id = \(bind: orderId.text)" } else {
-            "medicine_order_id = \(bind: medicineOrderId?.text ?? "")"
+        // Direct settlements first: their reversal returns the bill, which a claim's then draws on.
+        let originals = try await tx.sql.raw("""
+            SELECT * FROM settlements s WHERE \(Self.bill(orderId: orderId, medicineOrderId: medicineOrderId)) AND s.kind = 'settlement'
+              AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reverses_id = s.id)
+            ORDER BY CASE WHEN s.claim_id IS NULL THEN 0 ELSE 1 END, s.id
+            """).all().map { try SettlementRecord(row: $0, lines: []) }
+        var refunded = false
+        for original in originals {
+            try await reverse(original, refundingBill: !refunded, context: context, in: tx)
+            refunded = true
         }
-        guard let row = try await tx.sql.raw("SELECT * FROM settlements WHERE \(condition) AND kind = 'settlement'").first() else {
-            return false
-        }
-        let original = try SettlementRecord(row: row, lines: [])
-        try await reverse(original, context: context, in: tx)
-        return true
+        return refunded
+    }
+
+    /// The rows of settlements of one bill: an order's or a medicine order's.
+    static func bill(orderId: UUID?, medicineOrderId: UUID?) -> SQLQueryString {
+        if let orderId { return "order_id = \(bind: orderId.text)" }
+        return "medicine_order_id = \(bind: medicineOrderId?.text ?? "")"
     }
 
     /// Reverses a written settlement (a refund's, or an operator's correction).
     ///
     /// - Throws: 409 `reversal_not_reversible` for a reversal, 409 `settlement_reversed` when it
     ///   was reversed already.
-    func reverse(_ original: SettlementRecord, context: AuditContext, in tx: Transaction) async throws {
+    func reverse(_ original: SettlementRecord, refundingBill: Bool = true, context: AuditContext, in tx: Transaction) async throws {
+        // The person's lock first, as a settlement takes it, so that a payment and a refund of one
+        // person never wait on each other's rows in opposite orders.
+        if tx.engine == .postgres {
+            try await tx.sql.raw("SELECT id FROM insured_persons WHERE id = \(bind: original.insuredPersonId.text) FOR UPDATE").run()
+        }
         let reversed = try await tx.sql.raw("SELECT id FROM settlements WHERE reverses_id = \(bind: original.id.text)").first() != nil
         try original.kind.checkReversible(alreadyReversed: reversed)
         let id = UUID.v7(at: context.at)
@@ -187,7 +202,7 @@ public struct SettlementStore: Sendable {
                 """).run()
         }
         if original.claimId != nil {
-            try await reverseClaim(original, reversal: id, context: context, in: tx)
+            try await reverseClaim(original, reversal: id, refundingBill: refundingBill, context: context, in: tx)
             return
         }
         // A cross-region share still reserved at home is released there; a confirmed one is owed
@@ -294,11 +309,14 @@ public struct SettlementStore: Sendable {
         return id
     }
 
-    /// A refunded bill whose claim was paid: the wallet gets the whole bill back from escrow and
-    /// returns the fund's reimbursement, in two entries so that the clearing sees the claim's own.
-    private func reverseClaim(_ original: SettlementRecord, reversal: UUID, context: AuditContext, in tx: Transaction) async throws {
+    /// A refunded bill whose claim was paid: the wallet gets the whole bill back from escrow (unless
+    /// a direct settlement's reversal did) and returns the fund's reimbursement, in entries of
+    /// their own so that the clearing sees the claim's.
+    private func reverseClaim(_ original: SettlementRecord, reversal: UUID, refundingBill: Bool, context: AuditContext,
+                              in tx: Transaction) async throws {
         let escrow: LedgerAccount = original.medicineOrderId == nil ? .escrow : .medicineEscrow
-        if original.figures.totalFen > 0 {
+        // A bill paid in full is refunded here; one settled at payment (the fund paying nothing) was by its own reversal.
+        if refundingBill && original.figures.totalFen > 0 {
             try await ledger.post(try .transfer(.refund, amountFen: original.figures.totalFen, from: escrow, to: .wallet(original.accountId),
                                                 orderId: original.orderId, medicineOrderId: original.medicineOrderId),
                                   at: context.at, in: tx)

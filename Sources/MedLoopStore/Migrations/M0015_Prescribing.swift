@@ -103,7 +103,7 @@ extension Migrations {
     }
 
     /// A SQL string literal: quotes doubled, the same on both engines.
-    static func sqlLiteral(_ text: String) -> String {
+    private static func sqlLiteral(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
 }

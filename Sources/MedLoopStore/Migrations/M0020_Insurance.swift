@@ -34,6 +34,8 @@ extension Migrations {
             )
             """,
             "CREATE INDEX insured_persons_by_region ON insured_persons (region, id)",
+            // A voucher issued for a national ID looks the person up in every region.
+            "CREATE INDEX insured_persons_by_national_id ON insured_persons (national_id_hash)",
             // Signing keys of institutions: an insurer's for e-vouchers, a billing institution's for
             // invoices; the private key sealed with the data key.
             """
@@ -79,6 +81,7 @@ extension Migrations {
                 CHECK (used_fen >= 0 AND used_fen <= budget_fen)
             )
             """,
+            "CREATE INDEX insurance_quotas_by_month ON insurance_quotas (month, institution_id)",
             """
             CREATE TABLE settlements (
                 id TEXT PRIMARY KEY,
@@ -120,11 +123,16 @@ extension Migrations {
             )
             """,
             // A bill is settled once: one settlement per order (reversals name the one they undo).
-            "CREATE UNIQUE INDEX settlements_once_per_order ON settlements (order_id) WHERE kind = 'settlement' AND order_id IS NOT NULL",
+            // A bill is settled once at payment and reimbursed at most once by a claim.
+            """
+            CREATE UNIQUE INDEX settlements_once_per_order ON settlements (order_id)
+            WHERE kind = 'settlement' AND order_id IS NOT NULL AND claim_id IS NULL
+            """,
             """
             CREATE UNIQUE INDEX settlements_once_per_medicine_order ON settlements (medicine_order_id)
-            WHERE kind = 'settlement' AND medicine_order_id IS NOT NULL
+            WHERE kind = 'settlement' AND medicine_order_id IS NOT NULL AND claim_id IS NULL
             """,
+            "CREATE UNIQUE INDEX settlements_once_per_claim ON settlements (claim_id) WHERE kind = 'settlement' AND claim_id IS NOT NULL",
             "CREATE INDEX settlements_by_day ON settlements (clearing_day, region, institution_id)",
             "CREATE INDEX settlements_by_account ON settlements (account_id, id)",
             """
@@ -208,7 +216,7 @@ extension Migrations {
                 decided_by TEXT REFERENCES accounts(id)
             )
             """,
-            "CREATE INDEX claims_by_region ON claims (region, state, filed_at)",
+            "CREATE INDEX claims_by_region ON claims (region, state, id)",
             "CREATE INDEX claims_by_account ON claims (account_id, id)",
             "ALTER TABLE ledger_entries ADD COLUMN settlement_id TEXT REFERENCES settlements(id)",
             "CREATE INDEX ledger_entries_by_settlement ON ledger_entries (settlement_id)",
@@ -222,8 +230,8 @@ extension Migrations {
         guard let policies = try? RegionPolicy.shipped() else { return [] }
         return policies.compactMap { policy in
             guard let document = try? PolicyStore.json(policy) else { return nil }
-            let values = [policy.region.value, policy.version, policy.effectiveFrom.description].map(sqlLiteral)
-                + [policy.effectiveTo.map { sqlLiteral($0.description) } ?? "NULL", sqlLiteral(document), "0"]
+            let values = [policy.region.value, policy.version, policy.effectiveFrom.description].map(Migrations.literal)
+                + [policy.effectiveTo.map { Migrations.literal($0.description) } ?? "NULL", Migrations.literal(document), "0"]
             return """
                 INSERT INTO insurance_policies (region, version, effective_from, effective_to, document, created_at)
                 VALUES (\(values.joined(separator: ", ")))

@@ -18,6 +18,11 @@ public struct Migration: Sendable {
 
 /// Every migration of MedLoop, in order.
 public enum Migrations {
+    /// A SQL string literal for data a migration writes: quotes doubled, the same on both engines.
+    static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
     public static let all: [Migration] = [
         foundation,
         doctorDirectory,

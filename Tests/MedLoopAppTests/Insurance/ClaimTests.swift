@@ -165,4 +165,39 @@ struct ClaimTests {
             #expect(report.isReconciled, "\(report.problems)")
         }
     }
+
+    @Test("a bill the fund paid nothing for at payment (the quota used up) may still be claimed, and a refund then undoes both exactly")
+    func claimAfterQuotaExhausted() async throws {
+        try await withApp { app in
+            let patient = try await app.anInsuredPatient(Insured.asthmaPatient, insurerPhone: Insured.quzhouInsurer,
+                                                         insuredNumber: "33080000000005")
+            let insurer = try await app.signIn(Insured.quzhouInsurer)
+            let month = InsuranceQuota.month(of: CalendarDate.shanghai(app.clock.now()))
+            #expect(try await app.send(.put, "/api/v1/insurance/quotas/\(I.tertiaryHospital.text)/\(month)", token: insurer,
+                                       json: ["budgetFen": 0]).status == .ok)
+            let (order, paid) = try await app.aSettledFollowUp(patient, doctor: Insured.respiratoryDoctor, site: nil,
+                                                               encounter: Insured.priorVisit(Insured.asthmaPatient))
+            #expect(paid.status == .ok)
+            let direct = try #require(try await app.settlements(patient).first)
+            #expect(direct["notCoveredReason"] as? String == "quotaExhausted")
+            #expect(fen(direct, "cashFen") == 5500)
+            let invoice = try #require(try await app.send(.get, "/api/v1/me/invoices", token: patient).items.first?["id"] as? String)
+            let filed = try await app.send(.post, "/api/v1/claims", token: patient, json: ["invoiceId": invoice, "mode": "deferred"],
+                                           headers: ConsultationRoutesTests.key())
+            #expect(filed.status == .created, "\(filed.text)")
+            let claim = try #require(filed.string("id"))
+            let approved = try await app.send(.post, "/api/v1/insurance/claims/\(claim)/review", token: insurer,
+                                              json: ["decision": "approve"], headers: ConsultationRoutesTests.key())
+            #expect(fen(approved.json, "approvedFen") == 1750)
+            let wallet = LedgerAccount.wallet(Demo.accountId(Insured.asthmaPatient)).name
+            #expect(try await app.balance(wallet) == 20_000 - 5500 + 1750)
+            #expect(try await app.send(.post, "/api/v1/orders/\(order)/cancel", token: patient, headers: ConsultationRoutesTests.key()).status == .ok)
+            #expect(try await app.balance(wallet) == 20_000)
+            #expect(try await app.yearToDate("33080000000005") == (0, 0))
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM settlements WHERE kind = 'reversal'") == 2)
+            let report = try await app.services.stores.clearings.report(region: try RegionCode("330800"),
+                                                                        day: CalendarDate.shanghai(app.clock.now()))
+            #expect(report.isReconciled, "\(report.problems)")
+        }
+    }
 }
