@@ -68,7 +68,7 @@ public struct EVoucher: Sendable, Hashable {
         let parts = code.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == prefix, let region = try? RegionCode(String(parts[1])),
               let person = UUID(uuidString: String(parts[2])), let nonce = UUID(uuidString: String(parts[3])),
-              let millis = Int64(parts[4]), let signature = Base64URL.decode(String(parts[5])) else {
+              parts[4].allSatisfy(\.isASCIIDigit), let millis = Int64(parts[4]), let signature = Base64URL.decode(String(parts[5])) else {
             throw .invalidField("voucher", code: "format", "This is not an e-voucher code.")
         }
         return (EVoucher(region: region, insuredPersonId: person, nonce: nonce, expiresAt: Date(epochMillis: millis)), signature)

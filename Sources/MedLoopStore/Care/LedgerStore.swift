@@ -43,8 +43,10 @@ public struct LedgerStore: Sendable {
                 VALUES (\(bind: id.text), \(bind: entry.kind.rawValue), \(bind: entry.orderId?.text), \(bind: now.epochMillis))
                 """).run()
         }
-        // Debits first, so a refused one leaves nothing to undo beyond the transaction.
-        let ordered = entry.lines.enumerated().sorted { $0.element.amountFen < $1.element.amountFen }
+        // Balance rows are updated in one order, by account name, whatever the entry: two entries
+        // that touch the same accounts (a settlement and a refund at one institution) then wait on
+        // each other in turn on PostgreSQL instead of deadlocking.
+        let ordered = entry.lines.enumerated().sorted { $0.element.account.name < $1.element.account.name }
         for (index, line) in ordered {
             try await tx.sql.raw("""
                 INSERT INTO ledger_lines (entry_id, line, account, amount_fen)
