@@ -51,3 +51,20 @@ func aNationalID(born birth: String, sequence: Int = 1, region: String = "440305
     let text = NationalID.make(region: region, birth: born, sequence: sequence)
     return try NationalID(text, today: fixtureToday)
 }
+
+/// What a rule did with its input, in one short string: `ok`, or the status and code(s) of the
+/// refusal (`409 claim_state`, `422 voucher_forged`, `400 approvedFen/range reason/required`).
+func outcome<T>(_ body: () throws(DomainError) -> T) -> String {
+    do {
+        _ = try body()
+        return "ok"
+    } catch {
+        switch error {
+        case .invalid(let issues): return "400 " + issues.map { "\($0.field)/\($0.code)" }.joined(separator: " ")
+        case .refused(let code, _): return "422 \(code)"
+        case .conflict(let code, _): return "409 \(code)"
+        case .forbidden(let code, _): return "403 \(code)"
+        case .notFound: return "404"
+        }
+    }
+}

@@ -3,23 +3,6 @@ import PropertyBased
 import Testing
 @testable import MedLoopDomain
 
-/// What a rule did with its input, in one short string: `ok`, or the status and code(s) of the
-/// refusal (`409 claim_state`, `400 approvedFen/range reason/required`).
-private func outcome<T>(_ body: () throws(DomainError) -> T) -> String {
-    do {
-        _ = try body()
-        return "ok"
-    } catch {
-        switch error {
-        case .invalid(let issues): return "400 " + issues.map { "\($0.field)/\($0.code)" }.joined(separator: " ")
-        case .refused(let code, _): return "422 \(code)"
-        case .conflict(let code, _): return "409 \(code)"
-        case .forbidden(let code, _): return "403 \(code)"
-        case .notFound: return "404"
-        }
-    }
-}
-
 /// One decision on a claim in one state, and the state after it (`nil`: a 409 `claim_state`).
 struct ClaimMove: Sendable, CustomTestStringConvertible {
     var from: ClaimState

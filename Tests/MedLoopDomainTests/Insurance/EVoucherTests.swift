@@ -4,23 +4,6 @@ import PropertyBased
 import Testing
 @testable import MedLoopDomain
 
-/// What verifying a code came to: `ok`, or the status and code of the refusal
-/// (`422 voucher_forged`, `400 voucher/format`).
-private func outcome<T>(_ body: () throws(DomainError) -> T) -> String {
-    do {
-        _ = try body()
-        return "ok"
-    } catch {
-        switch error {
-        case .invalid(let issues): return "400 " + issues.map { "\($0.field)/\($0.code)" }.joined(separator: " ")
-        case .refused(let code, _): return "422 \(code)"
-        case .conflict(let code, _): return "409 \(code)"
-        case .forbidden(let code, _): return "403 \(code)"
-        case .notFound: return "404"
-        }
-    }
-}
-
 /// One character of a voucher code changed: in which part (1 region, 2 person, 3 nonce, 4 expiry),
 /// at which offset within it, to what, and what verifying it must say.
 struct VoucherTampering: Sendable, CustomTestStringConvertible {
