@@ -80,9 +80,9 @@ public struct Configuration: Sendable {
             configuration.trustForwardedFor = flag
         }
         if let point = environment["MEDLOOP_CRASH_AT"], !point.isEmpty {
-            guard CrashPoints.idempotencyPoints.contains(point) else {
+            guard CrashPoints.all.contains(point) else {
                 throw ConfigurationError(variable: "MEDLOOP_CRASH_AT",
-                                         expected: "one of " + CrashPoints.idempotencyPoints.joined(separator: ", "))
+                                         expected: "one of " + CrashPoints.all.joined(separator: ", "))
             }
             configuration.crashPoint = point
         }

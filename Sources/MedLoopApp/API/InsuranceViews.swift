@@ -64,6 +64,14 @@ struct SettlementView: APIView, Encodable {
     var serviceDay: String?
     var clearingDay: String?
     var createdAt: Date?
+    /// For a bill settled across regions: the home and visited regions and the step it has reached.
+    var crossRegion: CrossRegionView?
+
+    struct CrossRegionView: Encodable, Sendable {
+        var homeRegion: String
+        var visitedRegion: String
+        var state: CrossRegionState
+    }
 
     /// The national list's own names of a drug class (`A`, `B`, `unlisted`).
     static func className(_ drugClass: InsuranceClass) -> String {
@@ -108,6 +116,9 @@ struct SettlementView: APIView, Encodable {
         serviceDay = record.serviceDay.description
         clearingDay = record.clearingDay.description
         createdAt = record.createdAt
+        crossRegion = record.crossRegion.map {
+            CrossRegionView(homeRegion: $0.homeRegion.value, visitedRegion: $0.visitedRegion.value, state: $0.state)
+        }
     }
 }
 

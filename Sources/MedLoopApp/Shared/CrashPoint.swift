@@ -15,6 +15,10 @@ public struct CrashPoints: Sendable {
     public static let idempotencyPoints = ["idempotency.claimed", "idempotency.applied", "idempotency.answered",
                                            "idempotency.committed"]
 
+    /// Every point a server can be armed to die at: those of an idempotent request, and between the
+    /// two steps of a cross-region settlement (the payment committed, the confirmation not yet run).
+    public static let all = idempotencyPoints + ["cross_region.reserved"]
+
     /// Dies here if this is the armed point.
     public func reach(_ point: String) {
         guard let armed, armed == point else { return }

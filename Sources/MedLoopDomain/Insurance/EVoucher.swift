@@ -67,10 +67,21 @@ public struct EVoucher: Sendable, Hashable {
     private static func parse(_ code: String) throws(DomainError) -> (voucher: EVoucher, signature: Data) {
         let parts = code.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == prefix, let region = try? RegionCode(String(parts[1])),
+              isUUIDText(parts[2]), isUUIDText(parts[3]),
               let person = UUID(uuidString: String(parts[2])), let nonce = UUID(uuidString: String(parts[3])),
               parts[4].allSatisfy(\.isASCIIDigit), let millis = Int64(parts[4]), let signature = Base64URL.decode(String(parts[5])) else {
             throw .invalidField("voucher", code: "format", "This is not an e-voucher code.")
         }
         return (EVoucher(region: region, insuredPersonId: person, nonce: nonce, expiresAt: Date(epochMillis: millis)), signature)
+    }
+
+    /// Whether `text` is a UUID as written: 36 characters, hex digits with hyphens after the 8th,
+    /// 12th, 16th and 20th (Foundation's own parser lets some other characters through).
+    private static func isUUIDText(_ text: Substring) -> Bool {
+        let characters = Array(text)
+        guard characters.count == 36 else { return false }
+        return characters.enumerated().allSatisfy { index, character in
+            [8, 13, 18, 23].contains(index) ? character == "-" : character.isHexDigit
+        }
     }
 }

@@ -9,6 +9,14 @@ public struct CrossRegionRecord: Sendable, Equatable {
     public var visitedRegion: RegionCode
     public var state: CrossRegionState
     public var fundFen: Int64
+
+    init(row: any SQLRow) throws {
+        settlementId = try row.uuid("id")
+        homeRegion = try RegionCode(try row.text("home_region"))
+        visitedRegion = try RegionCode(try row.text("visited_region"))
+        state = try row.value("state", as: CrossRegionState.self)
+        fundFen = try row.int64("fund_fen")
+    }
 }
 
 /// Cross-region consultation with home settlement (the issue, item 7), as an idempotent two-step
@@ -84,11 +92,7 @@ extension SettlementStore {
             try await sql.raw("""
                 SELECT c.* FROM cross_region_settlements c JOIN settlements s ON s.id = c.id
                 WHERE s.\(Self.bill(orderId: orderId, medicineOrderId: medicineOrderId)) AND s.kind = 'settlement'
-                """).first().map { row in
-                    CrossRegionRecord(settlementId: try row.uuid("id"), homeRegion: try RegionCode(try row.text("home_region")),
-                                      visitedRegion: try RegionCode(try row.text("visited_region")),
-                                      state: try row.value("state", as: CrossRegionState.self), fundFen: try row.int64("fund_fen"))
-                }
+                """).first().map(CrossRegionRecord.init(row:))
         }
     }
 

@@ -43,6 +43,21 @@ extension SettlementStore {
                                     + "does not match the settlements")
                 }
             }
+            // The home fund's reserve holds exactly the shares still reserved: a step run twice, or
+            // one lost, shows here.
+            for row in try await sql.raw("""
+                SELECT home_region, CAST(COALESCE(SUM(CASE WHEN state = 'reserved' THEN fund_fen ELSE 0 END), 0) AS BIGINT) AS reserved
+                FROM cross_region_settlements GROUP BY home_region
+                """).all() {
+                let region = try RegionCode(try row.text("home_region"))
+                let held = try await sql.raw("""
+                    SELECT balance_fen FROM ledger_balances WHERE account = \(bind: LedgerAccount.crossRegionReserved(region).name)
+                    """).first()?.int64("balance_fen") ?? 0
+                if held != -(try row.int64("reserved")) {
+                    problems.append("region \(region.value): the cross-region reserve holds \(held) fen, "
+                                    + "but \(try row.int64("reserved")) fen are reserved")
+                }
+            }
             return problems
         }
     }

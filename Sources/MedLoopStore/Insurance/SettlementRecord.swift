@@ -79,6 +79,8 @@ public struct SettlementRecord: Sendable {
     public var createdAt: Date
     /// The claim this settlement reimburses, for a bill paid in full and claimed afterwards.
     public var claimId: UUID?
+    /// The two steps of a bill settled across regions (a reversal shows those of the bill it reverses).
+    public var crossRegion: CrossRegionRecord?
 
     var amounts: SettledAmounts {
         SettledAmounts(totalFen: figures.totalFen, cashFen: figures.cashFen, personalAccountFen: figures.personalAccountFen,
@@ -127,6 +129,9 @@ extension SettlementStore {
         try await database.read { sql in
             guard let row = try await sql.raw("SELECT * FROM settlements WHERE id = \(bind: id.text)").first() else { return nil }
             let billId = try row.optionalUUID("reverses_id") ?? id
+            let crossRegion = try await sql.raw("""
+                SELECT * FROM cross_region_settlements WHERE id = \(bind: billId.text)
+                """).first().map(CrossRegionRecord.init(row:))
             let lines = try await sql.raw("""
                 SELECT * FROM settlement_lines WHERE settlement_id = \(bind: billId.text) ORDER BY line
                 """).all().map { line in
@@ -136,7 +141,9 @@ extension SettlementStore {
                                 preSelfPayFen: try line.int64("pre_self_pay_fen"), inScopeFen: try line.int64("in_scope_fen"),
                                 fixedFundFen: try line.int64("fixed_fund_fen"))
                 }
-            return try SettlementRecord(row: row, lines: lines)
+            var record = try SettlementRecord(row: row, lines: lines)
+            record.crossRegion = crossRegion
+            return record
         }
     }
 

@@ -46,6 +46,9 @@ struct CrossRegionTests {
             #expect(fen(settled, "personalAccountFen") == 3100)
             #expect(fen(settled, "cashFen") == 0)
             #expect(try await Self.state(app, order: order) == .confirmed)
+            let steps = try #require(settled["crossRegion"] as? [String: Any])
+            #expect(steps["homeRegion"] as? String == "420100" && steps["visitedRegion"] as? String == "330802")
+            #expect(steps["state"] as? String == "confirmed")
             #expect(try await app.balance(LedgerAccount.fundPayable(Self.home, to: I.internetHospital).name) == -1400)
             #expect(try await app.balance(LedgerAccount.crossRegionReserved(Self.home).name) == 0)
             #expect(try await app.balance(LedgerAccount.wallet(Demo.accountId(Self.wuhanPatient)).name) == 10_000)
@@ -69,6 +72,8 @@ struct CrossRegionTests {
                                                          context: context)
             #expect(try await Self.state(app, order: order) == .reserved)
             #expect(try await app.balance(LedgerAccount.crossRegionReserved(Self.home).name) == -1400)
+            // The books agree while the share is reserved: the home reserve holds exactly what is reserved.
+            #expect(try await ConsistencyCheck(database: app.database).problems().isEmpty)
             #expect(try await app.balance(LedgerAccount.fundPayable(Self.home, to: I.internetHospital).name) == 0)
             #expect(try await app.yearToDate(Self.wuhanNumber) == (0, 1400))
 
