@@ -23,4 +23,16 @@ public enum InsuranceQuota {
         }
         return text
     }
+
+    /// The institution whose monthly quota a bill's fund share draws on, or `nil` when it draws on
+    /// none: the fund pays nothing, or the bill is settled across regions (the visited
+    /// institution's quota is its own region's budget). An internet hospital draws on its physical
+    /// hospital's quota when the policy shares quotas (DOMAIN.md, "Quotas").
+    public static func holder(of bill: BillFacts, policy: RegionPolicy?, fundFen: Int64, isCrossRegion: Bool) -> UUID? {
+        guard fundFen > 0, !isCrossRegion else { return nil }
+        if policy?.quotaSharedWithPhysicalHospital == true, bill.institutionKind == .internetHospital, let hospital = bill.physicalHospitalId {
+            return hospital
+        }
+        return bill.institutionId
+    }
 }

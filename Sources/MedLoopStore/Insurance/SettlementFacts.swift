@@ -16,8 +16,6 @@ struct BillSubject: Sendable {
     /// The kind of institution the level comes from: the bill's own, or the prescribing one's for a pharmacy.
     var levelKind: InstitutionKind
     var lines: [ChargeLine]
-    /// The institution whose monthly quota a settlement draws on when the policy shares quotas.
-    var physicalHospitalId: UUID?
     var escrow: LedgerAccount
 }
 
@@ -56,8 +54,7 @@ extension SettlementStore {
                               condition: condition, serviceDay: CalendarDate.shanghai(order.createdAt))
         return BillSubject(orderId: id, medicineOrderId: nil, patientId: patient, accountId: order.accountId, facts: facts,
                            hospitalLevel: try row.optionalValue("hospital_level", as: HospitalLevel.self), levelKind: kind,
-                           lines: [ChargeLine(kind: .consultation, amountFen: order.priceFen)],
-                           physicalHospitalId: try row.optionalUUID("site_hospital"), escrow: .escrow)
+                           lines: [ChargeLine(kind: .consultation, amountFen: order.priceFen)], escrow: .escrow)
     }
 
     /// The bill of a medicine order: its drugs at the pharmacy, at the level of the institution
@@ -90,8 +87,7 @@ extension SettlementStore {
                               serviceDay: CalendarDate.shanghai(try row.instant("created_at")))
         return BillSubject(orderId: nil, medicineOrderId: id, patientId: try row.uuid("patient_id"), accountId: try row.uuid("account_id"),
                            facts: facts, hospitalLevel: try row.optionalValue("hospital_level", as: HospitalLevel.self),
-                           levelKind: try row.value("issuer_kind", as: InstitutionKind.self), lines: lines,
-                           physicalHospitalId: nil, escrow: .medicineEscrow)
+                           levelKind: try row.value("issuer_kind", as: InstitutionKind.self), lines: lines, escrow: .medicineEscrow)
     }
 
     /// The bill with the patient's coverage and home policy applied, ready to settle; `nil` when

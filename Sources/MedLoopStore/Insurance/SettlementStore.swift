@@ -90,11 +90,10 @@ public struct SettlementStore: Sendable {
         let day = CalendarDate.shanghai(context.at)
         guard var prepared = try await prepare(subject, on: day, in: tx.sql) else { return nil }
         var settlement = try SettlementRule.settle(prepared.request)
-        // Across regions the home insurer settles in two steps; the visited institution's quota is
-        // its own region's budget and is not drawn.
+        // Across regions the home insurer settles in two steps.
         let crossRegion = settlement.coverage.isCovered
             && prepared.policy.map { CoverageRule.isCrossRegion(subject.facts, policy: $0) } == true
-        let quotaInstitution = crossRegion ? nil : try await drawQuota(for: &settlement, prepared: &prepared, at: context.at, in: tx)
+        let quotaInstitution = try await drawQuota(for: &settlement, prepared: &prepared, crossRegion: crossRegion, at: context.at, in: tx)
         let id = UUID.v7(at: context.at)
         let person = prepared.coverage.person
         try await write(settlement, id: id, kind: .settlement, reverses: nil, prepared: prepared, quotaInstitution: quotaInstitution,
@@ -117,15 +116,13 @@ public struct SettlementStore: Sendable {
         return id
     }
 
-    /// Draws the fund's share on the monthly quota of the institution (or of its physical
-    /// hospital when the policy shares quotas). A quota that the share would pass leaves the bill
-    /// self-paid with the reason `quotaExhausted`. Returns the institution whose quota was drawn.
-    private func drawQuota(for settlement: inout Settlement, prepared: inout PreparedBill, at now: Date,
+    /// Draws the fund's share on the monthly quota `InsuranceQuota.holder` names. A quota that the
+    /// share would pass leaves the bill self-paid with the reason `quotaExhausted`. Returns the
+    /// institution whose quota was drawn.
+    private func drawQuota(for settlement: inout Settlement, prepared: inout PreparedBill, crossRegion: Bool, at now: Date,
                            in tx: Transaction) async throws -> UUID? {
-        guard settlement.fundFen > 0 else { return nil }
-        let subject = prepared.subject
-        let shared = prepared.policy?.quotaSharedWithPhysicalHospital == true && subject.facts.institutionKind == .internetHospital
-        let holder = shared ? subject.physicalHospitalId ?? subject.facts.institutionId : subject.facts.institutionId
+        guard let holder = InsuranceQuota.holder(of: prepared.subject.facts, policy: prepared.policy, fundFen: settlement.fundFen,
+                                                 isCrossRegion: crossRegion) else { return nil }
         let month = InsuranceQuota.month(of: CalendarDate.shanghai(now))
         guard try await tx.sql.raw("""
             SELECT budget_fen FROM insurance_quotas WHERE institution_id = \(bind: holder.text) AND month = \(bind: month)
