@@ -16,6 +16,8 @@ public struct AppContext: RequestContext, WebSocketRequestContext {
     /// The hash of the bearer token this request was authenticated with.
     public var tokenHash: String?
     public var maxBodyBytes = 1 << 20
+    /// The browser session of a web page's request (cookies, CSRF binding); unused by the API.
+    var browser = BrowserSession()
     /// Set when the request upgrades to a WebSocket (consultation chat).
     public let webSocket = WebSocketHandlerReference<AppContext>()
 

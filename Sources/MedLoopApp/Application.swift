@@ -26,6 +26,9 @@ public struct AppServices: Sendable {
     let hub = ConsultationHub()
     /// Doctors' profiles and search pages this server keeps (encoded) until they change.
     let directory = DirectoryCache()
+    /// The web app's templates, strings, stylesheet and scripts, loaded once at start-up.
+    let pages: PageRenderer
+    let assets: WebAssets
 
     public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) throws {
         self.configuration = configuration
@@ -34,6 +37,8 @@ public struct AppServices: Sendable {
         self.clock = clock
         self.hasher = PasswordHasher(cost: configuration.bcryptCost)
         self.triageRules = try TriageRules.loadShipped()
+        self.pages = try PageRenderer()
+        self.assets = try WebAssets()
         self.stores = Stores(database: database, cipher: cipher, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory),
                              formulary: try Formulary.loadShipped())
     }
@@ -107,18 +112,37 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
                                              trustForwardedFor: services.configuration.trustForwardedFor, routes: routeTable))
     router.add(middleware: MetricsMiddleware())
 
+    let routes = RecordingRouter(router: router, table: routeTable)
+    HealthRoutes(database: services.stores.database, registry: metricsRegistry).register(routes)
+    let authentication = AuthenticationMiddleware(accounts: services.stores.accounts, clock: services.clock)
+    let chat = Chat(messages: services.stores.messages, clock: services.clock)
+    let api = routes.group("api/v1")
+    registerAPI(on: api, services, authentication: authentication, chat: chat)
+    ConsultationSocket(authentication: authentication, consultations: services.stores.consultations, chat: chat, hub: services.hub,
+                       audit: services.stores.audit, clock: services.clock).register(api)
+
+    // The web app calls the same API routes in process, without the outer middleware (the page's
+    // request already has its id, language, metrics and log line).
+    let internalAPI = Router(context: AppContext.self)
+    registerAPI(on: internalAPI.group("api/v1"), services, authentication: authentication, chat: chat)
+    let web = WebKit(api: WebAPI(responder: internalAPI.buildResponder()), renderer: services.pages,
+                     csrf: CSRFTokens(cipher: services.cipher))
+    WebRoutes(web: web, clock: services.clock, assets: services.assets)
+        .register(pages: routes.group().add(middleware: WebPageMiddleware(authentication: authentication, web: web,
+                                                                          trustForwardedFor: services.configuration.trustForwardedFor)),
+                  assets: routes.group())
+    return router
+}
+
+/// Every route of the JSON API on `api` (the `/api/v1` group of a router).
+private func registerAPI(on api: RouterGroup<AppContext>, _ services: AppServices, authentication: AuthenticationMiddleware,
+                         chat: Chat) {
     let stores = services.stores
     let clock = services.clock
     let hasher = services.hasher
     let authorizer = Authorizer(audit: stores.audit, patients: stores.patients, clock: clock)
     let idempotent = IdempotentPost(store: stores.idempotency, database: stores.database, clock: clock,
                                     crashPoints: CrashPoints(armed: services.configuration.crashPoint))
-    let chat = Chat(messages: stores.messages, clock: clock)
-
-    let routes = RecordingRouter(router: router, table: routeTable)
-    HealthRoutes(database: stores.database, registry: metricsRegistry).register(routes)
-    let api = routes.group("api/v1")
-    let authentication = AuthenticationMiddleware(accounts: stores.accounts, clock: clock)
     let authenticated = api.group().add(middleware: authentication)
     AuthRoutes(accounts: stores.accounts, audit: stores.audit, throttle: stores.throttle, cipher: services.cipher,
                hasher: hasher, clock: clock, tokenLifetime: services.configuration.tokenLifetime)
@@ -177,9 +201,6 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     SettlementRoutes(persons: stores.insuredPersons, settlements: stores.settlements, institutions: stores.institutions,
                      audit: stores.audit, authorizer: authorizer, clock: clock)
         .register(authenticated)
-    ConsultationSocket(authentication: authentication, consultations: stores.consultations, chat: chat, hub: services.hub,
-                       audit: stores.audit, clock: clock).register(api)
-    return router
 }
 
 /// The HTTP application on the configured address, with its background jobs and its event

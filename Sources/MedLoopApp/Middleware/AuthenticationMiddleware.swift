@@ -5,7 +5,8 @@ import MedLoopDomain
 import MedLoopStore
 
 /// Resolves `Authorization: Bearer <token>` to the caller for the routes behind it; a missing,
-/// unknown, expired or revoked token is a 401.
+/// unknown, expired or revoked token is a 401. A web page's in-process call to the API arrives with
+/// its caller already resolved from the same token in the session cookie (`WebPageMiddleware`).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let accounts: AccountStore
@@ -13,6 +14,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppContext,
                 next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        if context.caller != nil, context.tokenHash != nil { return try await next(request, context) }
         var context = context
         try await authenticate(token: try request.sessionToken(), context: &context)
         return try await next(request, context)

@@ -55,13 +55,28 @@ struct ConsultationSocket: Sendable {
 
     /// The consultation the request's caller takes part in; throws 401 or 404 otherwise.
     private func authorize(_ request: Request, context: inout AppContext) async throws -> Consultation {
-        try await authentication.authenticate(token: try request.sessionToken(acceptingQuery: true), context: &context)
+        try await authentication.authenticate(token: try token(of: request), context: &context)
         let caller = try context.requireCaller()
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
               let consultation = try await consultations.consultation(id, visibleTo: caller.accountId) else {
             throw AppError.notFound("consultation")
         }
         return consultation
+    }
+
+    /// The bearer token, `?token=`, or — from a page of the web app — the session cookie. A cookie
+    /// is sent by the browser whichever site opened the socket, so it counts only when the socket
+    /// was opened by a page of this very host (`Origin` matches `Host`).
+    private func token(of request: Request) throws -> String {
+        guard request.headers[.authorization] == nil, request.uri.queryParameters["token"] == nil,
+              let cookie = request.cookies[BrowserSession.sessionCookie]?.value, !cookie.isEmpty else {
+            return try request.sessionToken(acceptingQuery: true)
+        }
+        guard let origin = request.headers[.origin].flatMap(URL.init(string:)), let host = request.head.authority,
+              origin.host.map({ $0 + (origin.port.map { ":\($0)" } ?? "") }) == host else {
+            throw AppError.forbidden("A consultation opened from another site cannot use this session.")
+        }
+        return cookie
     }
 
     private struct Incoming: Decodable {

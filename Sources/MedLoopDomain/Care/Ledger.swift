@@ -148,3 +148,15 @@ public struct CommissionSplit: Sendable, Equatable {
         return try JournalEntry(kind: .settlement, lines: lines, orderId: orderId)
     }
 }
+
+/// How much a patient may add to their wallet at once (through the payment provider).
+public enum TopUpRule {
+    public static let limitFen: Int64 = 500_000
+
+    /// - Throws: 400 `amountFen` / `range` outside 1 fen – 5,000 yuan.
+    public static func check(_ amountFen: Int64) throws(DomainError) {
+        guard (1...limitFen).contains(amountFen) else {
+            throw .invalidField("amountFen", code: "range", "A top-up is between 1 fen and 5000 yuan.")
+        }
+    }
+}

@@ -8,26 +8,6 @@ public struct ExplanationSentence: Sendable, Hashable, Codable {
     public var en: String
 }
 
-/// Money in words: fen as yuan with two decimals (`320` → `3.20`).
-public enum Yuan {
-    public static func text(_ fen: Int64) -> String {
-        let sign = fen < 0 ? "-" : ""
-        let magnitude = fen.magnitude
-        let cents = magnitude % 100
-        return "\(sign)\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
-    }
-
-    /// Basis points as a percentage (`1000` → `10%`, `6050` → `60.5%`).
-    public static func percent(_ basisPoints: Int) -> String {
-        let whole = basisPoints / 100
-        var fraction = basisPoints % 100
-        guard fraction != 0 else { return "\(whole)%" }
-        var digits = fraction < 10 ? "0\(fraction)" : "\(fraction)"
-        while fraction % 10 == 0 { fraction /= 10; digits.removeLast() }
-        return "\(whole).\(digits)%"
-    }
-}
-
 extension HospitalLevel {
     public var nameZh: String {
         switch self {

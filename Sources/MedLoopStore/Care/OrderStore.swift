@@ -233,9 +233,7 @@ public struct OrderStore: Sendable {
 
     /// Credits a wallet from the sandbox payment provider.
     public func topUp(_ account: UUID, amountFen: Int64, context: AuditContext) async throws -> Int64 {
-        guard (1...500_000).contains(amountFen) else {
-            throw DomainError.invalidField("amountFen", code: "range", "A top-up is between 1 fen and 5000 yuan.")
-        }
+        try TopUpRule.check(amountFen)
         try await database.unitOfWork { tx in
             try await ledger.post(try .transfer(.topUp, amountFen: amountFen, from: .sandboxGateway, to: .wallet(account)),
                                   at: context.at, in: tx)

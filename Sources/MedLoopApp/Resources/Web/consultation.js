@@ -1,0 +1,78 @@
+// The live part of a consultation page: the conversation over the consultation's WebSocket.
+// Without this script the page still works: the composer posts a plain form.
+(function () {
+  "use strict";
+  var root = document.getElementById("consultation");
+  if (!root || !("WebSocket" in window)) { return; }
+  var list = document.getElementById("messages");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("message-text");
+  var status = document.getElementById("live-status");
+  var strings = document.getElementById("strings").dataset;
+  var template = document.getElementById("message-template");
+  var role = root.dataset.role;
+  var state = root.dataset.state;
+  var socket = null;
+  var retry = 1000;
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  function shown(id) {
+    return list.querySelector('[data-id="' + id.toLowerCase() + '"], [data-id="' + id.toUpperCase() + '"]');
+  }
+
+  function append(message) {
+    if (shown(message.id)) { return; }
+    var item = template.content.firstElementChild.cloneNode(true);
+    item.dataset.id = message.id;
+    if (message.senderRole === role) { item.classList.add("mine"); }
+    item.querySelector(".sender").textContent = message.senderRole === "doctor" ? strings.senderDoctor : strings.senderPatient;
+    var text = item.querySelector(".text");
+    if (message.imageId) {
+      var image = document.createElement("img");
+      image.src = "/api/v1/images/" + message.imageId;
+      image.alt = "";
+      text.appendChild(image);
+    } else {
+      text.textContent = message.text || "";
+    }
+    var time = item.querySelector("time");
+    time.dateTime = message.sentAt;
+    time.textContent = new Date(message.sentAt).toLocaleTimeString(document.documentElement.lang,
+      { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Shanghai" });
+    list.appendChild(item);
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/api/v1/consultations/" + root.dataset.id + "/stream");
+    socket.onopen = function () { retry = 1000; say(strings.live); root.dataset.live = "open"; };
+    socket.onmessage = function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (error) { return; }
+      if (data.type === "message") { append(data.message); }
+      else if (data.type === "state" && data.state && data.state.event.indexOf("consultation.") === 0
+               && data.state.state !== state) { location.reload(); }
+      else if (data.type === "error") { say(data.error.message); }
+    };
+    socket.onclose = function () {
+      root.dataset.live = "closed";
+      say(strings.offline);
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 15000);
+    };
+  }
+
+  if (form && input) {
+    form.addEventListener("submit", function (event) {
+      var text = input.value.trim();
+      if (!socket || socket.readyState !== WebSocket.OPEN || text === "") { return; }
+      event.preventDefault();
+      socket.send(JSON.stringify({ type: "message", text: text }));
+      input.value = "";
+      input.focus();
+    });
+  }
+  connect();
+}());

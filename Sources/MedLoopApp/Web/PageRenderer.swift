@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import MedLoopDomain
+import Mustache
+
+/// Renders the web app's pages: the mustache templates and the zh-CN and en string catalogues
+/// shipped as resources of MedLoopApp, loaded once at start-up (a template that does not parse
+/// stops the server). Every page is rendered inside `layout`, which gives it the navigation of
+/// the caller's role, the language switch and the CSRF token of its forms.
+struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+    /// The strings of each language, as nested tables (`{{t.search.title}}`).
+    let strings: [Language: [String: any Sendable]]
+
+    init() throws {
+        var library = MustacheLibrary()
+        for path in Bundle.module.paths(forResourcesOfType: "mustache", inDirectory: nil) {
+            let url = URL(fileURLWithPath: path)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            try library.register(text, named: url.deletingPathExtension().lastPathComponent)
+        }
+        self.library = library
+        var strings: [Language: [String: any Sendable]] = [:]
+        for language in [Language.chinese, .english] {
+            guard let url = Bundle.module.url(forResource: "web.\(language.rawValue)", withExtension: "json") else {
+                throw WebResourceError.missing("web.\(language.rawValue).json")
+            }
+            guard case .map(let table) = try DocumentValue.json(try Data(contentsOf: url)) else {
+                throw WebResourceError.missing("web.\(language.rawValue).json")
+            }
+            strings[language] = table.mapValues(Self.plain)
+        }
+        self.strings = strings
+    }
+
+    /// The string at a dotted path (`nav.search`), or the path itself when the catalogue lacks it.
+    func string(_ path: String, in language: Language) -> String {
+        var node: (any Sendable)? = strings[language]
+        for key in path.split(separator: ".") {
+            node = (node as? [String: any Sendable])?[String(key)]
+        }
+        return node as? String ?? path
+    }
+
+    /// An HTML response: `template` inside the layout, with `data` and the page frame.
+    func page(_ template: String, title: String, data: [String: Any], context: AppContext, csrf: String,
+              status: HTTPResponse.Status = .ok) -> Response {
+        var values = data
+        values["t"] = strings[context.language] ?? [:]
+        values["frame"] = frame(title: title, context: context, csrf: csrf)
+        let html = library.render(values, withTemplate: template) ?? ""
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
+        headers[.contentLanguage] = context.language.rawValue
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    private func frame(title: String, context: AppContext, csrf: String) -> [String: Any] {
+        let language = context.language
+        var frame: [String: Any] = [
+            "title": string(title, in: language),
+            "lang": language.rawValue,
+            "csrf": csrf,
+            "path": context.browser.path,
+            "back": context.browser.pathWithQuery.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
+            "switchTo": language == .chinese ? Language.english.rawValue : Language.chinese.rawValue,
+            "switchLabel": string("frame.otherLanguage", in: language),
+        ]
+        if let caller = context.caller {
+            frame["me"] = ["role": caller.role.rawValue, "roleText": string("role.\(caller.role.rawValue)", in: language)]
+            frame["nav"] = WebNavigation.items(for: caller.role).map { item in
+                ["href": item.href, "label": string(item.label, in: language),
+                 "current": context.browser.path == item.href || context.browser.path.hasPrefix(item.href + "/")]
+            }
+        }
+        return frame
+    }
+
+    /// A JSON value of the API as a template sees it: objects and lists as they are, and beside
+    /// each `…Fen` amount its text in yuan (`priceYuan`: "65.10"), beside each instant its China
+    /// Standard Time (`createdAtText`), beside each enumeration value its words in the page's
+    /// language (`stateText`) and a flag to test it by (`stateIs.paid`).
+    func values(_ value: DocumentValue, in language: Language) -> Any? {
+        switch value {
+        case .null: return nil
+        case .bool(let flag): return flag
+        case .integer(let number): return number
+        case .number(let number): return number
+        case .string(let text): return text
+        case .list(let items): return items.compactMap { values($0, in: language) }
+        case .map(let entries):
+            var object: [String: Any] = [:]
+            for (key, entry) in entries {
+                guard let plain = values(entry, in: language) else { continue }
+                object[key] = plain
+                switch entry {
+                case .integer(let fen) where key.hasSuffix("Fen"):
+                    object[String(key.dropLast(3)) + "Yuan"] = Yuan.text(fen)
+                case .string(let text):
+                    if key.hasSuffix("At") || key.hasSuffix("Time"), let instant = Timestamp.parse(text) {
+                        object[key + "Text"] = ChinaTime.text(instant)
+                    } else if key == "department", let department = Department.named(text) {
+                        object[key + "Text"] = language == .english ? department.nameEn : department.nameZh
+                    } else if text.count <= 40, !text.contains(" ") {
+                        object[key + "Is"] = [text: true]
+                        let words = string("enum.\(text)", in: language)
+                        if words != "enum.\(text)" { object[key + "Text"] = words }
+                    }
+                default: break
+                }
+            }
+            return object
+        }
+    }
+
+    private static func plain(_ value: DocumentValue) -> any Sendable {
+        switch value {
+        case .map(let entries): return entries.mapValues(plain)
+        case .string(let text): return text
+        default: return ""
+        }
+    }
+}
+
+enum WebResourceError: Error, CustomStringConvertible {
+    case missing(String)
+    var description: String {
+        switch self { case .missing(let name): "the web app's resource \(name) is missing or not a JSON object" }
+    }
+}
+
+/// Times on pages: China Standard Time, minutes (`2026-12-02 14:30`).
+enum ChinaTime {
+    static func text(_ instant: Date) -> String {
+        let shifted = instant.addingTimeInterval(8 * 3600)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: shifted)
+        func two(_ number: Int?) -> String { String(format: "%02d", number ?? 0) }
+        return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute))"
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import Logging
+import MedLoopDomain
+
+/// What every page handler uses: the in-process API, the renderer and the CSRF tokens.
+struct WebKit: Sendable {
+    let api: WebAPI
+    let renderer: PageRenderer
+    let csrf: CSRFTokens
+
+    /// `template` rendered in the layout, its title a catalogue path.
+    func page(_ template: String, title: String, _ data: [String: Any] = [:], context: AppContext,
+              status: HTTPResponse.Status = .ok) -> Response {
+        renderer.page(template, title: title, data: data, context: context, csrf: csrf.token(for: context.browser), status: status)
+    }
+
+    /// An API answer's JSON as a template sees it (`PageRenderer.values`).
+    func values(_ value: DocumentValue, context: AppContext) -> Any? {
+        renderer.values(value, in: context.language)
+    }
+
+    /// The body of an answer, or the refusal thrown (for the error page).
+    func require(_ answer: WebAPI.Answer) throws -> DocumentValue {
+        switch answer {
+        case .ok(_, let value): return value
+        case .refused(let error): throw error
+        }
+    }
+
+    /// The object of an answer as template values (empty for a non-object).
+    func object(_ answer: WebAPI.Answer, context: AppContext) throws -> [String: Any] {
+        values(try require(answer), context: context) as? [String: Any] ?? [:]
+    }
+
+    /// A refusal as a form shows it: the message in the page's language, and each field's issue
+    /// beside its field (`errors.phone`).
+    func formErrors(_ error: AppError, context: AppContext) -> [String: Any] {
+        var fields: [String: String] = [:]
+        for issue in error.details where fields[issue.field] == nil {
+            let path = "fieldError.\(issue.code)"
+            let words = renderer.string(path, in: context.language)
+            fields[issue.field] = words == path ? issue.message : words
+        }
+        return ["message": Catalogue.shared.message(for: error.code, in: context.language, fallback: error.message),
+                "fields": fields]
+    }
+
+    /// Any error as a page: 401 goes to sign-in; 403, 404, 409, 422 and the rest say what happened.
+    func errorPage(_ error: any Error, context: AppContext) -> Response {
+        let appError = AppError.from(error)
+        if appError.status == .unauthorized {
+            return WebRedirect.signIn(next: context.browser.pathWithQuery, ended: context.browser.hasEnded).response
+        }
+        if appError.status.code >= 500 {
+            context.logger.error("page failed", metadata: ["error": .string(String(describing: error))])
+        }
+        let message = Catalogue.shared.message(for: appError.code, in: context.language, fallback: appError.message)
+        let title = switch appError.status.code {
+        case 403: "error.forbidden"
+        case 404: "error.notFound"
+        case 500...: "error.server"
+        default: "error.refused"
+        }
+        return page("error", title: title, ["message": message, "requestId": context.requestId], context: context,
+                    status: appError.status)
+    }
+
+    func redirect(_ location: String) -> Response {
+        WebRedirect(location: location).response
+    }
+
+    /// A fresh idempotency key for a creating form: the form carries it, so a double-submitted
+    /// form books or pays once.
+    static func idempotencyKey() -> String {
+        UUID().uuidString.lowercased()
+    }
+}
+
+/// The navigation of each role: its pages, first its home.
+enum WebNavigation {
+    struct Item {
+        let href: String
+        let label: String
+    }
+
+    static func items(for role: Role) -> [Item] {
+        switch role {
+        case .patient:
+            [Item(href: "/doctors", label: "nav.doctors"), Item(href: "/orders", label: "nav.orders"),
+             Item(href: "/wallet", label: "nav.wallet")]
+        case .doctor:
+            [Item(href: "/queue", label: "nav.queue")]
+        default:
+            [Item(href: "/home", label: "nav.home")]
+        }
+    }
+
+    static func home(for role: Role) -> String {
+        items(for: role).first?.href ?? "/home"
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import MedLoopDomain
+
+/// The web app at `/`: every page, by area, behind `WebPageMiddleware`, and the stylesheet and
+/// scripts (resources of MedLoopApp, read once at start-up).
+struct WebRoutes: Sendable {
+    let web: WebKit
+    let clock: any MedLoopClock
+    let assets: WebAssets
+
+    func register(pages: RouterGroup<AppContext>, assets group: RouterGroup<AppContext>) {
+        SessionPages(web: web, clock: clock).register(pages)
+        DoctorPages(web: web).register(pages)
+        OrderPages(web: web).register(pages)
+        WalletPages(web: web).register(pages)
+        ConsultationPages(web: web).register(pages)
+        group.get("static/:name", use: asset)
+    }
+
+    @Sendable func asset(_ request: Request, context: AppContext) async throws -> Response {
+        guard let name = context.parameters.get("name"), let asset = assets.files[name] else { throw AppError.notFound("file") }
+        return Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+}
+
+/// The stylesheet and scripts of the web app, by file name.
+struct WebAssets: Sendable {
+    struct File: Sendable {
+        let contentType: String
+        let bytes: Data
+    }
+
+    let files: [String: File]
+
+    init() throws {
+        var files: [String: File] = [:]
+        for (ext, type) in [("css", "text/css; charset=utf-8"), ("js", "text/javascript; charset=utf-8")] {
+            for path in Bundle.module.paths(forResourcesOfType: ext, inDirectory: nil) {
+                let url = URL(fileURLWithPath: path)
+                files[url.lastPathComponent] = File(contentType: type, bytes: try Data(contentsOf: url))
+            }
+        }
+        guard files["medloop.css"] != nil else { throw WebResourceError.missing("medloop.css") }
+        self.files = files
+    }
+}
