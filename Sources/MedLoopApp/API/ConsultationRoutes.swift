@@ -63,9 +63,12 @@ struct ConsultationRoutes {
     /// The consultation if the caller takes part in it.
     private func participant(_ context: AppContext) async throws -> (Caller, Consultation) {
         let caller = try context.requireCaller()
-        guard let consultation = try await consultations.consultation(try context.parameters.uuid("id"),
-                                                                      visibleTo: caller.accountId) else {
-            throw AppError.notFound("consultation")
+        let id = try context.parameters.uuid("id")
+        guard let consultation = try await consultations.consultation(id, visibleTo: caller.accountId) else {
+            guard let other = try await consultations.consultation(id) else { throw AppError.notFound("consultation") }
+            try await audit.recordRead("consultation.read", of: "consultation", id: id.text, patient: other.patientId,
+                                       outcome: .denied, by: context, at: clock.now())
+            throw AppError.notYours("consultation")
         }
         return (caller, consultation)
     }

@@ -239,7 +239,14 @@ struct PrescriptionRoutes {
         let caller = try context.requireCaller()
         let id = try context.parameters.uuid("id")
         guard let prescription = try await prescriptions.prescription(id, visibleTo: caller, actsFor: try await actsFor(caller)) else {
-            throw AppError.notFound("prescription")
+            // Not yet in effect for its own patient is simply not there; another person's is refused.
+            guard let other = try await prescriptions.prescription(id),
+                  !AccessPolicy.canAccessPatient(caller, patientId: other.patientId, actsFor: try await actsFor(caller)) else {
+                throw AppError.notFound("prescription")
+            }
+            try await audit.recordRead(action, of: "prescription", id: id.text, patient: other.patientId, outcome: .denied,
+                                       by: context, at: clock.now())
+            throw AppError.notYours("prescription")
         }
         try await audit.recordRead(action, of: "prescription", id: id.text, patient: prescription.patientId, by: context, at: clock.now())
         return prescription

@@ -11,6 +11,10 @@ public struct AppError: Error, Sendable {
     public var message: String
     public var details: [FieldIssue]
     public var headers: HTTPFields
+    /// The status a page of the web app shows for this error when it differs from the API's: a
+    /// resource of another person is a 404 to the API, so that its clients learn nothing, and a
+    /// 403 page to the person signed in to the web app.
+    public var pageStatus: HTTPResponse.Status?
 
     public init(_ status: HTTPResponse.Status, code: String, message: String, details: [FieldIssue] = [],
                 headers: HTTPFields = [:]) {
@@ -31,6 +35,14 @@ public struct AppError: Error, Sendable {
 
     static func notFound(_ resource: String) -> AppError {
         AppError(.notFound, code: "not_found", message: "No such \(resource).")
+    }
+
+    /// Another person's resource asked for (the refusal is audited by the caller): 404 in the API,
+    /// a 403 page in the web app.
+    static func notYours(_ resource: String) -> AppError {
+        var error = notFound(resource)
+        error.pageStatus = .forbidden
+        return error
     }
 
     static func invalid(_ field: String, code: String, _ message: String) -> AppError {

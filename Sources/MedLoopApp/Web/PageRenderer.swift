@@ -21,14 +21,20 @@ struct PageRenderer: Sendable {
         }
         self.library = library
         var strings: [Language: [String: any Sendable]] = [:]
+        let files = Bundle.module.paths(forResourcesOfType: "json", inDirectory: nil).map { URL(fileURLWithPath: $0) }
         for language in [Language.chinese, .english] {
-            guard let url = Bundle.module.url(forResource: "web.\(language.rawValue)", withExtension: "json") else {
-                throw WebResourceError.missing("web.\(language.rawValue).json")
+            // One catalogue per area (`web.en.json`, `web-pharmacy.en.json`, ...), merged.
+            let suffix = ".\(language.rawValue).json"
+            let catalogues = files.filter { $0.lastPathComponent.hasPrefix("web") && $0.lastPathComponent.hasSuffix(suffix) }
+            guard !catalogues.isEmpty else { throw WebResourceError.missing("web\(suffix)") }
+            var table: [String: any Sendable] = [:]
+            for url in catalogues.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
+                guard case .map(let entries) = try DocumentValue.json(try Data(contentsOf: url)) else {
+                    throw WebResourceError.missing(url.lastPathComponent)
+                }
+                table = Self.merged(table, entries.mapValues(Self.plain))
             }
-            guard case .map(let table) = try DocumentValue.json(try Data(contentsOf: url)) else {
-                throw WebResourceError.missing("web.\(language.rawValue).json")
-            }
-            strings[language] = table.mapValues(Self.plain)
+            strings[language] = table
         }
         self.strings = strings
     }
@@ -110,6 +116,19 @@ struct PageRenderer: Sendable {
             }
             return object
         }
+    }
+
+    /// `extra`'s strings added to `base`, tables merged key by key.
+    private static func merged(_ base: [String: any Sendable], _ extra: [String: any Sendable]) -> [String: any Sendable] {
+        var result = base
+        for (key, value) in extra {
+            if let table = value as? [String: any Sendable], let existing = result[key] as? [String: any Sendable] {
+                result[key] = merged(existing, table)
+            } else {
+                result[key] = value
+            }
+        }
+        return result
     }
 
     private static func plain(_ value: DocumentValue) -> any Sendable {

@@ -9,7 +9,6 @@ struct SessionPages: Sendable {
 
     func register(_ group: RouterGroup<AppContext>) {
         group.get("", use: home)
-        group.get("home", use: staffHome)
         group.get("sign-in", use: signInForm)
         group.post("sign-in", use: signIn)
         group.get("sign-up", use: signUpForm)
@@ -21,14 +20,6 @@ struct SessionPages: Sendable {
     @Sendable func home(_ request: Request, context: AppContext) async throws -> Response {
         if let caller = context.caller { return web.redirect(WebNavigation.home(for: caller.role)) }
         return web.page("home", title: "home.title", context: context)
-    }
-
-    /// The home of a role whose pages come with a later part of the loop: who is signed in, and
-    /// the language switch.
-    @Sendable func staffHome(_ request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireSignedIn()
-        let me = try web.object(await web.api.get("me", context: context), context: context)
-        return web.page("staff-home", title: "home.staffTitle", ["account": me], context: context)
     }
 
     @Sendable func signInForm(_ request: Request, context: AppContext) async throws -> Response {

@@ -55,15 +55,18 @@ struct WebKit: Sendable {
         if appError.status.code >= 500 {
             context.logger.error("page failed", metadata: ["error": .string(String(describing: error))])
         }
-        let message = Catalogue.shared.message(for: appError.code, in: context.language, fallback: appError.message)
-        let title = switch appError.status.code {
+        let message = appError.pageStatus == .forbidden
+            ? Catalogue.shared.message(for: "forbidden", in: context.language, fallback: "You are not allowed to do this.")
+            : Catalogue.shared.message(for: appError.code, in: context.language, fallback: appError.message)
+        let status = appError.pageStatus ?? appError.status
+        let title = switch status.code {
         case 403: "error.forbidden"
         case 404: "error.notFound"
         case 500...: "error.server"
         default: "error.refused"
         }
         return page("error", title: title, ["message": message, "requestId": context.requestId], context: context,
-                    status: appError.status)
+                    status: status)
     }
 
     func redirect(_ location: String) -> Response {
@@ -88,15 +91,29 @@ enum WebNavigation {
         switch role {
         case .patient:
             [Item(href: "/doctors", label: "nav.doctors"), Item(href: "/orders", label: "nav.orders"),
-             Item(href: "/wallet", label: "nav.wallet")]
+             Item(href: "/prescriptions", label: "nav.prescriptions"), Item(href: "/wallet", label: "nav.wallet"),
+             Item(href: "/me", label: "nav.me")]
         case .doctor:
-            [Item(href: "/queue", label: "nav.queue")]
-        default:
-            [Item(href: "/home", label: "nav.home")]
+            [Item(href: "/queue", label: "nav.queue"), Item(href: "/doctor/services", label: "nav.services"),
+             Item(href: "/doctor/earnings", label: "nav.earnings")]
+        case .pharmacist:
+            [Item(href: "/review-queue", label: "nav.reviewQueue")]
+        case .pharmacyStaff:
+            [Item(href: "/pharmacy/orders", label: "nav.pharmacyOrders"), Item(href: "/pharmacy/stock", label: "nav.stock")]
+        case .courier:
+            [Item(href: "/deliveries", label: "nav.deliveries")]
+        case .insurer:
+            [Item(href: "/insurance/claims", label: "nav.claims"), Item(href: "/insurance/persons", label: "nav.insuredPersons"),
+             Item(href: "/insurance/policies", label: "nav.policies"), Item(href: "/insurance/quotas", label: "nav.quotas"),
+             Item(href: "/insurance/clearings", label: "nav.clearings"), Item(href: "/insurance/simulator", label: "nav.simulator")]
+        case .regulator:
+            [Item(href: "/audit", label: "nav.audit"), Item(href: "/insurance/quotas", label: "nav.quotas")]
+        case .operator:
+            [Item(href: "/institutions", label: "nav.institutions"), Item(href: "/accounts", label: "nav.accounts")]
         }
     }
 
     static func home(for role: Role) -> String {
-        items(for: role).first?.href ?? "/home"
+        items(for: role).first?.href ?? "/"
     }
 }

@@ -15,6 +15,16 @@ struct WebRoutes: Sendable {
         OrderPages(web: web).register(pages)
         WalletPages(web: web).register(pages)
         ConsultationPages(web: web).register(pages)
+        DoctorWorkPages(web: web).register(pages)
+        PatientProfilePages(web: web).register(pages)
+        PrescriptionPages(web: web).register(pages)
+        MedicineOrderPages(web: web).register(pages)
+        PharmacistPages(web: web).register(pages)
+        PharmacyPages(web: web).register(pages)
+        CourierPages(web: web).register(pages)
+        InsurerPages(web: web).register(pages)
+        OperatorPages(web: web).register(pages)
+        AuditPages(web: web).register(pages)
         group.get("static/:name", use: asset)
     }
 

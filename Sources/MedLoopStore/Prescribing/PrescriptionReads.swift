@@ -66,6 +66,11 @@ extension PrescriptionStore {
         return formulary.checks.findings(for: items, patient: facts)
     }
 
+    /// The prescription, whoever asks (the caller decides what to show).
+    public func prescription(_ id: UUID) async throws -> Prescription? {
+        try await database.read { sql in try await load(id, in: sql) }
+    }
+
     /// The prescription if `caller` may see it: its doctor; the patient (or who acts for them)
     /// once it took effect; a pharmacist of the issuing institution once signed.
     public func prescription(_ id: UUID, visibleTo caller: Caller, actsFor: Set<UUID> = []) async throws -> Prescription? {
