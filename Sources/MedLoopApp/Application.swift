@@ -127,7 +127,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     registerAPI(on: internalAPI.group("api/v1"), services, authentication: authentication, chat: chat)
     let web = WebKit(api: WebAPI(responder: internalAPI.buildResponder()), renderer: services.pages,
                      csrf: CSRFTokens(cipher: services.cipher))
-    WebRoutes(web: web, clock: services.clock, assets: services.assets)
+    WebRoutes(web: web, clock: services.clock, assets: services.assets, iceServers: services.configuration.iceServers)
         .register(pages: routes.group().add(middleware: WebPageMiddleware(authentication: authentication, web: web,
                                                                           trustForwardedFor: services.configuration.trustForwardedFor)),
                   assets: routes.group())

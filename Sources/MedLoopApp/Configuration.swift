@@ -31,6 +31,11 @@ public struct Configuration: Sendable {
     public var maxHeadBytes = 32 << 10
     /// Take the client address from the last `X-Forwarded-For` entry (behind MedLoop's own proxy only).
     public var trustForwardedFor = false
+    /// The ICE servers browsers use for voice and video calls, as the JSON list of WebRTC's
+    /// `RTCIceServer` (`[{"urls": "turn:turn.example.org:3478", "username": "…", "credential": "…"}]`).
+    /// Empty: peers on one network reach each other directly; across networks they need a TURN
+    /// server (README, "Voice and video calls").
+    public var iceServers = "[]"
     /// For crash tests only: the point where the server kills itself (`CrashPoints`).
     public var crashPoint: String?
 
@@ -86,6 +91,14 @@ public struct Configuration: Sendable {
             }
             configuration.crashPoint = point
         }
+        if let servers = environment["MEDLOOP_ICE_SERVERS"], !servers.isEmpty {
+            guard let normalised = Self.iceServers(servers) else {
+                throw ConfigurationError(variable: "MEDLOOP_ICE_SERVERS",
+                                         expected: #"a JSON list like [{"urls": "turn:host:3478", "username": "u", "credential": "p"}] "#
+                                            + "whose urls start with stun:, turn: or turns:")
+            }
+            configuration.iceServers = normalised
+        }
         if let level = environment["MEDLOOP_LOG_LEVEL"], !level.isEmpty {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(variable: "MEDLOOP_LOG_LEVEL", expected: "trace, debug, info, notice, warning, error or critical")
@@ -93,6 +106,23 @@ public struct Configuration: Sendable {
             configuration.logLevel = parsed
         }
         return configuration
+    }
+
+    /// The ICE server list of `text` re-encoded, or nil when it is not a list of servers whose
+    /// `urls` (a string or strings) are STUN or TURN addresses, with string credentials if any.
+    static func iceServers(_ text: String) -> String? {
+        guard let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else { return nil }
+        for server in list {
+            let urls = (server["urls"] as? [String]) ?? (server["urls"] as? String).map { [$0] } ?? []
+            guard !urls.isEmpty, urls.allSatisfy({ url in ["stun:", "turn:", "turns:"].contains { url.hasPrefix($0) } }),
+                  Set(server.keys).isSubset(of: ["urls", "username", "credential"]),
+                  server["username"] == nil || server["username"] is String,
+                  server["credential"] == nil || server["credential"] is String else { return nil }
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return nil
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Where the database is.

@@ -71,6 +71,8 @@ def browser(width=PHONE_WIDTH, language="zh-CN"):
     options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                 # Two browsers on one machine reach each other by their host addresses.
+                 "--disable-features=WebRtcHideLocalIpsWithMdns", "--allow-loopback-in-peer-connection",
                  f"--window-size={width},900", f"--lang={language}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -99,3 +101,37 @@ def visible(driver, selector, seconds=15):
 
 def texts(driver, selector):
     return [element.text for element in driver.find_elements(By.CSS_SELECTOR, selector)]
+
+
+def book_and_pay(patient, base, doctor_name, service, minutes=None):
+    """The patient finds `doctor_name`, books `service` on their prior visit, tops up and pays;
+    returns on the consultation page."""
+    patient.get(base + "/doctors")
+    patient.find_element(By.ID, "q").send_keys(doctor_name)
+    patient.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+    visible(patient, "#results")
+    patient.find_element(By.LINK_TEXT, doctor_name).click()
+    visible(patient, "#book")
+    patient.find_element(By.CSS_SELECTOR, f"#book input[name=service][value={service}]").click()
+    from selenium.webdriver.support.ui import Select
+    visits = Select(patient.find_element(By.ID, "encounterId"))
+    assert len(visits.options) > 1, "the demo patient has a prior in-person visit"
+    visits.select_by_index(1)
+    if minutes is not None:
+        patient.find_element(By.ID, "prepaidMinutes").send_keys(str(minutes))
+    patient.find_element(By.CSS_SELECTOR, "#book button[type=submit]").click()
+    visible(patient, "#order-state")
+    order_url = patient.current_url
+    patient.find_element(By.ID, "top-up-link").click()
+    patient.find_element(By.ID, "amount").send_keys("500")
+    patient.find_element(By.ID, "top-up").click()
+    visible(patient, "#pay").click()
+    visible(patient, "#consultation")
+    return order_url
+
+
+def accept_from_queue(doctor):
+    """The doctor accepts the first waiting patient from the queue page (which updates by itself)."""
+    accept = visible(doctor, "#queue button.accept", seconds=20)
+    accept.click()
+    visible(doctor, "#consultation")

@@ -28,6 +28,7 @@ struct ConsultationRoutes {
         group.post("consultations/:id/read", use: read)
         group.post("consultations/:id/images", use: upload)
         group.get("images/:id", use: image)
+        group.get("consultations/:id/calls", use: calls)
         group.post("consultations/:id/calls", use: startCall)
         group.post("consultations/:id/calls/:callId/end", use: endCall)
         group.post("consultations/:id/complete", use: complete)
@@ -158,6 +159,12 @@ struct ConsultationRoutes {
             seconds = call.seconds
             minutes = call.minutes
         }
+    }
+
+    /// The consultation's calls with their metered minutes.
+    @Sendable func calls(_ request: Request, context: AppContext) async throws -> ListView<CallView> {
+        let (_, consultation) = try await participant(context)
+        return ListView(items: try await consultations.calls(consultation.id).map(CallView.init), nextCursor: nil)
     }
 
     @Sendable func startCall(_ request: Request, context: AppContext) async throws -> Created<CallView> {

@@ -84,6 +84,8 @@ enum ChatEvent: Encodable {
     case message(MessageView)
     case read(ReadView)
     case state(StateView)
+    /// A call's signalling from the other party (`from`: its role).
+    case signal(from: Role, payload: DocumentValue)
     case error(code: String, message: String, requestId: String)
 
     /// The error event for `error`, its message in the connection's language.
@@ -94,7 +96,7 @@ enum ChatEvent: Encodable {
                       requestId: context.requestId)
     }
 
-    enum CodingKeys: String, CodingKey { case type, message, read, state, error }
+    enum CodingKeys: String, CodingKey { case type, message, read, state, error, signal, from }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -108,6 +110,10 @@ enum ChatEvent: Encodable {
         case .state(let view):
             try container.encode("state", forKey: .type)
             try container.encode(view, forKey: .state)
+        case .signal(let from, let payload):
+            try container.encode("signal", forKey: .type)
+            try container.encode(from, forKey: .from)
+            try container.encode(payload, forKey: .signal)
         case .error(let code, let message, let requestId):
             try container.encode("error", forKey: .type)
             try container.encode(["code": code, "message": message, "requestId": requestId], forKey: .error)

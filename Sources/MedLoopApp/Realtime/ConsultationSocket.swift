@@ -8,7 +8,12 @@ import MedLoopStore
 /// for its two participants (bearer token in `Authorization`, or `?token=` where a browser cannot
 /// set headers). The client sends `{"type": "message", "text": ...}`,
 /// `{"type": "message", "imageId": ...}` or `{"type": "read", "upTo": ...}`; the server pushes
-/// every new message and read receipt as `ChatEvent`s.
+/// every new message and read receipt as `ChatEvent`s. In a voice or video consultation the two
+/// parties also exchange a call's WebRTC signalling, `{"type": "signal", "signal": {"kind": "offer"
+/// | "answer" | "candidate" | "connected" | "hangup", ...}}`, which MedLoop relays to the other
+/// party's streams only, as it was sent. (The relay is this server's: both parties of a call
+/// connect to one server; across servers behind a load balancer the balancer must keep a
+/// consultation's streams on one server.)
 ///
 /// A connection that may not follow the consultation (no token, a bad, expired or revoked one, not
 /// a participant) is still upgraded, so that the client can read why: its first and only frame is
@@ -34,7 +39,7 @@ struct ConsultationSocket: Sendable {
             }
             try await audit.recordRead("consultation.stream.open", of: "consultation", id: consultation.id.text,
                                        patient: consultation.patientId, by: context, at: clock.now())
-            let subscription = hub.subscribe(consultation.id)
+            let subscription = hub.subscribe(consultation.id, account: context.caller?.accountId)
             defer { hub.cancel(subscription.id, of: consultation.id) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -44,7 +49,7 @@ struct ConsultationSocket: Sendable {
                 }
                 for try await message in inbound.messages(maxSize: 64 * 1024) {
                     guard case .text(let text) = message else { continue }
-                    if let error = await handle(text, consultation: consultation.id, context: context) {
+                    if let error = await handle(text, consultation: consultation, context: context) {
                         try await outbound.write(.text(error.json))
                     }
                 }
@@ -62,6 +67,20 @@ struct ConsultationSocket: Sendable {
             throw AppError.notFound("consultation")
         }
         return consultation
+    }
+
+    /// Passes a call's signalling message to the other party of the consultation, as it is now
+    /// (read again, so a call never outlives its consultation).
+    private func relay(_ signal: DocumentValue?, frameBytes: Int, consultation id: UUID, context: AppContext) async throws {
+        guard case .map(let fields)? = signal, case .string(let kind)? = fields["kind"] else {
+            throw AppError.invalid("signal.kind", code: "required", "A signal has a kind.")
+        }
+        try CallSignal.check(kind: kind, bytes: frameBytes)
+        let caller = try context.requireCaller()
+        guard let consultation = try await consultations.consultation(id) else { throw AppError.notFound("consultation") }
+        try consultation.checkCallSignal(from: caller.accountId, at: clock.now())
+        hub.publish(ChatEvent.signal(from: caller.role, payload: signal!).json, to: id,
+                    recipients: { $0 != caller.accountId && consultation.isParticipant($0) })
     }
 
     /// The bearer token, `?token=`, or — from a page of the web app — the session cookie. A cookie
@@ -84,18 +103,21 @@ struct ConsultationSocket: Sendable {
         var text: String?
         var imageId: UUID?
         var upTo: UUID?
+        var signal: DocumentValue?
     }
 
     /// Acts on one frame from the client; returns the error event to send back, if any.
-    private func handle(_ text: String, consultation: UUID, context: AppContext) async -> ChatEvent? {
+    private func handle(_ text: String, consultation: Consultation, context: AppContext) async -> ChatEvent? {
         do {
             let incoming = try JSONCoding.decoder.decode(Incoming.self, from: Data(text.utf8))
             switch incoming.type {
             case "message":
-                _ = try await chat.send(consultation, text: incoming.text, imageId: incoming.imageId, context: context)
+                _ = try await chat.send(consultation.id, text: incoming.text, imageId: incoming.imageId, context: context)
             case "read":
                 guard let upTo = incoming.upTo else { throw AppError.invalid("upTo", code: "required", "upTo is required.") }
-                _ = try await chat.markRead(consultation, upTo: upTo, context: context)
+                _ = try await chat.markRead(consultation.id, upTo: upTo, context: context)
+            case "signal":
+                try await relay(incoming.signal, frameBytes: text.utf8.count, consultation: consultation.id, context: context)
             default:
                 throw AppError.invalid("type", code: "invalid_value", "type is message or read.")
             }

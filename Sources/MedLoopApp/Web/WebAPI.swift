@@ -30,9 +30,23 @@ struct WebAPI: Sendable {
                           idempotencyKey: idempotencyKey, context: context)
     }
 
-    /// A call with a raw body (an image, a CSV file, a YAML policy).
+    /// A call with a raw body (an image, a CSV file, a YAML policy), answered as JSON.
     func call(_ method: HTTPRequest.Method, _ path: String, query: [(String, String)], body: Data?,
               contentType: String? = nil, idempotencyKey: String? = nil, context: AppContext) async -> Answer {
+        switch await exchange(method, path, query: query, body: body, contentType: contentType, idempotencyKey: idempotencyKey,
+                              context: context) {
+        case .failure(let error):
+            return .refused(error)
+        case .success(let (status, _, data)):
+            let value = data.isEmpty ? DocumentValue.null : ((try? DocumentValue.json(data)) ?? .null)
+            return .ok(status, value)
+        }
+    }
+
+    /// A call whose answer is passed on as it is (an image, a CSV file): status, headers, bytes.
+    func exchange(_ method: HTTPRequest.Method, _ path: String, query: [(String, String)] = [], body: Data? = nil,
+                  contentType: String? = nil, idempotencyKey: String? = nil,
+                  context: AppContext) async -> Result<(HTTPResponse.Status, HTTPFields, Data), AppError> {
         var components = URLComponents()
         components.path = "/api/v1/" + path
         if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
@@ -46,12 +60,11 @@ struct WebAPI: Sendable {
             let response = try await responder.respond(to: request, context: context)
             let data = try await response.body.collected(upTo: 16 << 20)
             if response.status.code >= 400 {
-                return .refused(AppError.from(HTTPError(response.status)))
+                return .failure(AppError.from(HTTPError(response.status)))
             }
-            let value = data.isEmpty ? DocumentValue.null : ((try? DocumentValue.json(data)) ?? .null)
-            return .ok(response.status, value)
+            return .success((response.status, response.headers, data))
         } catch {
-            return .refused(AppError.from(error))
+            return .failure(AppError.from(error))
         }
     }
 }

@@ -47,6 +47,8 @@ struct WebPageMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let redirect as WebRedirect {
             response = redirect.response
+        } catch let refusal as WebJSONError {
+            response = refusal.response(context: context)
         } catch {
             response = web.errorPage(error, context: context)
         }
@@ -60,7 +62,8 @@ struct WebPageMiddleware: RouterMiddleware {
     /// sign-in first: nothing it asked for is done.
     private func checkForm(_ request: Request, context: inout AppContext) async throws -> Request {
         if context.browser.hasEnded {
-            throw WebRedirect.signIn(next: request.headers[.referer].flatMap(WebRedirect.localPath) ?? "/", ended: true)
+            let referer = request.headers[.referer].flatMap(URL.init(string:)).map { $0.path + ($0.query.map { "?" + $0 } ?? "") }
+            throw WebRedirect.signIn(next: referer ?? "/", ended: true)
         }
         var request = request
         var presented = request.headers[.csrfToken]
@@ -74,6 +77,21 @@ struct WebPageMiddleware: RouterMiddleware {
             throw AppError(.forbidden, code: "csrf_invalid", message: "This form has expired. Go back, reload the page and try again.")
         }
         return request
+    }
+}
+
+/// A refusal of a route that scripts call: the standard JSON error, not a page.
+struct WebJSONError: Error {
+    let error: AppError
+    init(_ error: AppError) { self.error = error }
+
+    func response(context: AppContext) -> Response {
+        let message = Catalogue.shared.message(for: error.code, in: context.language, fallback: error.message)
+        let body = ErrorBody(error: .init(code: error.code, message: message, requestId: context.requestId,
+                                          details: error.details.isEmpty ? nil : error.details))
+        let data = (try? JSONCoding.encoder.encode(body)) ?? Data()
+        return Response(status: error.status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 
@@ -94,14 +112,11 @@ struct WebRedirect: Error {
         return WebRedirect(location: components.string ?? "/sign-in")
     }
 
-    /// `target` when it is a path of this site (`/…`, never `//host`), from a path or a URL.
+    /// `target` when it is a path of this site (`/…`; never `//host…` or a URL of another site).
     static func localPath(_ target: String) -> String? {
-        var path = target
-        if let url = URL(string: target), url.host != nil {
-            path = url.path + (url.query.map { "?" + $0 } ?? "")
-        }
-        guard path.hasPrefix("/"), !path.hasPrefix("//"), !path.contains("\\") else { return nil }
-        return path
+        guard target.hasPrefix("/"), !target.hasPrefix("//"), !target.contains("\\"),
+              !target.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
+        return target
     }
 }
 

@@ -8,13 +8,14 @@ struct WebRoutes: Sendable {
     let web: WebKit
     let clock: any MedLoopClock
     let assets: WebAssets
+    let iceServers: String
 
     func register(pages: RouterGroup<AppContext>, assets group: RouterGroup<AppContext>) {
         SessionPages(web: web, clock: clock).register(pages)
         DoctorPages(web: web).register(pages)
         OrderPages(web: web).register(pages)
         WalletPages(web: web).register(pages)
-        ConsultationPages(web: web).register(pages)
+        ConsultationPages(web: web, iceServers: iceServers).register(pages)
         DoctorWorkPages(web: web).register(pages)
         PatientProfilePages(web: web).register(pages)
         PrescriptionPages(web: web).register(pages)

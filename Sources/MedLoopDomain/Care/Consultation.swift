@@ -167,3 +167,37 @@ public enum ImageRule {
         return type
     }
 }
+
+extension Consultation {
+    /// Checks that `account` may send a call's signalling (offer, answer, ICE candidates, hang-up)
+    /// at `now`: only the consultation's two parties, in an open voice or video consultation — an
+    /// invited colleague reads the conversation but is not on the call.
+    public func checkCallSignal(from account: UUID, at now: Date) throws(DomainError) {
+        guard isParticipant(account) else {
+            throw .forbidden(code: "not_a_call_party", message: "Only the patient and the doctor of this consultation are on its calls.")
+        }
+        guard service.isMetered else {
+            throw .conflict(code: "not_a_call", message: "This consultation is not a voice or video consultation.")
+        }
+        try checkOpen(at: now)
+    }
+}
+
+/// A WebRTC signalling message relayed between the two parties of a call, as MedLoop reads it:
+/// its kind and its size are checked, the rest is passed on as the browser wrote it.
+public enum CallSignal {
+    public static let kinds: Set<String> = ["offer", "answer", "candidate", "hangup", "connected"]
+    /// An SDP offer with a few media sections is a few kilobytes; anything larger is not a signal.
+    public static let maximumBytes = 32 * 1024
+
+    /// - Throws: 400 `signal` / `invalid_value` for an unknown kind, `length` when too large.
+    public static func check(kind: String, bytes: Int) throws(DomainError) {
+        guard kinds.contains(kind) else {
+            throw .invalidField("signal.kind", code: "invalid_value", "kind is offer, answer, candidate, connected or hangup.")
+        }
+        guard bytes <= maximumBytes else {
+            throw .invalidField("signal", code: "length", "A signalling message is at most 32 KiB.")
+        }
+    }
+}
+

@@ -61,6 +61,18 @@ extension ConsultationStore {
         }
     }
 
+    /// The calls of a consultation, first first.
+    public func calls(_ id: UUID) async throws -> [CallSession] {
+        try await database.read { sql in
+            try await sql.raw("SELECT * FROM call_sessions WHERE consultation_id = \(bind: id.text) ORDER BY started_at, id").all()
+                .map { row in
+                    CallSession(id: try row.uuid("id"), startedAt: try row.instant("started_at"),
+                                endedAt: try row.optionalInstant("ended_at"), seconds: try row.optionalInt64("seconds"),
+                                minutes: try row.optionalInt64("minutes"))
+                }
+        }
+    }
+
     /// Ends every open call of a consultation at `now`; returns the minutes of all its calls.
     func closeCalls(_ id: UUID, at now: Date, in tx: Transaction) async throws -> Int64 {
         for open in try await tx.sql.raw("SELECT id, started_at FROM call_sessions WHERE consultation_id = \(bind: id.text) AND ended_at IS NULL").all() {

@@ -14,6 +14,18 @@
   var state = root.dataset.state;
   var socket = null;
   var retry = 1000;
+  var listeners = {};
+
+  // What the call script uses: send a frame on the socket, hear frames of a type.
+  window.MedLoopConsultation = {
+    id: root.dataset.id,
+    send: function (frame) {
+      if (!socket || socket.readyState !== WebSocket.OPEN) { return false; }
+      socket.send(JSON.stringify(frame));
+      return true;
+    },
+    on: function (type, listener) { (listeners[type] = listeners[type] || []).push(listener); }
+  };
 
   function say(text) { if (status) { status.textContent = text; } }
 
@@ -30,7 +42,7 @@
     var text = item.querySelector(".text");
     if (message.imageId) {
       var image = document.createElement("img");
-      image.src = "/api/v1/images/" + message.imageId;
+      image.src = "/images/" + message.imageId;
       image.alt = "";
       text.appendChild(image);
     } else {
@@ -47,10 +59,14 @@
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/api/v1/consultations/" + root.dataset.id + "/stream");
-    socket.onopen = function () { retry = 1000; say(strings.live); root.dataset.live = "open"; };
+    socket.onopen = function () {
+      retry = 1000; say(strings.live); root.dataset.live = "open";
+      (listeners.open || []).forEach(function (listener) { listener(); });
+    };
     socket.onmessage = function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (error) { return; }
+      (listeners[data.type] || []).forEach(function (listener) { listener(data); });
       if (data.type === "message") { append(data.message); }
       else if (data.type === "state" && data.state && data.state.event.indexOf("consultation.") === 0
                && data.state.state !== state) { location.reload(); }

@@ -7,6 +7,8 @@ import MedLoopDomain
 /// while waiting, and the doctor's queue, accept and complete.
 struct ConsultationPages: Sendable {
     let web: WebKit
+    /// The ICE servers of calls (`Configuration.iceServers`, JSON), handed to `call.js`.
+    let iceServers: String
 
     func register(_ group: RouterGroup<AppContext>) {
         group.get("queue", use: queue)
@@ -14,6 +16,10 @@ struct ConsultationPages: Sendable {
         group.post("consultations/:id/messages", use: send)
         group.post("consultations/:id/accept", use: accept)
         group.post("consultations/:id/complete", use: complete)
+        group.post("consultations/:id/images", use: upload)
+        group.get("images/:id", use: image)
+        group.post("consultations/:id/calls", use: callConnected)
+        group.post("consultations/:id/calls/:callId/end", use: callEnded)
     }
 
     @Sendable func queue(_ request: Request, context: AppContext) async throws -> Response {
@@ -44,6 +50,12 @@ struct ConsultationPages: Sendable {
         if let doctorId = consultation["doctorId"] as? String,
            case .ok(_, let doctor) = await web.api.get("doctors/\(doctorId)", context: context) {
             data["doctor"] = web.values(doctor, context: context)
+        }
+        let service = (consultation["service"] as? String).flatMap(ServiceKind.init(rawValue:))
+        if let service, service.isMetered {
+            let calls = try web.object(await web.api.get("consultations/\(id)/calls", context: context), context: context)
+            data["call"] = ["iceServers": iceServers, "calls": calls["items"] ?? [],
+                            "isVideo": service == .videoPerMinute]
         }
         if caller.role == .doctor, case .ok(_, let patient) = await web.api.get("consultations/\(id)/patient", context: context) {
             data["patient"] = web.values(patient, context: context)
@@ -87,5 +99,59 @@ struct ConsultationPages: Sendable {
             return try await consultationPage(id, errors: web.formErrors(error, context: context), context: context, status: error.status)
         }
         return web.redirect("/consultations/\(id)")
+    }
+
+    /// An image for the chat, posted by `consultation.js` (raw bytes, `X-CSRF-Token`); answers the
+    /// API's JSON, `{"imageId"}` or the standard error, for the script to send on the socket.
+    @Sendable func upload(_ request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireSignedIn(.patient, .doctor)
+        let id = try context.parameters.require("id")
+        let bytes = try await request.bodyBytes(upTo: ImageRule.maximumBytes,
+                                                tooLarge: AppError(.contentTooLarge, code: "image_too_large",
+                                                                   message: "An image is at most 5 MiB."))
+        switch await web.api.exchange(.post, "consultations/\(id)/images", body: Data(buffer: bytes),
+                                      contentType: request.headers[.contentType] ?? "application/octet-stream", context: context) {
+        case .success(let (status, headers, data)):
+            return Response(status: status, headers: [.contentType: headers[.contentType] ?? "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        case .failure(let error):
+            throw WebJSONError(error)
+        }
+    }
+
+    /// A chat image, for its consultation's two participants.
+    @Sendable func image(_ request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireSignedIn(.patient, .doctor)
+        switch await web.api.exchange(.get, "images/\(try context.parameters.require("id"))", context: context) {
+        case .success(let (_, headers, data)):
+            return .file(data, mediaType: headers[.contentType] ?? "application/octet-stream", cacheControl: "private, no-store")
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// The call's connected event from `call.js`: metering starts now (a call that never
+    /// connects is never billed).
+    @Sendable func callConnected(_ request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireSignedIn(.patient, .doctor)
+        return try await passOn(.post, "consultations/\(try context.parameters.require("id"))/calls", context: context)
+    }
+
+    /// The call's ended event (hung up, refused media, dropped connection): metering stops.
+    @Sendable func callEnded(_ request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireSignedIn(.patient, .doctor)
+        let id = try context.parameters.require("id")
+        return try await passOn(.post, "consultations/\(id)/calls/\(try context.parameters.require("callId"))/end", context: context)
+    }
+
+    /// The API's JSON answer as it is, for a script; a refusal in the standard error shape.
+    private func passOn(_ method: HTTPRequest.Method, _ path: String, context: AppContext) async throws -> Response {
+        switch await web.api.exchange(method, path, context: context) {
+        case .success(let (status, _, data)):
+            return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        case .failure(let error):
+            throw WebJSONError(error)
+        }
     }
 }

@@ -69,8 +69,8 @@ struct DoctorPages: Sendable {
         if let errors { data["errors"] = errors }
         if let caller = context.caller, caller.role == .patient, let patientId = caller.patientId {
             let visits = try web.object(await web.api.get("patients/\(patientId.text)/encounters", context: context), context: context)
-            data["booking"] = ["visits": visits["items"] ?? [],
-                               "sites": (doctor["practiceSites"] as? [Any] ?? []).count > 1 ? doctor["practiceSites"] ?? [] : []]
+            let sites = doctor["practiceSites"] as? [Any] ?? []
+            data["booking"] = ["visits": visits["items"] ?? [], "sites": sites, "hasSites": sites.count > 1]
         }
         return web.page("doctor-profile", title: "profile.title", data, context: context, status: status)
     }

@@ -37,6 +37,13 @@ struct OrderPages: Sendable {
            case .ok(_, let doctor) = await web.api.get("doctors/\(doctorId)", context: context) {
             data["doctor"] = web.values(doctor, context: context)
         }
+        if let consultation = order["consultationId"] as? String,
+           (order["service"] as? String).flatMap(ServiceKind.init(rawValue:))?.isMetered == true,
+           case .ok(_, let calls) = await web.api.get("consultations/\(consultation)/calls", context: context) {
+            let items = (web.values(calls, context: context) as? [String: Any])?["items"] as? [Any] ?? []
+            data["calls"] = items
+            data["hasCalls"] = !items.isEmpty
+        }
         if (order["stateIs"] as? [String: Bool])?["created"] == true {
             let wallet = try web.object(await web.api.get("wallet", context: context), context: context)
             data["wallet"] = wallet
