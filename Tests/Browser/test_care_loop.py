@@ -92,3 +92,39 @@ def test_patient_books_pays_and_chats_with_the_doctor_live(server, doctor, patie
 
     assert still_same_page(patient) and still_same_page(doctor)
     assert "医生您好，我最近血压有点高。" in texts(patient, "#messages .mine .text")
+
+    # The doctor records the diagnosis (picked by its ICD-10 code) and finishes; the patient's
+    # page follows by itself, and the patient rates and thanks the doctor.
+    doctor.find_element(By.ID, "diagnosis").send_keys("I10")
+    doctor.find_element(By.ID, "complete").click()
+    wait(doctor).until(lambda d: d.find_element(By.ID, "consultation").get_attribute("data-state") == "completed")
+    visible(patient, "#rating", seconds=20)
+    for field in ("efficiency", "attitude", "professionalism"):
+        patient.find_element(By.CSS_SELECTOR, f"#rating input[name={field}][value='5']").click()
+    patient.find_element(By.ID, "comment").send_keys("耐心细致，谢谢医生！")
+    patient.find_element(By.ID, "rate").click()
+    visible(patient, "#gift")
+    patient.find_element(By.CSS_SELECTOR, "#gift input[name=kind][value=flowers]").click()
+    patient.find_element(By.ID, "send-gift").click()
+    visible(patient, "#gift")
+    patient.find_element(By.CSS_SELECTOR, "a[href^='/doctors/']").click()
+    wait(patient).until(lambda d: "耐心细致，谢谢医生！" in d.page_source)
+
+
+def test_a_doctor_sets_a_price_in_yuan_and_a_bad_one_is_shown_next_to_its_field(server, doctor):
+    sign_in(doctor, server.url, "13900000002")
+    doctor.get(server.url + "/doctor/services")
+    price = doctor.find_element(By.ID, "price-textPackage")
+    price.clear()
+    price.send_keys("12.345")
+    doctor.find_element(By.CSS_SELECTOR, "#service-textPackage button[type=submit]").click()
+    error = visible(doctor, "#price-textPackage-error")
+    assert error.text
+    assert doctor.find_element(By.ID, "price-textPackage").get_attribute("aria-invalid") == "true"
+    price = doctor.find_element(By.ID, "price-textPackage")
+    price.clear()
+    price.send_keys("58.80")
+    doctor.find_element(By.CSS_SELECTOR, "#service-textPackage button[type=submit]").click()
+    wait(doctor).until(lambda d: d.find_element(By.ID, "price-textPackage").get_attribute("value") == "58.80")
+    doctor.find_element(By.LINK_TEXT, doctor.find_element(By.CSS_SELECTOR, "a[href^='/doctors/']").text).click()
+    assert "¥58.80" in doctor.page_source

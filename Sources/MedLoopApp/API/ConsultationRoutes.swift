@@ -20,6 +20,7 @@ struct ConsultationRoutes {
 
     func register(_ group: RouterGroup<AppContext>) {
         group.get("doctors/me/queue", use: queue)
+        group.get("doctors/me/consultations", use: doctorsConsultations)
         group.get("doctors/me/earnings", use: earnings)
         group.get("consultations/:id", use: show)
         group.post("consultations/:id/accept", use: accept)
@@ -54,6 +55,20 @@ struct ConsultationRoutes {
     struct EarningsView: APIView, Encodable {
         var doctorId: UUID
         var balanceFen: Int64
+    }
+
+    /// The doctor's consultations in one state (`active` by default), oldest first, paged.
+    @Sendable func doctorsConsultations(_ request: Request, context: AppContext) async throws -> ListView<ConsultationView> {
+        let (_, doctor) = try await authorizer.requireDoctor(context, doctors: doctors, action: "doctor.consultations.read")
+        let state = try request.enumQuery("state", as: ConsultationState.self) ?? .active
+        let paging = try Paging(request)
+        let page = try await consultations.consultations(doctor: doctor, state: state, limit: paging.limit, cursor: paging.cursor)
+        let now = clock.now()
+        for consultation in page.items {
+            try await audit.recordRead("consultation.read", of: "consultation", id: consultation.id.text,
+                                       patient: consultation.patientId, by: context, at: now)
+        }
+        return ListView(items: page.items.map { ConsultationView($0, queue: nil) }, nextCursor: page.nextCursor)
     }
 
     @Sendable func earnings(_ request: Request, context: AppContext) async throws -> EarningsView {

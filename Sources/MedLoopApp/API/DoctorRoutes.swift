@@ -15,6 +15,7 @@ struct DoctorRoutes {
 
     func register(public group: RouterGroup<AppContext>, authenticated: RouterGroup<AppContext>) {
         group.get("departments", use: departments)
+        group.get("conditions", use: conditions)
         group.get("doctors", use: search)
         group.get("doctors/top", use: top)
         group.get("doctors/:id", use: show)
@@ -32,6 +33,22 @@ struct DoctorRoutes {
 
     @Sendable func departments(_ request: Request, context: AppContext) async throws -> ListView<DepartmentView> {
         ListView(items: Department.all.map { DepartmentView(code: $0.code, nameZh: $0.nameZh, nameEn: $0.nameEn) }, nextCursor: nil)
+    }
+
+    struct ConditionView: APIView, Encodable {
+        var icd10: String
+        var nameZh: String
+        var nameEn: String
+        var department: String
+    }
+
+    /// The ICD-10 conditions MedLoop knows by name that match `q` (the diagnosis picker).
+    @Sendable func conditions(_ request: Request, context: AppContext) async throws -> ListView<ConditionView> {
+        let term = request.uri.queryParameters["q"].map(String.init) ?? ""
+        guard term.count <= 100 else { throw AppError.invalid("q", code: "length", "A search term has at most 100 characters.") }
+        return ListView(items: ConditionCatalogue.search(term).map {
+            ConditionView(icd10: $0.icd10, nameZh: $0.nameZh, nameEn: $0.nameEn, department: $0.department)
+        }, nextCursor: nil)
     }
 
     @Sendable func search(_ request: Request, context: AppContext) async throws -> PreEncodedJSON {

@@ -87,6 +87,18 @@ public enum ConditionCatalogue {
         return all.filter { $0.searchTerms.contains(needle) }
     }
 
+    /// The conditions whose code, names or synonyms contain `term` (case-insensitive), codes
+    /// that begin with it first, at most `limit`: the diagnosis picker's search.
+    public static func search(_ term: String, limit: Int = 20) -> [TreatedCondition] {
+        let needle = term.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !needle.isEmpty else { return Array(all.prefix(limit)) }
+        let byCode = all.filter { $0.icd10.lowercased().hasPrefix(needle) }
+        let byName = all.filter { condition in
+            !byCode.contains(condition) && condition.searchTerms.contains { $0.contains(needle) }
+        }
+        return Array((byCode + byName).prefix(limit))
+    }
+
     /// The conditions a department usually treats.
     public static func conditions(of department: String) -> [TreatedCondition] {
         all.filter { $0.department == department }

@@ -79,6 +79,29 @@ public struct ConsultationStore: Sendable {
         }
     }
 
+    /// A doctor's consultations in `state`, first queued first, a page at a time (walks
+    /// `consultations_queue`).
+    public func consultations(doctor: UUID, state: ConsultationState, limit: Int, cursor: String?) async throws -> Page<Consultation> {
+        var condition: SQLQueryString = ""
+        if let cursor {
+            let parts = try Cursor.decode(cursor).split(separator: " ")
+            guard parts.count == 2, let queuedAt = Int64(parts[0]) else {
+                throw DomainError.invalidField("cursor", code: "invalid", "The cursor is not one this server gave out.")
+            }
+            condition = " AND (queued_at > \(bind: queuedAt) OR (queued_at = \(bind: queuedAt) AND id > \(bind: String(parts[1]))))"
+        }
+        let after = condition
+        let rows = try await database.read { sql in
+            try await sql.raw("""
+                SELECT * FROM consultations WHERE doctor_id = \(bind: doctor.text) AND state = \(bind: state.rawValue)\(after)
+                ORDER BY queued_at, id LIMIT \(literal: limit + 1)
+                """).all().map(Self.consultation(from:))
+        }
+        let next = rows.count > limit ? rows[limit - 1] : nil
+        return Page(items: Array(rows.prefix(limit)),
+                    nextCursor: next.map { Cursor.encode("\($0.queuedAt.epochMillis) \($0.id.text)") })
+    }
+
     /// Where a waiting consultation stands in its doctor's queue.
     public func position(of consultation: Consultation) async throws -> QueuePosition? {
         guard consultation.state == .waiting else { return nil }

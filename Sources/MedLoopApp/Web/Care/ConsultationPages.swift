@@ -16,6 +16,8 @@ struct ConsultationPages: Sendable {
         group.post("consultations/:id/messages", use: send)
         group.post("consultations/:id/accept", use: accept)
         group.post("consultations/:id/complete", use: complete)
+        group.post("consultations/:id/rating", use: rate)
+        group.post("consultations/:id/gifts", use: thank)
         group.post("consultations/:id/images", use: upload)
         group.get("images/:id", use: image)
         group.post("consultations/:id/calls", use: callConnected)
@@ -25,8 +27,11 @@ struct ConsultationPages: Sendable {
     @Sendable func queue(_ request: Request, context: AppContext) async throws -> Response {
         _ = try context.requireSignedIn(.doctor)
         let waiting = try web.object(await web.api.get("doctors/me/queue", context: context), context: context)
+        let active = try web.object(await web.api.get("doctors/me/consultations", query: [("state", "active"), ("limit", "50")],
+                                                      context: context), context: context)
         let me = try web.object(await web.api.get("me", context: context), context: context)
-        return web.page("queue", title: "queue.title", ["waiting": waiting["items"] ?? [], "me": me], context: context)
+        return web.page("queue", title: "queue.title", ["waiting": waiting["items"] ?? [], "active": active["items"] ?? [], "me": me],
+                        context: context)
     }
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> Response {
@@ -45,7 +50,7 @@ struct ConsultationPages: Sendable {
             message["mine"] = (message["senderAccountId"] as? String)?.lowercased() == me
             return message
         }
-        var data: [String: Any] = ["consultation": consultation, "messages": messages,
+        var data: [String: Any] = ["consultation": consultation, "messages": messages, "idempotencyKey": WebKit.idempotencyKey(),
                                    "isDoctor": caller.role == .doctor, "isPatient": caller.role == .patient]
         if let doctorId = consultation["doctorId"] as? String,
            case .ok(_, let doctor) = await web.api.get("doctors/\(doctorId)", context: context) {
@@ -57,8 +62,18 @@ struct ConsultationPages: Sendable {
             data["call"] = ["iceServers": iceServers, "calls": calls["items"] ?? [],
                             "isVideo": service == .videoPerMinute]
         }
+        if caller.role == .doctor, (consultation["stateIs"] as? [String: Bool])?["active"] == true,
+           case .ok(_, let conditions) = await web.api.get("conditions", query: [("q", "")], context: context) {
+            data["conditions"] = (web.values(conditions, context: context) as? [String: Any])?["items"] ?? []
+        }
         if caller.role == .doctor, case .ok(_, let patient) = await web.api.get("consultations/\(id)/patient", context: context) {
             data["patient"] = web.values(patient, context: context)
+        }
+        if caller.role == .patient {
+            data["gifts"] = GiftKind.allCases.map { gift in
+                ["kind": gift.rawValue, "priceYuan": Yuan.text(gift.priceFen),
+                 "kindText": web.renderer.string("enum.\(gift.rawValue)", in: context.language)]
+            }
         }
         if let errors { data["errors"] = errors }
         return web.page("consultation", title: "consultation.title", data, context: context, status: status)
@@ -99,6 +114,36 @@ struct ConsultationPages: Sendable {
             return try await consultationPage(id, errors: web.formErrors(error, context: context), context: context, status: error.status)
         }
         return web.redirect("/consultations/\(id)")
+    }
+
+    /// The patient's rating of a completed consultation.
+    @Sendable func rate(_ request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireSignedIn(.patient)
+        let id = try context.parameters.require("id")
+        let form = context.browser.form
+        var body: [String: DocumentValue] = [:]
+        for field in ["efficiency", "attitude", "professionalism"] {
+            body[field] = form[field].flatMap(Int64.init).map(DocumentValue.integer) ?? .string(form[field] ?? "")
+        }
+        if let comment = form["comment"] { body["comment"] = .string(comment) }
+        let answer = await web.api.send(.post, "consultations/\(id)/rating", json: .map(body), context: context)
+        if case .refused(let error) = answer {
+            return try await consultationPage(id, errors: web.formErrors(error, context: context), context: context, status: error.status)
+        }
+        return web.redirect("/consultations/\(id)#thanks")
+    }
+
+    /// A thank-you gift to the doctor of a completed consultation, paid from the wallet.
+    @Sendable func thank(_ request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireSignedIn(.patient)
+        let id = try context.parameters.require("id")
+        let form = context.browser.form
+        let answer = await web.api.send(.post, "consultations/\(id)/gifts", json: .map(["kind": .string(form["kind"] ?? "")]),
+                                        idempotencyKey: form["idempotencyKey"], context: context)
+        if case .refused(let error) = answer {
+            return try await consultationPage(id, errors: web.formErrors(error, context: context), context: context, status: error.status)
+        }
+        return web.redirect("/consultations/\(id)#thanks")
     }
 
     /// An image for the chat, posted by `consultation.js` (raw bytes, `X-CSRF-Token`); answers the
