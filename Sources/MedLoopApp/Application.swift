@@ -108,25 +108,26 @@ public let metricsRegistry: PrometheusCollectorRegistry = {
 public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     let routeTable = RouteTable()
-    router.add(middleware: RequestMiddleware(maxBodyBytes: services.configuration.maxBodyBytes,
-                                             trustForwardedFor: services.configuration.trustForwardedFor, routes: routeTable))
-    router.add(middleware: MetricsMiddleware())
-
-    let routes = RecordingRouter(router: router, table: routeTable)
-    HealthRoutes(database: services.stores.database, registry: metricsRegistry).register(routes)
     let authentication = AuthenticationMiddleware(accounts: services.stores.accounts, clock: services.clock)
     let chat = Chat(messages: services.stores.messages, clock: services.clock)
-    let api = routes.group("api/v1")
-    registerAPI(on: api, services, authentication: authentication, chat: chat)
-    ConsultationSocket(authentication: authentication, consultations: services.stores.consultations, chat: chat, hub: services.hub,
-                       audit: services.stores.audit, clock: services.clock).register(api)
-
     // The web app calls the same API routes in process, without the outer middleware (the page's
     // request already has its id, language, metrics and log line).
     let internalAPI = Router(context: AppContext.self)
     registerAPI(on: internalAPI.group("api/v1"), services, authentication: authentication, chat: chat)
     let web = WebKit(api: WebAPI(responder: internalAPI.buildResponder()), renderer: services.pages,
                      csrf: CSRFTokens(cipher: services.cipher))
+    router.add(middleware: RequestMiddleware(maxBodyBytes: services.configuration.maxBodyBytes,
+                                             trustForwardedFor: services.configuration.trustForwardedFor, routes: routeTable,
+                                             notFoundPage: { context in web.errorPage(AppError.notFound("page"), context: context) }))
+    router.add(middleware: MetricsMiddleware())
+
+    let routes = RecordingRouter(router: router, table: routeTable)
+    HealthRoutes(database: services.stores.database, registry: metricsRegistry).register(routes)
+    let api = routes.group("api/v1")
+    registerAPI(on: api, services, authentication: authentication, chat: chat)
+    ConsultationSocket(authentication: authentication, consultations: services.stores.consultations, chat: chat, hub: services.hub,
+                       audit: services.stores.audit, clock: services.clock).register(api)
+
     WebRoutes(web: web, clock: services.clock, assets: services.assets, iceServers: services.configuration.iceServers)
         .register(pages: routes.group().add(middleware: WebPageMiddleware(authentication: authentication, web: web,
                                                                           trustForwardedFor: services.configuration.trustForwardedFor)),

@@ -16,6 +16,8 @@ struct RequestMiddleware: RouterMiddleware {
     let trustForwardedFor: Bool
     /// The routes and their methods: a known path asked with another method is 405, not 404.
     let routes: RouteTable
+    /// The web app's "not found" page, for a browser that asked for a page that does not exist.
+    var notFoundPage: (@Sendable (AppContext) -> Response)?
 
     func handle(_ request: Request, context: AppContext,
                 next: (Request, AppContext) async throws -> Response) async throws -> Response {
@@ -37,6 +39,10 @@ struct RequestMiddleware: RouterMiddleware {
             var refusal = AppError(.methodNotAllowed, code: "method_not_allowed", message: "This method is not allowed here.")
             refusal.headers[.allow] = Set(routes.methods(for: request.uri.path).map(\.rawValue)).sorted().joined(separator: ", ")
             response = render(refusal, context: context)
+        } catch let error as HTTPError where error.status == .notFound && request.method == .get
+                    && request.headers[.accept]?.contains("text/html") == true && !request.uri.path.hasPrefix("/api/")
+                    && notFoundPage != nil {
+            response = notFoundPage!(context)
         } catch {
             let appError = AppError.from(error)
             if appError.status.code >= 500 {

@@ -102,7 +102,7 @@ struct PageRenderer: Sendable {
                 case .integer(let fen) where key.hasSuffix("Fen"):
                     object[String(key.dropLast(3)) + "Yuan"] = Yuan.text(fen)
                 case .string(let text):
-                    if key.hasSuffix("At") || key.hasSuffix("Time"), let instant = Timestamp.parse(text) {
+                    if key == "at" || key.hasSuffix("At") || key.hasSuffix("Time"), let instant = Timestamp.parse(text) {
                         object[key + "Text"] = ChinaTime.text(instant)
                     } else if key == "department", let department = Department.named(text) {
                         object[key + "Text"] = language == .english ? department.nameEn : department.nameZh
