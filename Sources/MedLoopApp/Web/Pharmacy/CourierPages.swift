@@ -68,7 +68,7 @@ struct CourierPages: Sendable {
         if let note = form["note"] { body["note"] = .string(note) }
         let answer = await web.api.send(.post, "medicine-orders/\(id)/delivery", json: .map(body), context: context)
         if case .refused(let error) = answer {
-            return try await deliveryPage(id, errors: shared.formErrors(error, context: context), note: form.all("note").first ?? "",
+            return try await deliveryPage(id, errors: web.formErrors(error, context: context), note: form.all("note").first ?? "",
                                           context: context, status: error.status)
         }
         return web.redirect(form["back"] == "list" ? "/deliveries" : "/deliveries/\(id)")

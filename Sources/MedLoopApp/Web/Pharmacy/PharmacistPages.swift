@@ -69,7 +69,7 @@ struct PharmacistPages: Sendable {
         let answer = await web.api.send(.post, "prescriptions/\(id)/review", json: .map(body), context: context)
         if case .refused(let error) = answer {
             let typed = ["reason": form["reason"] ?? "", "text": form.all("text").first ?? ""]
-            return try await reviewPage(id, errors: shared.formErrors(error, context: context), typed: typed, context: context,
+            return try await reviewPage(id, errors: web.formErrors(error, context: context), typed: typed, context: context,
                                         status: error.status)
         }
         return web.redirect("/review-queue/\(id)")

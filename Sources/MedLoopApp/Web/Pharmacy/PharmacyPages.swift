@@ -147,7 +147,7 @@ struct PharmacyPages: Sendable {
         let answer = await web.api.send(.post, "medicine-orders/\(id)/\(path)", json: .map(body), idempotencyKey: idempotencyKey,
                                         context: context)
         if case .refused(let error) = answer {
-            let failure = Failure(form: form, errors: shared.formErrors(error, context: context), typed: context.browser.form)
+            let failure = Failure(form: form, errors: web.formErrors(error, context: context), typed: context.browser.form)
             return try await orderPage(id, failure: failure, context: context, status: error.status)
         }
         return web.redirect("/pharmacy/orders/\(id)")

@@ -85,7 +85,7 @@ struct PharmacyStockPages: Sendable {
             answer = .refused(AppError.from(error))
         }
         if case .refused(let error) = answer {
-            let failure = LineFailure(drugId: drugId, errors: shared.formErrors(error, context: context),
+            let failure = LineFailure(drugId: drugId, errors: web.formErrors(error, context: context),
                                       onHand: form.all("onHand").first ?? "", price: form.all("price").first ?? "")
             return try await stockPage(cursor: cursor, line: failure, context: context, status: error.status)
         }
@@ -101,7 +101,7 @@ struct PharmacyStockPages: Sendable {
                                         contentType: "text/csv; charset=utf-8", context: context)
         switch answer {
         case .refused(let error):
-            return try await stockPage(cursor: nil, importErrors: shared.formErrors(error, context: context), csv: csv,
+            return try await stockPage(cursor: nil, importErrors: web.formErrors(error, context: context), csv: csv,
                                        context: context, status: error.status)
         case .ok(_, let body):
             var report = web.values(body, context: context) as? [String: Any] ?? [:]
@@ -189,7 +189,7 @@ struct PharmacyStockPages: Sendable {
             answer = .refused(AppError.from(error))
         }
         if case .refused(let error) = answer {
-            var errors = shared.formErrors(error, context: context)
+            var errors = web.formErrors(error, context: context)
             // The API names the coordinates `lat` and `lon`.
             if var fields = errors["fields"] as? [String: String] {
                 if let issue = fields.removeValue(forKey: "lat") { fields["latitude"] = issue }

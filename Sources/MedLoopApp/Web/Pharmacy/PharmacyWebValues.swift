@@ -4,7 +4,7 @@ import MedLoopDomain
 
 /// What the pharmacist's, the pharmacy's and the courier's pages show alike: drug names in the
 /// page's language, a medicine order's lines with their drugs, its delivery updates with their
-/// times, and a refusal's words from the pharmacy catalogue when it has them.
+/// times.
 struct PharmacyWebValues: Sendable {
     let web: WebKit
 
@@ -52,16 +52,6 @@ struct PharmacyWebValues: Sendable {
     /// first ones of a time-ordered identifier are the same for everything made in the same hour).
     static func shortId(_ id: Any?) -> String {
         String((id as? String ?? "").suffix(8)).uppercased()
-    }
-
-    /// A refusal as a form shows it (`WebKit.formErrors`), its message from `pharmacyErrors.<code>`
-    /// when the pharmacy catalogue words it.
-    func formErrors(_ error: AppError, context: AppContext) -> [String: Any] {
-        var errors = web.formErrors(error, context: context)
-        let path = "pharmacyErrors.\(error.code)"
-        let words = web.renderer.string(path, in: context.language)
-        if words != path { errors["message"] = words }
-        return errors
     }
 
     /// A link to a page of this site with its query (values percent-encoded; empty ones left out).
