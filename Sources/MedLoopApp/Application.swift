@@ -115,7 +115,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     let internalAPI = Router(context: AppContext.self)
     registerAPI(on: internalAPI.group("api/v1"), services, authentication: authentication, chat: chat)
     let web = WebKit(api: WebAPI(responder: internalAPI.buildResponder()), renderer: services.pages,
-                     csrf: CSRFTokens(cipher: services.cipher))
+                     csrf: CSRFTokens(cipher: services.cipher), clock: services.clock)
     router.add(middleware: RequestMiddleware(maxBodyBytes: services.configuration.maxBodyBytes,
                                              trustForwardedFor: services.configuration.trustForwardedFor, routes: routeTable,
                                              notFoundPage: { context in web.errorPage(AppError.notFound("page"), context: context) }))

@@ -3,11 +3,13 @@ import Hummingbird
 import Logging
 import MedLoopDomain
 
-/// What every page handler uses: the in-process API, the renderer and the CSRF tokens.
+/// What every page handler uses: the in-process API, the renderer, the CSRF tokens and the clock.
 struct WebKit: Sendable {
     let api: WebAPI
     let renderer: PageRenderer
     let csrf: CSRFTokens
+    /// The server's clock, for a page's defaults (today's clearing, this month's quotas).
+    let clock: any MedLoopClock
 
     /// `template` rendered in the layout, its title a catalogue path.
     func page(_ template: String, title: String, _ data: [String: Any] = [:], context: AppContext,

@@ -20,7 +20,7 @@ struct InsuranceClearingPages: Sendable {
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> Response {
         // Today in Asia/Shanghai, the day a clearing belongs to, unless one is picked.
-        let date = InsuranceWebValues.query(request, "date") ?? CalendarDate.shanghai(Date()).description
+        let date = InsuranceWebValues.query(request, "date") ?? CalendarDate.shanghai(web.clock.now()).description
         return try await clearingPage(date: date, answer: nil, form: nil, context: context)
     }
 

@@ -27,7 +27,7 @@ struct InsuranceQuotaPages: Sendable {
                            status: HTTPResponse.Status = .ok) async throws -> Response {
         let caller = try context.requireSignedIn(.insurer, .regulator, .operator)
         // This month, as the API takes it when none is named (Asia/Shanghai).
-        let shown = month ?? InsuranceQuota.month(of: CalendarDate.shanghai(Date()))
+        let shown = month ?? InsuranceQuota.month(of: CalendarDate.shanghai(web.clock.now()))
         var data: [String: Any] = ["month": shown]
         var status = status
         switch await web.api.get("insurance/quotas", query: [("month", shown)], context: context) {
