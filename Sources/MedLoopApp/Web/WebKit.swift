@@ -71,6 +71,15 @@ struct WebKit: Sendable {
                     status: status)
     }
 
+    /// A settlement (or its quote) with each sentence in the page's language.
+    func settlementValues(_ quote: DocumentValue, context: AppContext) -> [String: Any] {
+        var shown = self.values(quote, context: context) as? [String: Any] ?? [:]
+        shown["sentences"] = (shown["explanation"] as? [[String: Any]] ?? []).map { sentence in
+            context.language == .english ? sentence["en"] ?? "" : sentence["zh"] ?? ""
+        }
+        return shown
+    }
+
     func redirect(_ location: String) -> Response {
         WebRedirect(location: location).response
     }

@@ -48,20 +48,11 @@ struct OrderPages: Sendable {
             let wallet = try web.object(await web.api.get("wallet", context: context), context: context)
             data["wallet"] = wallet
             if case .ok(_, let quote) = await web.api.get("orders/\(id)/insurance-quote", context: context) {
-                data["quote"] = quoteValues(quote, context: context)
+                data["quote"] = web.settlementValues(quote, context: context)
             }
         }
         if let errors { data["errors"] = errors }
         return web.page("order", title: "order.title", data, context: context, status: status)
-    }
-
-    /// A settlement (or its quote) with each sentence in the page's language.
-    func quoteValues(_ quote: DocumentValue, context: AppContext) -> [String: Any] {
-        var values = web.values(quote, context: context) as? [String: Any] ?? [:]
-        values["sentences"] = (values["explanation"] as? [[String: Any]] ?? []).map { sentence in
-            context.language == .english ? sentence["en"] ?? "" : sentence["zh"] ?? ""
-        }
-        return values
     }
 
     @Sendable func pay(_ request: Request, context: AppContext) async throws -> Response {

@@ -71,7 +71,7 @@ struct MedicineOrderPages: Sendable {
                 data["options"] = options
                 data["searched"] = true
             case .refused(let error):
-                shown = shown ?? web.prescribingErrors(error, context: context)
+                shown = shown ?? web.formErrors(error, context: context)
                 if status == .ok { status = error.status }
             }
         }
@@ -92,7 +92,7 @@ struct MedicineOrderPages: Sendable {
                                         idempotencyKey: form["idempotencyKey"], context: context)
         switch answer {
         case .refused(let error):
-            return try await optionsPage(id, search: search, errors: web.prescribingErrors(error, context: context), context: context,
+            return try await optionsPage(id, search: search, errors: web.formErrors(error, context: context), context: context,
                                          status: error.status)
         case .ok(_, let created):
             guard case .map(let order) = created, case .string(let orderId)? = order["id"] else {
@@ -134,11 +134,11 @@ struct MedicineOrderPages: Sendable {
             data["wallet"] = try web.object(await web.api.get("wallet", context: context), context: context)
             switch await web.api.get("medicine-orders/\(id)/insurance-quote", context: context) {
             case .ok(_, let quote):
-                var values = OrderPages(web: web).quoteValues(quote, context: context)
+                var values = web.settlementValues(quote, context: context)
                 values["lines"] = named(values["lines"], names)
                 data["quote"] = values
             case .refused(let error):
-                data["noQuote"] = web.prescribingErrors(error, context: context)["message"]
+                data["noQuote"] = web.formErrors(error, context: context)["message"]
             }
         } else {
             data["settlements"] = await settlements(of: id, names: names, context: context)
@@ -154,7 +154,7 @@ struct MedicineOrderPages: Sendable {
         return items.compactMap { item in
             guard case .map(let settlement) = item, case .string(let orderId)? = settlement["medicineOrderId"],
                   orderId.lowercased() == id.lowercased() else { return nil }
-            var values = OrderPages(web: web).quoteValues(item, context: context)
+            var values = web.settlementValues(item, context: context)
             values["lines"] = named(values["lines"], names)
             return values
         }
@@ -166,7 +166,7 @@ struct MedicineOrderPages: Sendable {
         let answer = await web.api.send(.post, "medicine-orders/\(id)/pay", json: nil,
                                         idempotencyKey: context.browser.form["idempotencyKey"], context: context)
         if case .refused(let error) = answer {
-            var errors = web.prescribingErrors(error, context: context)
+            var errors = web.formErrors(error, context: context)
             errors["at"] = ["pay": true]
             return try await orderPage(id, errors: errors, context: context, status: error.status)
         }
@@ -179,7 +179,7 @@ struct MedicineOrderPages: Sendable {
         var body: [String: DocumentValue] = [:]
         if let reason = context.browser.form["reason"] { body["reason"] = .string(reason) }
         if case .refused(let error) = await web.api.send(.post, "medicine-orders/\(id)/cancel", json: .map(body), context: context) {
-            var errors = web.prescribingErrors(error, context: context)
+            var errors = web.formErrors(error, context: context)
             errors["at"] = ["cancel": true]
             errors["reason"] = context.browser.form["reason"] ?? ""
             return try await orderPage(id, errors: errors, context: context, status: error.status)
@@ -191,7 +191,7 @@ struct MedicineOrderPages: Sendable {
         _ = try context.requireSignedIn(.patient)
         let id = try context.parameters.require("id")
         if case .refused(let error) = await web.api.send(.post, "medicine-orders/\(id)/receipt", json: nil, context: context) {
-            var errors = web.prescribingErrors(error, context: context)
+            var errors = web.formErrors(error, context: context)
             errors["at"] = ["receipt": true]
             return try await orderPage(id, errors: errors, context: context, status: error.status)
         }
