@@ -26,7 +26,7 @@ ROLES = {
     "courier": ("13700000021", ["/deliveries"]),
     "insurer": ("13600000001", ["/insurance/claims", "/insurance/persons", "/insurance/policies", "/insurance/quotas",
                                 "/insurance/clearings", "/insurance/simulator"]),
-    "regulator": ("13500000001", ["/audit", "/insurance/quotas"]),
+    "regulator": ("13500000001", ["/audit", "/traces", "/insurance/quotas"]),
     "operator": ("13000000001", ["/institutions", "/accounts"]),
 }
 ERROR_TITLES = {"Not allowed", "Not found", "Cannot do that", "Something went wrong", "无权访问", "未找到", "无法完成", "出错了"}

@@ -118,7 +118,8 @@ enum WebNavigation {
              Item(href: "/insurance/policies", label: "nav.policies"), Item(href: "/insurance/quotas", label: "nav.quotas"),
              Item(href: "/insurance/clearings", label: "nav.clearings"), Item(href: "/insurance/simulator", label: "nav.simulator")]
         case .regulator:
-            [Item(href: "/audit", label: "nav.audit"), Item(href: "/insurance/quotas", label: "nav.quotas")]
+            [Item(href: "/audit", label: "nav.audit"), Item(href: "/traces", label: "nav.traces"),
+             Item(href: "/insurance/quotas", label: "nav.quotas")]
         case .operator:
             [Item(href: "/institutions", label: "nav.institutions"), Item(href: "/accounts", label: "nav.accounts")]
         }

@@ -26,6 +26,7 @@ struct WebRoutes: Sendable {
         InsurerPages(web: web).register(pages)
         OperatorPages(web: web).register(pages)
         AuditPages(web: web).register(pages)
+        TracePages(web: web).register(pages)
         group.get("static/:name", use: asset)
     }
 

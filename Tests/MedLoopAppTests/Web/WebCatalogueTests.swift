@@ -30,7 +30,7 @@ struct WebCatalogueTests {
     static func referenced() throws -> Set<String> {
         var used = Set<String>()
         let patterns = [#"\{\{[#^/]?t\.([A-Za-z0-9_.]+)\}\}"#, #"(?:title|label): "([a-z][A-Za-z]*\.[A-Za-z.]+)""#]
-        let folders = ["Resources/Web", "Web", "Web/Care", "Web/Prescribing", "Web/Pharmacy", "Web/Insurance", "Web/Identity"]
+        let folders = ["Resources/Web", "Web", "Web/Care", "Web/Prescribing", "Web/Pharmacy", "Web/Insurance", "Web/Identity", "Web/Supervision"]
         for folder in folders {
             let url = sources.appendingPathComponent(folder)
             for name in (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
