@@ -32,8 +32,9 @@ struct CallSignallingTests {
     }
 
     /// The frames `token`'s stream on `consultation` receives after sending `frames`, until
-    /// `enough` says so or a second passes.
+    /// `enough` says so or `patience` passes.
     static func exchange(_ app: Harness, _ consultation: String, token: String, headers: HTTPFields = [:], send frames: [String],
+                         patience: Duration = .seconds(10),
                          until enough: @escaping @Sendable ([String]) -> Bool = { _ in false }) async throws -> [String] {
         let received = Collected()
         var extra = headers
@@ -49,7 +50,7 @@ struct CallSignallingTests {
                         if enough(received.items) { return }
                     }
                 }
-                group.addTask { try await Task.sleep(for: .seconds(1)) }
+                group.addTask { try await Task.sleep(for: patience) }
                 _ = try await group.next()
                 group.cancelAll()
             }
@@ -69,7 +70,7 @@ struct CallSignallingTests {
                 return frames.contains { $0.contains(#""kind":"offer""#) }
             }
             for await _ in ready { break }
-            let patientSaw = try await Self.exchange(app, id, token: patient, send: [Self.offer])
+            let patientSaw = try await Self.exchange(app, id, token: patient, send: [Self.offer], patience: .seconds(1))
             let signals = try await doctorSaw.map(CarePathTests.event).filter { $0["type"] as? String == "signal" }
             #expect(signals.count == 1)
             #expect(signals.first?["from"] as? String == "patient")
