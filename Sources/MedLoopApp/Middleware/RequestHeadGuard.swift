@@ -9,7 +9,10 @@ import NIOCore
 /// Guards the raw bytes of each request head, before HTTP decoding: a head longer than
 /// `maxHeadBytes` is answered 431 and the connection closed; a head not complete within
 /// `headTimeout` of its first byte (a client sending a byte now and then to hold the connection)
-/// is answered 408 and closed; a connection that sends nothing at all within `idleTimeout` is
+/// is answered 408 and closed; a request line with a byte HTTP does not allow there (a raw
+/// non-ASCII character or a control character: clients percent-encode them) is answered 400 and
+/// closed — the HTTP decoder would otherwise leave the connection hanging without an answer; a
+/// connection that sends nothing at all within `idleTimeout` is
 /// closed (Hummingbird's own idle timeout only starts with the first request). After a WebSocket
 /// upgrade the guard steps aside.
 final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
@@ -33,6 +36,8 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let headTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     private var state = State.idle
+    /// Whether the bytes being read are still the request line.
+    private var inRequestLine = true
     private var deadline: Scheduled<Void>?
     /// Until the first byte arrives: closes a connection that never says anything.
     private var silence: Scheduled<Void>?
@@ -62,6 +67,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         case .idle:
             (bytes, matched) = (0, 0)
+            inRequestLine = true
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             deadline = context.eventLoop.scheduleTask(in: headTimeout) {
                 bound.value.handler.refuse(.requestTimeout, code: "request_timeout",
@@ -72,6 +78,15 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         for byte in buffer.readableBytesView {
             bytes += 1
+            if inRequestLine {
+                if byte == 10 {
+                    inRequestLine = false
+                } else if byte >= 0x80 || (byte < 0x20 && byte != 13) || byte == 0x7F {
+                    refuse(.badRequest, code: "bad_request_line",
+                           message: "The request line has a character that must be percent-encoded.", context: context)
+                    return
+                }
+            }
             if byte == Self.endOfHead[matched] {
                 matched += 1
             } else {

@@ -114,6 +114,22 @@ struct HardeningTests {
         }
     }
 
+    @Test("a request line with raw non-ASCII or control characters is answered 400 and closed, not left hanging",
+          arguments: ["/doctors?q=哮喘", "/api/v1/doctors?q=哮喘", "/哮喘", "/health/live?q=a\u{01}b"])
+    func rawCharactersInRequestLine(path: String) async throws {
+        try await withApp(live: true) { app in
+            let connection = try RawConnection(port: try #require(app.client.port))
+            connection.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let (text, closed) = await connection.readUntilClosed(timeout: 10)
+            #expect(text.hasPrefix("HTTP/1.1 400"))
+            #expect(text.contains(#""code":"bad_request_line""#))
+            #expect(closed)
+            // The same words, percent-encoded, are answered as usual.
+            let encoded = try await app.send(.get, "/api/v1/doctors?q=%E5%93%AE%E5%96%98")
+            #expect(encoded.status == .ok)
+        }
+    }
+
     @Test("a head dribbled a byte at a time is cut off with 408 after the head timeout")
     func dribbledHead() async throws {
         try await withApp(live: true, configure: { $0.requestHeadTimeout = .seconds(1); $0.idleTimeout = .seconds(5) }) { app in
