@@ -90,5 +90,19 @@
       input.focus();
     });
   }
+  // While waiting, the place in the queue follows the patients ahead without a reload.
+  var position = document.getElementById("queue-position");
+  if (position && state === "waiting" && window.fetch) {
+    setInterval(function () {
+      fetch(location.href, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("queue-position");
+          if (fresh && fresh.textContent !== position.textContent) { position.textContent = fresh.textContent; }
+        })
+        .catch(function () {});
+    }, 5000);
+  }
   connect();
 }());

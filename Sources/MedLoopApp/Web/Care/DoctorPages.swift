@@ -56,10 +56,13 @@ struct DoctorPages: Sendable {
     }
 
     @Sendable func profile(_ request: Request, context: AppContext) async throws -> Response {
-        try await profilePage(context.parameters.require("id"), errors: nil, context: context)
+        try await profilePage(context.parameters.require("id"), for: request.uri.queryParameters["for"].map(String.init),
+                              errors: nil, context: context)
     }
 
-    private func profilePage(_ id: String, errors: [String: Any]?, context: AppContext,
+    /// The profile; for a signed-in patient, the booking form for themselves or (`person`) a family
+    /// member they act for, with that person's prior visits.
+    private func profilePage(_ id: String, for person: String?, errors: [String: Any]?, context: AppContext,
                              status: HTTPResponse.Status = .ok) async throws -> Response {
         let doctor = try web.object(await web.api.get("doctors/\(id)", context: context), context: context)
         var data: [String: Any] = ["doctor": doctor, "idempotencyKey": WebKit.idempotencyKey()]
@@ -68,9 +71,24 @@ struct DoctorPages: Sendable {
         }
         if let errors { data["errors"] = errors }
         if let caller = context.caller, caller.role == .patient, let patientId = caller.patientId {
-            let visits = try web.object(await web.api.get("patients/\(patientId.text)/encounters", context: context), context: context)
-            let sites = doctor["practiceSites"] as? [Any] ?? []
-            data["booking"] = ["visits": visits["items"] ?? [], "sites": sites, "hasSites": sites.count > 1]
+            let family = try web.object(await web.api.get("patients/\(patientId.text)/family", context: context), context: context)
+            let members = family["items"] as? [[String: Any]] ?? []
+            let chosen = members.first { ($0["patientId"] as? String)?.lowercased() == person?.lowercased() }
+            let booked = (chosen?["patientId"] as? String) ?? patientId.text
+            let visits = try web.object(await web.api.get("patients/\(booked)/encounters", context: context), context: context)
+            var sites: [[String: Any]] = []
+            for site in doctor["practiceSites"] as? [String] ?? [] {
+                let institution = try? web.object(await web.api.get("institutions/\(site)", context: context), context: context)
+                sites.append(["id": site, "name": institution?["name"] as? String ?? site])
+            }
+            data["booking"] = ["visits": visits["items"] ?? [], "sites": sites, "hasSites": sites.count > 1,
+                               "members": members.map { member in
+                                   var member = member
+                                   member["selected"] = (member["patientId"] as? String) == (chosen?["patientId"] as? String)
+                                   return member
+                               },
+                               "hasMembers": !members.isEmpty, "forPatient": chosen?["patientId"] ?? "",
+                               "forMinor": chosen?["isMinor"] as? Bool ?? false]
         }
         return web.page("doctor-profile", title: "profile.title", data, context: context, status: status)
     }
@@ -83,11 +101,14 @@ struct DoctorPages: Sendable {
         if let visit = form["encounterId"] { order["encounterId"] = .string(visit) }
         if let symptoms = form["symptoms"] { order["symptoms"] = .string(symptoms) }
         if let site = form["siteId"] { order["siteId"] = .string(site) }
+        if let person = form["patientId"] { order["patientId"] = .string(person) }
+        if form["guardianPresent"] != nil { order["guardianPresent"] = .bool(true) }
         if let minutes = form["prepaidMinutes"].flatMap(Int.init) { order["prepaidMinutes"] = .integer(Int64(minutes)) }
         let answer = await web.api.send(.post, "orders", json: .map(order), idempotencyKey: form["idempotencyKey"], context: context)
         switch answer {
         case .refused(let error):
-            return try await profilePage(id, errors: web.formErrors(error, context: context), context: context, status: error.status)
+            return try await profilePage(id, for: form["patientId"], errors: web.formErrors(error, context: context), context: context,
+                                         status: error.status)
         case .ok(_, let body):
             guard case .map(let fields) = body, case .string(let orderId)? = fields["id"] else { throw AppError.notFound("order") }
             return web.redirect("/orders/\(orderId)")
