@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -76,6 +77,8 @@ def browser(width=PHONE_WIDTH, language="zh-CN"):
                  f"--window-size={width},900", f"--lang={language}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # Headless Chromium ignores --lang: the language it asks pages for is a preference.
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
     service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_window_size(width, 900)
@@ -84,7 +87,8 @@ def browser(width=PHONE_WIDTH, language="zh-CN"):
 
 
 def wait(driver, seconds=15):
-    return WebDriverWait(driver, seconds, poll_frequency=0.1)
+    """A wait that looks again when the page it looked at was replaced meanwhile."""
+    return WebDriverWait(driver, seconds, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException])
 
 
 def sign_in(driver, base, phone):

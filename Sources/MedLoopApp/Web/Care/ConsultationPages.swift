@@ -35,10 +35,13 @@ struct ConsultationPages: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> Response {
-        try await consultationPage(context.parameters.require("id"), errors: nil, context: context)
+        let query = request.uri.queryParameters
+        return try await consultationPage(context.parameters.require("id"), errors: nil,
+                                          notice: query["gift"] != nil ? "rating.giftSent" : query["rated"] != nil ? "rating.rated" : nil,
+                                          context: context)
     }
 
-    private func consultationPage(_ id: String, errors: [String: Any]?, context: AppContext,
+    private func consultationPage(_ id: String, errors: [String: Any]?, notice: String? = nil, context: AppContext,
                                   status: HTTPResponse.Status = .ok) async throws -> Response {
         let caller = try context.requireSignedIn(.patient, .doctor)
         let consultation = try web.object(await web.api.get("consultations/\(id)", context: context), context: context)
@@ -76,6 +79,7 @@ struct ConsultationPages: Sendable {
             }
         }
         if let errors { data["errors"] = errors }
+        if let notice { data["notice"] = web.renderer.string(notice, in: context.language) }
         return web.page("consultation", title: "consultation.title", data, context: context, status: status)
     }
 
@@ -130,7 +134,7 @@ struct ConsultationPages: Sendable {
         if case .refused(let error) = answer {
             return try await consultationPage(id, errors: web.formErrors(error, context: context), context: context, status: error.status)
         }
-        return web.redirect("/consultations/\(id)#thanks")
+        return web.redirect("/consultations/\(id)?rated=1#thanks")
     }
 
     /// A thank-you gift to the doctor of a completed consultation, paid from the wallet.
@@ -143,7 +147,7 @@ struct ConsultationPages: Sendable {
         if case .refused(let error) = answer {
             return try await consultationPage(id, errors: web.formErrors(error, context: context), context: context, status: error.status)
         }
-        return web.redirect("/consultations/\(id)#thanks")
+        return web.redirect("/consultations/\(id)?gift=sent#thanks")
     }
 
     /// An image for the chat, posted by `consultation.js` (raw bytes, `X-CSRF-Token`); answers the
