@@ -4,40 +4,20 @@ reloading."""
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
 
-from harness import Server, browser, sign_in, texts, visible, wait
-
-
-@pytest.fixture(scope="module")
-def server():
-    running = Server()
-    yield running
-    running.stop()
-    running.clean()
+from harness import book_and_pay, mark, same_page, sign_in, texts, visible, wait
 
 
 @pytest.fixture
-def doctor():
-    driver = browser()
-    yield driver
-    driver.quit()
+def doctor(driver):
+    """The doctor's browser."""
+    return driver
 
 
 @pytest.fixture
-def patient():
-    driver = browser()
-    yield driver
-    driver.quit()
-
-
-def no_reload_marker(driver):
-    """Marks the page, so that a later check can tell the page was not loaded again."""
-    driver.execute_script("window.medloopMarker = 'same page';")
-
-
-def still_same_page(driver):
-    return driver.execute_script("return window.medloopMarker") == "same page"
+def patient(second):
+    """The patient's browser."""
+    return second
 
 
 def test_patient_books_pays_and_chats_with_the_doctor_live(server, doctor, patient):
@@ -45,33 +25,16 @@ def test_patient_books_pays_and_chats_with_the_doctor_live(server, doctor, patie
     sign_in(doctor, base, "13900000001")
     assert doctor.current_url.endswith("/queue")
     doctor_name = visible(doctor, "#doctor-name").text
-    no_reload_marker(doctor)
+    mark(doctor)
 
     sign_in(patient, base, "13800000001")
-    patient.get(base + "/doctors")
-    patient.find_element(By.ID, "q").send_keys(doctor_name)
-    patient.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
-    visible(patient, "#results")
-    patient.find_element(By.LINK_TEXT, doctor_name).click()
-
-    visible(patient, "#book")
-    patient.find_element(By.CSS_SELECTOR, "#book input[name=service][value=textPackage]").click()
-    visits = Select(patient.find_element(By.ID, "encounterId"))
-    assert len(visits.options) > 1, "the demo patient has a prior in-person visit"
-    visits.select_by_index(1)
-    patient.find_element(By.CSS_SELECTOR, "#book button[type=submit]").click()
-    visible(patient, "#order-state")
-
-    patient.find_element(By.ID, "top-up-link").click()
-    patient.find_element(By.ID, "amount").send_keys("200")
-    patient.find_element(By.ID, "top-up").click()
-    visible(patient, "#pay").click()
+    book_and_pay(patient, base, doctor_name, "textPackage", top_up="200")
     consultation = visible(patient, "#consultation")
     assert consultation.get_attribute("data-state") == "waiting"
 
     # The doctor's queue shows the new patient without a reload.
     accept = visible(doctor, "#queue button.accept", seconds=20)
-    assert still_same_page(doctor)
+    assert same_page(doctor)
     accept.click()
     visible(doctor, "#message-text")
 
@@ -79,8 +42,8 @@ def test_patient_books_pays_and_chats_with_the_doctor_live(server, doctor, patie
     visible(patient, "#message-text", seconds=20)
     wait(patient).until(lambda d: d.find_element(By.ID, "consultation").get_attribute("data-live") == "open")
     wait(doctor).until(lambda d: d.find_element(By.ID, "consultation").get_attribute("data-live") == "open")
-    no_reload_marker(patient)
-    no_reload_marker(doctor)
+    mark(patient)
+    mark(doctor)
 
     patient.find_element(By.ID, "message-text").send_keys("医生您好，我最近血压有点高。")
     patient.find_element(By.ID, "send").click()
@@ -90,7 +53,7 @@ def test_patient_books_pays_and_chats_with_the_doctor_live(server, doctor, patie
     doctor.find_element(By.ID, "send").click()
     wait(patient).until(lambda d: "请继续服药，每天早晚各测一次血压。" in texts(d, "#messages .text"))
 
-    assert still_same_page(patient) and still_same_page(doctor)
+    assert same_page(patient) and same_page(doctor)
     assert "医生您好，我最近血压有点高。" in texts(patient, "#messages .mine .text")
 
     # The doctor records the diagnosis (picked by its ICD-10 code) and finishes; the patient's

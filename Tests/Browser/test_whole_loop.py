@@ -28,60 +28,22 @@ internet hospital), pharmacist 13700000001 (衢州市人民医院互联网医院
 staff 13700000011 and courier 13700000021 — as in `scripts/insurance-walkthrough`, Quzhou."""
 
 import itertools
-import json
-import os
 import re
 
 import pytest
-from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException, TimeoutException,
-                                        WebDriverException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from harness import DESKTOP_WIDTH, ROOT, Server, browser, sign_in, texts, visible
+import harness
+from harness import DESKTOP_WIDTH, browser, language_of, mark, same_page, sign_in, texts, use_language, visible
 
 PATIENT, DOCTOR, INSURER = "13800000005", "13900000003", "13600000001"
 PHARMACIST, STAFF, COURIER = "13700000001", "13700000011", "13700000021"
 INSURED_NUMBER, REGION = "33080000000005", "330800"
 PHARMACY = "荷花店"  # 衢州百姓大药房（荷花店）: demo pharmacy 1, of STAFF and COURIER
 PLACE = ("28.9650", "118.8720")  # Quzhou, near the demo pharmacies
-WEB = os.path.join(ROOT, "Sources/MedLoopApp/Resources/Web")
 CODES = itertools.count(1)
-
-# A page being replaced by the next one, or a live region replacing its content: an element found
-# a moment ago is gone, or Chrome says its node "does not belong to the document".
-PAGE_CHANGES = (NoSuchElementException, StaleElementReferenceException, WebDriverException)
-
-
-def merged(base, extra):
-    result = dict(base)
-    for key, value in extra.items():
-        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
-    return result
-
-
-def words(driver, *path):
-    """The words the server shows at `path` in the language of the driver's page: every
-    `web*.<language>.json`, merged in the order of their names, as `PageRenderer` merges them."""
-    language = until(driver, lambda d: d.execute_script("return document.documentElement.lang"))
-    strings = {}
-    for name in sorted(os.listdir(WEB)):
-        if name.startswith("web") and name.endswith(f".{language}.json"):
-            with open(os.path.join(WEB, name), encoding="utf-8") as file:
-                strings = merged(strings, json.load(file))
-    for key in path:
-        strings = strings[key]
-    return strings
-
-
-@pytest.fixture(scope="module")
-def server():
-    running = Server()
-    yield running
-    running.stop()
-    running.clean()
 
 
 @pytest.fixture
@@ -100,94 +62,63 @@ def people():
 
 # MARK: Helpers
 
+# Each wait here is bounded at 20 s, not the harness's 15 s: six browsers share the machine, and a
+# live region refreshes every 3 s.
+LIVE = 20
 
-def until(driver, condition, seconds=20, message=""):
-    """Waits (boundedly) for `condition`, across page loads and live-region replacements."""
-    return WebDriverWait(driver, seconds, poll_frequency=0.1, ignored_exceptions=PAGE_CHANGES).until(condition, message)
+
+def until(driver, condition, message=""):
+    return harness.until(driver, condition, LIVE, message)
 
 
 def shown(driver, selector):
-    """The element once it is visible, waiting at most 20 s (a live region refreshes every 3 s)."""
-    return visible(driver, selector, seconds=20)
+    return visible(driver, selector, LIVE)
+
+
+def click(driver, selector):
+    harness.click(driver, selector, LIVE)
+
+
+def type_into(driver, field_id, text):
+    harness.type_into(driver, field_id, text, LIVE)
+
+
+def fill_row(doctor, row, dose, times, days):
+    harness.fill_row(doctor, row, dose, times, days, LIVE)
+
+
+def submit(driver, selector):
+    harness.submit(driver, selector, LIVE)
+
+
+def read(driver, selector):
+    return harness.read(driver, selector, seconds=LIVE)
+
+
+def shows(driver, selector, expected, attribute=None):
+    harness.shows(driver, selector, expected, attribute, LIVE)
+
+
+def words(driver, *path):
+    """The words the server shows at `path` in the language of the driver's page."""
+    return harness.words(until(driver, language_of), *path)
 
 
 def enter(driver, base, phone):
     """Signs in, then switches the pages to Chinese with the header's language link when they are
     not (headless Chromium asks for English whatever its `--lang`)."""
     sign_in(driver, base, phone)
-    language = lambda d: d.execute_script("return document.documentElement.lang")
-    if until(driver, language) != "zh-CN":
-        click(driver, "header a[hreflang='zh-CN']")
-        until(driver, lambda d: language(d) == "zh-CN")
+    use_language(driver, "zh-CN", LIVE)
 
 
-def mark(driver):
-    """Marks the page, so that a later check can tell the page was not loaded again."""
-    driver.execute_script("window.medloopMarker = 'same page';")
-
-
-def same_page(driver):
-    return driver.execute_script("return window.medloopMarker") == "same page"
-
-
-def click(driver, selector, seconds=20):
-    """Clicks an element that a script or a live region may replace meanwhile."""
-    for _ in range(5):
-        try:
-            until(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).is_displayed(), seconds,
-                  f"{selector} never showed")
-            driver.find_element(By.CSS_SELECTOR, selector).click()
-            return
-        except (StaleElementReferenceException, WebDriverException) as error:
-            if isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error):
-                continue
-            raise
-    raise AssertionError(f"{selector} kept being replaced")
-
-
-def submit(driver, selector):
-    """Presses a form's button and waits for the page the form answers with (the same page again,
-    for some)."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    click(driver, selector)
-    until(driver, EC.staleness_of(page), message=f"{selector} sent nothing")
-
-
-def type_into(driver, element_id, text):
-    for _ in range(5):
-        try:
-            field = until(driver, lambda d: d.find_element(By.ID, element_id))
-            field.clear()
-            field.send_keys(text)
-            return
-        except (StaleElementReferenceException, WebDriverException) as error:
-            if isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error):
-                continue
-            raise
-    raise AssertionError(f"#{element_id} kept being replaced")
-
-
-def read(driver, selector, attribute=None):
-    """An element's text (or attribute), read again if the page or a live region replaced it."""
-    def current(d):
-        element = d.find_element(By.CSS_SELECTOR, selector)
-        return element.get_attribute(attribute) if attribute else element.text
-    return until(driver, lambda d: current(d) or None, message=f"{selector} never had a value")
-
-
-def shows(driver, selector, expected, attribute=None, seconds=20):
-    """Waits until the element shows `expected` (its text, or an attribute), across page loads."""
-    seen = []
-
-    def current(d):
-        element = d.find_element(By.CSS_SELECTOR, selector)
-        seen[:] = [element.get_attribute(attribute) if attribute else element.text]
-        return seen[0] == expected
-    try:
-        until(driver, current, seconds)
-    except TimeoutException:
-        raise AssertionError(f"{driver.current_url}: {selector} never showed {expected!r} (last {seen}); "
-                             f"the page says: {driver.find_element(By.TAG_NAME, 'main').text[:1500]}") from None
+def wait_on(driver, base, phone, home, selector):
+    """The person `phone` enters and waits on their home page (`home`), which is marked so that a
+    later check can tell it was not loaded again; returns the element of `selector` on it."""
+    enter(driver, base, phone)
+    assert driver.current_url.endswith(home)
+    element = shown(driver, selector)
+    mark(driver)
+    return element
 
 
 def fen(text):
@@ -229,12 +160,6 @@ def add_drug(doctor, query, strength, row):
     return drug
 
 
-def fill_row(doctor, row, dose, times, days):
-    type_into(doctor, f"item-{row}-dose", dose)
-    type_into(doctor, f"item-{row}-times", times)
-    type_into(doctor, f"item-{row}-days", days)
-
-
 # MARK: The loop
 
 
@@ -260,14 +185,8 @@ def test_the_whole_closed_loop_each_person_in_their_own_browser(server, people):
     assert INSURED_NUMBER in patient.find_element(By.ID, "coverage-facts").text
 
     # The doctor waits on the queue page, the pharmacist on the review queue: neither reloads.
-    enter(doctor, base, DOCTOR)
-    assert doctor.current_url.endswith("/queue")
-    doctor_name = shown(doctor, "#doctor-name").text
-    mark(doctor)
-    enter(pharmacist, base, PHARMACIST)
-    assert pharmacist.current_url.endswith("/review-queue")
-    shown(pharmacist, "#review-queue")
-    mark(pharmacist)
+    doctor_name = wait_on(doctor, base, DOCTOR, "/queue", "#doctor-name").text
+    wait_on(pharmacist, base, PHARMACIST, "/review-queue", "#review-queue")
 
     # 2. The patient finds the doctor by name and books a follow-up of the prior asthma visit.
     click(patient, "nav a[href='/doctors']")
@@ -403,14 +322,8 @@ def test_the_whole_closed_loop_each_person_in_their_own_browser(server, people):
     assert medicine_quote["fund"] > 0, f"the policy covers both inhalers: {medicine_quote}"
 
     # The pharmacy's staff and courier wait on their lists.
-    enter(staff, base, STAFF)
-    assert staff.current_url.endswith("/pharmacy/orders")
-    shown(staff, "#pharmacy-orders")
-    mark(staff)
-    enter(courier, base, COURIER)
-    assert courier.current_url.endswith("/deliveries")
-    shown(courier, "#deliveries")
-    mark(courier)
+    wait_on(staff, base, STAFF, "/pharmacy/orders", "#pharmacy-orders")
+    wait_on(courier, base, COURIER, "/deliveries", "#deliveries")
 
     # Pays: the settlement replaces the quote, with the same figures.
     click(patient, "#pay")
