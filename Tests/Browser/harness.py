@@ -85,12 +85,14 @@ class Server:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def browser(width=PHONE_WIDTH, language="zh-CN"):
-    """A headless Chromium with fake camera and microphone, `width` pixels wide."""
+def browser(width=PHONE_WIDTH, language="zh-CN", media="allow"):
+    """A headless Chromium with fake camera and microphone, `width` pixels wide; with
+    `media="deny"` the person refuses the camera and microphone when a page asks."""
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                 "--use-fake-device-for-media-stream",
+                 "--use-fake-ui-for-media-stream" + ("=deny" if media == "deny" else ""),
                  # Two browsers on one machine reach each other by their host addresses.
                  "--disable-features=WebRtcHideLocalIpsWithMdns", "--allow-loopback-in-peer-connection",
                  f"--window-size={width},900", f"--lang={language}"):
@@ -502,3 +504,14 @@ class Api:
             product = self.call("GET", f"/drugs/{line['drugId']}", staff)["productCode"]
             codes += [product + f"{next(serials):013d}" for _ in range(line["quantity"])]
         return codes
+
+
+def crash(driver):
+    """Kills the browser behind `driver` at once (SIGKILL), as when a phone loses its connection or
+    its battery: no page gets to say goodbye."""
+    children = subprocess.run(["pgrep", "-P", str(driver.service.process.pid)], capture_output=True, text=True).stdout.split()
+    for pid in children:
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass

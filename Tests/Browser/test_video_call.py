@@ -7,7 +7,7 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import DESKTOP_WIDTH, accept_from_queue, book_and_pay, browser, sign_in, texts, visible, wait
+from harness import DESKTOP_WIDTH, accept_from_queue, book_and_pay, browser, crash, sign_in, texts, visible, wait
 
 
 @pytest.fixture
@@ -80,3 +80,48 @@ def test_a_call_that_never_connects_costs_nothing(server, people):
     wait(doctor).until(lambda d: call_state(d) == "ended")
     patient.get(order_url)
     assert patient.find_elements(By.CSS_SELECTOR, "#order-calls .minutes") == []
+
+
+def test_a_refused_camera_is_shown_and_the_call_costs_nothing(server):
+    patient, doctor = browser(media="deny"), browser(DESKTOP_WIDTH)
+    try:
+        order_url = live_consultation(server, patient, doctor, minutes=5)
+        wait(doctor).until(lambda d: d.find_element(By.ID, "consultation").get_attribute("data-live") == "open")
+        # The patient's own call cannot start without the camera and microphone.
+        patient.find_element(By.ID, "call-start").click()
+        wait(patient).until(lambda d: call_state(d) == "refused")
+        assert patient.find_element(By.ID, "call-status").text
+        assert visible(patient, "#call-start").is_displayed()
+        # The doctor calls; the patient answers, refuses the media, and the doctor sees the call end.
+        doctor.find_element(By.ID, "call-start").click()
+        visible(patient, "#call-answer", seconds=20).click()
+        wait(patient).until(lambda d: call_state(d) == "refused")
+        wait(doctor, 20).until(lambda d: call_state(d) == "ended")
+        patient.get(order_url)
+        assert patient.find_elements(By.CSS_SELECTOR, "#order-calls .minutes") == []
+    finally:
+        patient.quit()
+        doctor.quit()
+
+
+def test_a_dropped_connection_ends_the_call_and_its_metering(server):
+    patient, doctor = browser(), browser(DESKTOP_WIDTH)
+    try:
+        order_url = live_consultation(server, patient, doctor, minutes=5)
+        wait(doctor).until(lambda d: d.find_element(By.ID, "consultation").get_attribute("data-live") == "open")
+        patient.find_element(By.ID, "call-start").click()
+        visible(doctor, "#call-answer", seconds=20).click()
+        for driver in (patient, doctor):
+            wait(driver, 30).until(lambda d: call_state(d) == "connected")
+        # The doctor's phone dies mid-call: the patient's side sees the link drop and stops the meter.
+        crash(doctor)
+        wait(patient, 60).until(lambda d: call_state(d) == "dropped")
+        patient.get(order_url)
+        minutes = wait(patient).until(lambda d: texts(d, "#order-calls .minutes"))
+        assert minutes == ["1"], minutes
+    finally:
+        patient.quit()
+        try:
+            doctor.quit()
+        except Exception:
+            pass
