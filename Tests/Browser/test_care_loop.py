@@ -2,6 +2,9 @@
 with the doctor, who is signed in in a second browser; each sees the other's messages without
 reloading."""
 
+import os
+import tempfile
+
 import pytest
 from selenium.webdriver.common.by import By
 
@@ -18,6 +21,15 @@ def doctor(driver):
 def patient(second):
     """The patient's browser."""
     return second
+
+
+# The smallest valid PNG (1×1 pixel).
+PNG = bytes([
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
+    0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41,
+    0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49,
+    0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+])
 
 
 def test_patient_books_pays_and_chats_with_the_doctor_live(server, doctor, patient):
@@ -55,6 +67,22 @@ def test_patient_books_pays_and_chats_with_the_doctor_live(server, doctor, patie
 
     assert same_page(patient) and same_page(doctor)
     assert "医生您好，我最近血压有点高。" in texts(patient, "#messages .mine .text")
+
+    # A picture: a file that is not an image is refused and nothing is sent; a PNG reaches the doctor.
+    with tempfile.TemporaryDirectory() as folder:
+        fake = os.path.join(folder, "not-a-picture.png")
+        with open(fake, "w") as file:
+            file.write("this is text, not a picture")
+        patient.find_element(By.ID, "message-image").send_keys(fake)
+        wait(patient).until(lambda d: d.find_element(By.ID, "live-status").text not in ("", "实时连接中", "Live"))
+        assert doctor.find_elements(By.CSS_SELECTOR, "#messages img") == []
+        png = os.path.join(folder, "blood-pressure.png")
+        with open(png, "wb") as file:
+            file.write(PNG)
+        patient.find_element(By.ID, "message-image").send_keys(png)
+        wait(doctor).until(lambda d: d.execute_script(
+            "const img = document.querySelector('#messages img'); return img && img.complete && img.naturalWidth > 0"))
+    assert same_page(doctor)
 
     # The doctor records the diagnosis (picked by its ICD-10 code) and finishes; the patient's
     # page follows by itself, and the patient rates and thanks the doctor.

@@ -90,6 +90,31 @@
       input.focus();
     });
   }
+  // A picture for the chat: uploaded, then sent on the socket as a message that names it.
+  var picture = document.getElementById("picture");
+  var chooser = document.getElementById("message-image");
+  if (picture && chooser && window.fetch) {
+    picture.hidden = false;
+    chooser.addEventListener("change", function () {
+      var file = chooser.files && chooser.files[0];
+      if (!file) { return; }
+      fetch("/consultations/" + root.dataset.id + "/images", {
+        method: "POST", credentials: "same-origin", body: file,
+        headers: { "Content-Type": file.type || "application/octet-stream",
+                   "X-CSRF-Token": document.getElementById("main").dataset.csrf }
+      })
+        .then(function (response) {
+          return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+        })
+        .then(function (answer) {
+          if (answer.ok) { window.MedLoopConsultation.send({ type: "message", imageId: answer.body.imageId }); }
+          else { say(answer.body.error.message); }
+          chooser.value = "";
+        })
+        .catch(function () { say(strings.offline); chooser.value = ""; });
+    });
+  }
+
   // While waiting, the place in the queue follows the patients ahead without a reload.
   var position = document.getElementById("queue-position");
   if (position && state === "waiting" && window.fetch) {
