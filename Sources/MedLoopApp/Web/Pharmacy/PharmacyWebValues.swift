@@ -24,8 +24,8 @@ struct PharmacyWebValues: Sendable {
         return english
     }
 
-    /// A medicine order's values with each line's `drug`, the number of packages, and each delivery
-    /// update's `atText` (`hasUpdates` when there is one).
+    /// A medicine order's values with each line's `drug`, the number of packages, and `hasUpdates`
+    /// when it has a delivery update (whose `atText` the renderer gives).
     func order(_ order: [String: Any], context: AppContext) async -> [String: Any] {
         var order = order
         var lines: [[String: Any]] = []
@@ -38,13 +38,7 @@ struct PharmacyWebValues: Sendable {
         order["lines"] = lines
         order["packages"] = packages
         order["shortId"] = Self.shortId(order["id"])
-        let updates = (order["deliveryUpdates"] as? [[String: Any]] ?? []).map { update in
-            var update = update
-            if let at = update["at"] as? String, let instant = Timestamp.parse(at) { update["atText"] = ChinaTime.text(instant) }
-            return update
-        }
-        order["deliveryUpdates"] = updates
-        order["hasUpdates"] = !updates.isEmpty
+        order["hasUpdates"] = !(order["deliveryUpdates"] as? [Any] ?? []).isEmpty
         return order
     }
 
