@@ -26,6 +26,10 @@ public struct AppServices: Sendable {
     let hub = ConsultationHub()
     /// Doctors' profiles and search pages this server keeps (encoded) until they change.
     let directory = DirectoryCache()
+    /// The supervision dashboard streams open in this server, fed by the event dispatcher.
+    let monitorFeed = MonitorFeed()
+    /// The fraud and abuse rules and their thresholds, validated at start-up.
+    public let fraudRules: FraudRuleSet
     /// The web app's templates, strings, stylesheet and scripts, loaded once at start-up.
     let pages: PageRenderer
     let assets: WebAssets
@@ -37,6 +41,7 @@ public struct AppServices: Sendable {
         self.clock = clock
         self.hasher = PasswordHasher(cost: configuration.bcryptCost)
         self.triageRules = try TriageRules.loadShipped()
+        self.fraudRules = try FraudRuleSet.load(path: configuration.fraudRulesPath)
         self.pages = try PageRenderer()
         self.assets = try WebAssets()
         self.stores = Stores(database: database, cipher: cipher, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory),
@@ -86,7 +91,7 @@ public struct AppServices: Sendable {
     public func eventDispatcher(logger: Logger, pollInterval: Duration = .seconds(1)) -> some Service {
         EventDispatcher(events: stores.events, database: database,
                                subscribers: [ChatFanOut(hub: hub, messages: stores.messages, prescriptions: stores.prescriptions, logger: logger),
-                                             DirectoryCacheInvalidation(cache: directory)],
+                                             DirectoryCacheInvalidation(cache: directory), monitorFeed],
                                pollInterval: pollInterval, logger: logger)
     }
 
@@ -153,7 +158,7 @@ private func registerAPI(on api: RouterGroup<AppContext>, _ services: AppService
     InstitutionRoutes(institutions: stores.institutions, authorizer: authorizer, clock: clock).register(authenticated)
     PatientRoutes(patients: stores.patients, audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
     AuditRoutes(audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
-    DoctorRoutes(doctors: stores.doctors, reputation: stores.reputation, cache: services.directory,
+    DoctorRoutes(doctors: stores.doctors, credentials: stores.credentials, reputation: stores.reputation, cache: services.directory,
                  signingKeys: stores.signingKeys, authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     OrderRoutes(orders: stores.orders, consultations: stores.consultations, ledger: stores.ledger, settlements: stores.settlements,
@@ -202,6 +207,13 @@ private func registerAPI(on api: RouterGroup<AppContext>, _ services: AppService
     SettlementRoutes(persons: stores.insuredPersons, settlements: stores.settlements, institutions: stores.institutions,
                      audit: stores.audit, authorizer: authorizer, clock: clock)
         .register(authenticated)
+    let regions = SupervisionRegions(authorizer: authorizer, institutions: stores.institutions, audit: stores.audit, clock: clock)
+    QualificationRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
+    AlertRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
+    MonitorRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
+    AuditSampleRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
+    TraceRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
+    AnalyticsRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
 }
 
 /// The HTTP application on the configured address, with its background jobs and its event
@@ -218,7 +230,9 @@ public func buildApplication(_ services: AppServices, logger: Logger, eventPollI
                                 .confirmCrossRegion(services.stores.settlements, logger: logger),
                                 .deliverNotifications(services.stores.notifications, provider: LogDeliveryProvider(logger: logger)),
                                 .forgetExpired(idempotency: services.stores.idempotency, throttle: services.stores.throttle,
-                                               logger: logger)],
+                                               logger: logger),
+                                .licenceExpiry(services, logger: logger),
+                                .fraudMonitor(services, logger: logger)],
                          leases: services.stores.leases, clock: services.clock, logger: logger)
     return Application(
         router: router,

@@ -36,6 +36,9 @@ public struct Configuration: Sendable {
     /// Empty: peers on one network reach each other directly; across networks they need a TURN
     /// server (README, "Voice and video calls").
     public var iceServers = "[]"
+    /// A fraud-rules document (JSON) replacing the shipped one (`MEDLOOP_FRAUD_RULES`, a path);
+    /// checked at start-up like a policy.
+    public var fraudRulesPath: String?
     /// For crash tests only: the point where the server kills itself (`CrashPoints`).
     public var crashPoint: String?
 
@@ -90,6 +93,9 @@ public struct Configuration: Sendable {
                                          expected: "one of " + CrashPoints.all.joined(separator: ", "))
             }
             configuration.crashPoint = point
+        }
+        if let path = environment["MEDLOOP_FRAUD_RULES"], !path.isEmpty {
+            configuration.fraudRulesPath = path
         }
         if let servers = environment["MEDLOOP_ICE_SERVERS"], !servers.isEmpty {
             guard let normalised = Self.iceServers(servers) else {

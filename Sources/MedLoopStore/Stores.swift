@@ -36,6 +36,12 @@ public struct Stores: Sendable {
     public let quotas: QuotaStore
     public let clearings: ClearingStore
     public let claims: ClaimStore
+    public let credentials: CredentialStore
+    public let alerts: AlertStore
+    public let monitor: MonitorStore
+    public let auditSamples: AuditSampleStore
+    public let traces: TraceStore
+    public let analytics: AnalyticsStore
 
     /// The stores of `database`; uploaded files live under `dataDirectory`, encrypted with `cipher`;
     /// prescriptions are checked against `formulary`.
@@ -80,6 +86,13 @@ public struct Stores: Sendable {
         medicineOrders = MedicineOrderStore(database: database, audit: audit, ledger: ledger, notifications: notifications,
                                             prescriptions: prescriptions, pharmacies: pharmacies, cipher: cipher,
                                             settlements: settlements)
+        credentials = CredentialStore(database: database, audit: audit, cipher: cipher, dataDirectory: dataDirectory,
+                                      notifications: notifications, consultations: consultations)
+        alerts = AlertStore(database: database, audit: audit)
+        monitor = MonitorStore(database: database, audit: audit)
+        auditSamples = AuditSampleStore(database: database, audit: audit)
+        traces = TraceStore(database: database, audit: audit)
+        analytics = AnalyticsStore(database: database, audit: audit)
     }
 
     /// Encrypts uploaded images, photos and reports stored before files were encrypted, and

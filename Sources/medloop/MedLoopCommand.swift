@@ -14,7 +14,7 @@ struct MedLoopCommand: AsyncParsableCommand {
             Without DATABASE_URL, MedLoop keeps its data in ./medloop.sqlite.
             """,
         subcommands: [Serve.self, Migrate.self, Seed.self, Check.self, VerifyChain.self, VerifyPrescription.self, GenerateKey.self,
-                      IssueVoucher.self, Clearing.self])
+                      IssueVoucher.self, Clearing.self, Report.self])
 }
 
 /// Options shared by the commands that open the database.

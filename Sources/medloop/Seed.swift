@@ -5,7 +5,8 @@ import MedLoopDomain
 import MedLoopStore
 
 /// `medloop seed --demo` creates the demo world (the same accounts every time);
-/// `medloop seed --doctors N` generates a large doctor directory for benchmarks (BENCHMARKS.md).
+/// `medloop seed --doctors N` generates a large doctor directory for benchmarks (BENCHMARKS.md);
+/// `medloop seed --history-days N` generates N days of activity on it for the analytics (issue 20).
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Seed data into the database.")
 
@@ -17,10 +18,18 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "Generate N doctors (1...1000000) at hospitals in 42 cities and 3 platforms; running again adds N more.")
     var doctors: Int?
 
+    @Option(help: "Generate N days (1...366) of consultations, prescriptions and settlements, ending yesterday, on the stored doctors.")
+    var historyDays: Int?
+
     func validate() throws {
-        guard demo || doctors != nil else { throw ValidationError("Say what to seed: --demo or --doctors N.") }
+        guard demo || doctors != nil || historyDays != nil else {
+            throw ValidationError("Say what to seed: --demo, --doctors N or --history-days N.")
+        }
         if let doctors, !(1...1_000_000).contains(doctors) {
             throw ValidationError("--doctors must be 1...1000000.")
+        }
+        if let historyDays, !(1...366).contains(historyDays) {
+            throw ValidationError("--history-days must be 1...366.")
         }
     }
 
@@ -37,6 +46,9 @@ struct Seed: AsyncParsableCommand {
             }
             if let doctors {
                 try await generateDirectory(doctors, into: services.database, now: services.clock.now())
+            }
+            if let historyDays {
+                try await generateHistory(historyDays, services: services)
             }
         } catch {
             await services.database.close()
@@ -60,13 +72,31 @@ struct Seed: AsyncParsableCommand {
     }
 }
 
+extension Seed {
+    /// Generates the history with a progress bar (days) on standard error, then says what it wrote.
+    private func generateHistory(_ days: Int, services: AppServices) async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        drawProgress(0, of: days, unit: "days")
+        let summary = try await HistoryGenerator.generate(days: days, into: services.database, cipher: services.stores.cipher,
+                                                          now: services.clock.now()) { done in
+            drawProgress(done, of: days, unit: "days")
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        let (seconds, attoseconds) = (clock.now - started).components
+        let elapsed = Double(seconds) + Double(attoseconds) / 1e18
+        say("Wrote \(summary.consultations) consultations, \(summary.prescriptions) prescriptions and \(summary.settlements) settlements "
+            + "for \(summary.patients) patients in " + String(format: "%.1f", elapsed) + " s (\(services.database.engine.rawValue)).")
+    }
+}
+
 /// Redraws `[#########           ] 45% 67500/150000 doctors` in place on standard error.
-private func drawProgress(_ written: Int, of total: Int) {
+private func drawProgress(_ written: Int, of total: Int, unit: String = "doctors") {
     let width = 20
     let filled = total == 0 ? width : min(width, written * width / total)
     let percent = total == 0 ? 100 : written * 100 / total
     let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-    FileHandle.standardError.write(Data("\r[\(bar)] \(percent)% \(written)/\(total) doctors".utf8))
+    FileHandle.standardError.write(Data("\r[\(bar)] \(percent)% \(written)/\(total) \(unit)".utf8))
 }
 
 /// Prints every demo sign-in, grouped by role.

@@ -109,7 +109,7 @@ def test_regulator_reads_who_accessed_which_patients_data(server, driver):
     api.call("GET", f"/patients/{me['patientId']}", PATIENT, expect=200)
 
     sign_in(driver, base, REGULATOR)
-    assert driver.current_url.endswith("/audit")
+    assert driver.current_url.endswith("/supervision"), "a regulator starts at the live dashboard"
     open_in_both_languages(driver, base, ["/audit", "/insurance/quotas"], assert_page)
     assert not driver.find_elements(By.ID, "set-quota"), "a regulator reads quotas and sets none"
 

@@ -19,14 +19,15 @@ ROLES = {
     "anonymous": (None, ["/", "/sign-in", "/sign-up", "/doctors", "/doctors?q=%E9%AB%98%E8%A1%80%E5%8E%8B"]),
     "patient": ("13800000001", ["/doctors", "/doctors?q=hypertension&sort=rating", "/orders", "/wallet", "/prescriptions",
                                 "/me", "/me/family", "/me/insurance", "/me/access-log", "/triage"]),
-    "doctor": ("13900000001", ["/queue", "/doctor/services", "/doctor/earnings"]),
-    "pharmacist": ("13700000001", ["/review-queue"]),
-    "pharmacyStaff": ("13700000011", ["/pharmacy/orders", "/pharmacy/stock"]),
+    "doctor": ("13900000001", ["/queue", "/doctor/services", "/doctor/earnings", "/doctor/audits", "/credentials"]),
+    "pharmacist": ("13700000001", ["/review-queue", "/audit-samples", "/credentials"]),
+    "pharmacyStaff": ("13700000011", ["/pharmacy/orders", "/pharmacy/stock", "/credentials"]),
     "courier": ("13700000021", ["/deliveries"]),
     "insurer": ("13600000001", ["/insurance/claims", "/insurance/persons", "/insurance/policies", "/insurance/quotas",
                                 "/insurance/clearings", "/insurance/simulator"]),
-    "regulator": ("13500000001", ["/audit", "/traces", "/insurance/quotas"]),
-    "operator": ("13000000001", ["/institutions", "/accounts"]),
+    "regulator": ("13500000001", ["/supervision", "/supervision/alerts", "/supervision/qualifications", "/supervision/samples",
+                                  "/traces", "/supervision/access", "/audit", "/analytics", "/insurance/quotas"]),
+    "operator": ("13000000001", ["/institutions", "/accounts", "/analytics", "/supervision/samples"]),
 }
 ERROR_TITLES = {"Not allowed", "Not found", "Cannot do that", "Something went wrong", "无权访问", "未找到", "无法完成", "出错了"}
 # A catalogue path left in the page (a string missing from a catalogue), or an unrendered tag.

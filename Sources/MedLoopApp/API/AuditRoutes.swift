@@ -25,6 +25,8 @@ struct AuditRoutes {
         var resourceType: String
         var outcome: AuditOutcome
         var clientAddress: String?
+        /// Why it was read, derived from the action and the reader's role (issue 20, part 6).
+        var purpose: AccessPurpose
     }
 
     @Sendable func accessLog(_ request: Request, context: AppContext) async throws -> ListView<AccessView> {
@@ -35,7 +37,9 @@ struct AuditRoutes {
         return ListView(items: page.items.map { entry in
             AccessView(at: entry.at, actorRole: entry.actorRole, isSelf: entry.actorAccountId == caller.accountId,
                        action: entry.action, resourceType: entry.resourceType, outcome: entry.outcome,
-                       clientAddress: entry.clientAddress)
+                       clientAddress: entry.clientAddress,
+                       purpose: AccessPurpose.of(action: entry.action, role: entry.actorRole,
+                                                 bySelf: entry.actorAccountId == caller.accountId))
         }, nextCursor: page.nextCursor)
     }
 

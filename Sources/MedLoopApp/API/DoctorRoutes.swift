@@ -7,6 +7,7 @@ import MedLoopStore
 /// regulators qualify them, and each doctor sets their own menu.
 struct DoctorRoutes {
     let doctors: DoctorStore
+    let credentials: CredentialStore
     let reputation: ReputationStore
     let cache: DirectoryCache
     let signingKeys: SigningKeyStore
@@ -219,7 +220,7 @@ struct DoctorRoutes {
                                          resourceId: id.text)
         let body = try await request.decodeJSON(as: QualificationBody.self, context: context)
         let now = clock.now()
-        try await doctors.setQualification(body.status, doctor: id, context: context.auditContext(at: now))
+        try await credentials.setDirectoryStanding(body.status, doctor: id, context: context.auditContext(at: now))
         cache.forget(id, .qualification)
         // A qualified doctor signs prescriptions: the key is made now, not at the first signature.
         if body.status == .approved, let account = try await doctors.profile(id)?.doctor.accountId {

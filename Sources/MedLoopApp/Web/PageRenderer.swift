@@ -73,9 +73,13 @@ struct PageRenderer: Sendable {
         ]
         if let caller = context.caller {
             frame["me"] = ["role": caller.role.rawValue, "roleText": string("role.\(caller.role.rawValue)", in: language)]
-            frame["nav"] = WebNavigation.items(for: caller.role).map { item in
-                ["href": item.href, "label": string(item.label, in: language),
-                 "current": context.browser.path == item.href || context.browser.path.hasPrefix(item.href + "/")]
+            let items = WebNavigation.items(for: caller.role)
+            let path = context.browser.path
+            // The most specific item holding the page is current (`/supervision/alerts/…` is the
+            // alerts, not the dashboard at `/supervision`).
+            let current = items.filter { path == $0.href || path.hasPrefix($0.href + "/") }.max { $0.href.count < $1.href.count }
+            frame["nav"] = items.map { item in
+                ["href": item.href, "label": string(item.label, in: language), "current": item.href == current?.href]
             }
         }
         return frame

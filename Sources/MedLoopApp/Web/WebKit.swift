@@ -106,11 +106,14 @@ enum WebNavigation {
              Item(href: "/me", label: "nav.me")]
         case .doctor:
             [Item(href: "/queue", label: "nav.queue"), Item(href: "/doctor/services", label: "nav.services"),
-             Item(href: "/doctor/earnings", label: "nav.earnings")]
+             Item(href: "/doctor/earnings", label: "nav.earnings"), Item(href: "/doctor/audits", label: "nav.myAudits"),
+             Item(href: "/credentials", label: "nav.credentials")]
         case .pharmacist:
-            [Item(href: "/review-queue", label: "nav.reviewQueue")]
+            [Item(href: "/review-queue", label: "nav.reviewQueue"), Item(href: "/audit-samples", label: "nav.auditSamples"),
+             Item(href: "/credentials", label: "nav.credentials")]
         case .pharmacyStaff:
-            [Item(href: "/pharmacy/orders", label: "nav.pharmacyOrders"), Item(href: "/pharmacy/stock", label: "nav.stock")]
+            [Item(href: "/pharmacy/orders", label: "nav.pharmacyOrders"), Item(href: "/pharmacy/stock", label: "nav.stock"),
+             Item(href: "/credentials", label: "nav.credentials")]
         case .courier:
             [Item(href: "/deliveries", label: "nav.deliveries")]
         case .insurer:
@@ -118,10 +121,14 @@ enum WebNavigation {
              Item(href: "/insurance/policies", label: "nav.policies"), Item(href: "/insurance/quotas", label: "nav.quotas"),
              Item(href: "/insurance/clearings", label: "nav.clearings"), Item(href: "/insurance/simulator", label: "nav.simulator")]
         case .regulator:
-            [Item(href: "/audit", label: "nav.audit"), Item(href: "/traces", label: "nav.traces"),
-             Item(href: "/insurance/quotas", label: "nav.quotas")]
+            [Item(href: "/supervision", label: "nav.dashboard"), Item(href: "/supervision/alerts", label: "nav.alerts"),
+             Item(href: "/supervision/qualifications", label: "nav.qualifications"),
+             Item(href: "/supervision/samples", label: "nav.samples"), Item(href: "/traces", label: "nav.traces"),
+             Item(href: "/supervision/access", label: "nav.access"), Item(href: "/audit", label: "nav.audit"),
+             Item(href: "/analytics", label: "nav.analytics"), Item(href: "/insurance/quotas", label: "nav.quotas")]
         case .operator:
-            [Item(href: "/institutions", label: "nav.institutions"), Item(href: "/accounts", label: "nav.accounts")]
+            [Item(href: "/institutions", label: "nav.institutions"), Item(href: "/accounts", label: "nav.accounts"),
+             Item(href: "/analytics", label: "nav.analytics"), Item(href: "/supervision/samples", label: "nav.samples")]
         }
     }
 

@@ -27,6 +27,12 @@ struct WebRoutes: Sendable {
         OperatorPages(web: web).register(pages)
         AuditPages(web: web).register(pages)
         TracePages(web: web).register(pages)
+        QualificationPages(web: web).register(pages)
+        AlertPages(web: web).register(pages)
+        MonitorPages(web: web).register(pages)
+        AuditSamplePages(web: web).register(pages)
+        AccessPages(web: web).register(pages)
+        AnalyticsPages(web: web).register(pages)
         group.get("static/:name", use: asset)
     }
 

@@ -8,6 +8,8 @@ public enum ConsultationEvent: String, Sendable, CaseIterable {
     case complete
     /// Nobody accepted it in time, or it was called off while waiting: the fee goes back.
     case refund
+    /// Its doctor was suspended (issue 20): an open consultation, waiting or active, goes back with its fee.
+    case handBack
 }
 
 /// The life of an online consultation: it waits in the doctor's queue once paid, is active once
@@ -26,12 +28,15 @@ public enum ConsultationState: String, Codable, Sendable, CaseIterable {
         case (.waiting, .accept): return .active
         case (.active, .complete): return .completed
         case (.waiting, .refund): return .refunded
+        case (.waiting, .handBack), (.active, .handBack): return .refunded
         case (_, .accept):
             throw .conflict(code: "consultation_state", message: "Only a waiting consultation can be accepted.")
         case (_, .complete):
             throw .conflict(code: "consultation_state", message: "Only an active consultation can be completed.")
         case (_, .refund):
             throw .conflict(code: "consultation_state", message: "Only a waiting consultation can be refunded.")
+        case (_, .handBack):
+            throw .conflict(code: "consultation_state", message: "Only an open consultation can be handed back.")
         }
     }
 

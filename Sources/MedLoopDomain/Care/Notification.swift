@@ -15,6 +15,12 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
     /// To the doctor: a pharmacist sent a prescription back with the reason.
     case prescriptionReturned
     case orderDelivered
+    /// To the patient: their consultation's doctor was suspended; the fee went back (issue 20).
+    case consultationHandedBack
+    /// To a licence's holder and the region's regulators: it expires within 30 days (issue 20).
+    case licenceExpiring
+    /// To a credential's holder: a regulator approved, rejected, suspended or reinstated it.
+    case credentialDecided
 
     /// The title shown in the inbox and sent by SMS or push, in Chinese and English.
     public var title: (zh: String, en: String) {
@@ -30,15 +36,19 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
         case .claimDecided: return ("医保结算结果", "Your insurance claim was decided")
         case .prescriptionReturned: return ("处方被药师退回", "A pharmacist sent your prescription back")
         case .orderDelivered: return ("药品已送达", "Your medicine was delivered")
+        case .consultationHandedBack: return ("医生暂停执业，问诊已退款", "Your doctor was suspended; the consultation has been refunded")
+        case .licenceExpiring: return ("执业证书即将到期", "A practising licence expires within 30 days")
+        case .credentialDecided: return ("资质审核结果", "Your credentials were reviewed")
         }
     }
 
     /// Whether it also goes out by SMS (the rest go by push only).
     public var sendsSMS: Bool {
         switch self {
-        case .consultationAccepted, .queueTurnNear, .consultationRefunded, .prescriptionRejected, .orderArriving, .claimDecided:
+        case .consultationAccepted, .queueTurnNear, .consultationRefunded, .prescriptionRejected, .orderArriving, .claimDecided,
+             .consultationHandedBack, .licenceExpiring:
             return true
-        case .newReply, .prescriptionApproved, .orderShipped, .prescriptionReturned, .orderDelivered:
+        case .newReply, .prescriptionApproved, .orderShipped, .prescriptionReturned, .orderDelivered, .credentialDecided:
             return false
         }
     }

@@ -55,6 +55,16 @@ public enum Permission: String, Sendable, CaseIterable {
     case simulateSettlements
     /// Read any settlement (a patient reads their own through their orders).
     case readSettlements
+    /// Submit one's own credentials for qualification review (a doctor, a pharmacist, a pharmacy).
+    case submitCredentials
+    /// Watch one's region: the live dashboard, alerts, traces, who accessed which patient's data.
+    case superviseRegion
+    /// Read the usage figures and charts (a regulator its own region only).
+    case readAnalytics
+    /// Draw random samples of prescriptions for re-evaluation.
+    case drawAuditSamples
+    /// Judge prescriptions of an audit sample assigned to one.
+    case judgeAuditSamples
 }
 
 /// The access rules of MedLoop, one pure function per kind of resource. Routes ask; they never
@@ -76,6 +86,10 @@ public enum AccessPolicy {
         case .cancelMedicineOrders: return [.patient, .pharmacyStaff, .pharmacist].contains(role)
         case .manageInsurance: return role == .insurer
         case .simulateSettlements, .readSettlements: return [.insurer, .regulator, .operator].contains(role)
+        case .submitCredentials: return [.doctor, .pharmacist, .pharmacyStaff].contains(role)
+        case .superviseRegion: return role == .regulator
+        case .readAnalytics, .drawAuditSamples: return role == .regulator || role == .operator
+        case .judgeAuditSamples: return role == .pharmacist
         }
     }
 

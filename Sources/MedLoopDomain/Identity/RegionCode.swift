@@ -34,6 +34,17 @@ public struct RegionCode: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public var province: String { String(value.prefix(2)) + "0000" }
+
+    /// The digits every region inside this one starts with: a province (`440000`) covers its
+    /// cities and counties, a city (`440100`) its counties, a county only itself.
+    public var coveredPrefix: String {
+        if value.hasSuffix("0000") { return String(value.prefix(2)) }
+        if value.hasSuffix("00") { return String(value.prefix(4)) }
+        return value
+    }
+
+    /// Whether `other` lies inside this region (or is it): what a regulator of this region supervises.
+    public func covers(_ other: RegionCode) -> Bool { other.value.hasPrefix(coveredPrefix) }
     /// The prefecture-level city this region belongs to.
     public var city: String { String(value.prefix(4)) + "00" }
     public var description: String { value }

@@ -124,6 +124,7 @@ public struct ConsultationStore: Sendable {
     public func accept(_ id: UUID, byDoctorAccount account: UUID, context: AuditContext) async throws -> Consultation {
         try await database.unitOfWork { tx in
             var consultation = try await participantConsultation(id, account: account, doctorOnly: true, in: tx)
+            try await checkPractising(consultation.doctorId, in: tx)  // a suspended doctor accepts nothing (issue 20)
             try await tx.move("consultations", id: id, from: consultation.state, by: .accept)
             let closesAt = consultation.service == .textPackage
                 ? context.at.addingTimeInterval(TimeInterval(ServiceKind.textPackageWindow)) : nil

@@ -191,20 +191,6 @@ public struct DoctorStore: Sendable {
         }
     }
 
-    /// Sets a doctor's qualification (a regulator's decision).
-    public func setQualification(_ status: QualificationStatus, doctor: UUID, context: AuditContext) async throws {
-        try await database.unitOfWork { tx in
-            let updated = try await tx.sql.raw("""
-                UPDATE doctors SET qualification = \(bind: status.rawValue), updated_at = \(bind: context.at.epochMillis)
-                WHERE id = \(bind: doctor.text) RETURNING id
-                """).first()
-            guard updated != nil else { throw DomainError.notFound(resource: "doctor") }
-            try await audit.append(AuditRecord(action: "doctor.qualification.\(status.rawValue)", resourceType: "doctor",
-                                               resourceId: doctor.text), context: context, in: tx)
-            try await EventStore.append(.doctorChanged(doctor, .qualification, at: context.at), in: tx)
-        }
-    }
-
     /// The doctor record of a doctor account.
     public func doctorId(account: UUID) async throws -> UUID? {
         try await database.read { sql in

@@ -44,6 +44,12 @@ public enum Migrations {
         deliveryDestination,
         orderSite,
         insurance,
+        qualification,
+        alerts,
+        auditSamples,
+        reporting,
+        analytics,
+        monitor,
     ]
 }
 

@@ -81,6 +81,7 @@ public struct MedicineOrderStore: Sendable {
                         by account: UUID, context: AuditContext) async throws -> MedicineOrder {
         let items = prescription.items.map { (drug: $0.drug, quantity: $0.quantity) }
         try PrescriptionRules.checkFillable(prescription.state, validUntil: prescription.validUntil, now: context.at)
+        try await pharmacies.checkTakingOrders(pharmacy)  // issue 20: a suspended pharmacy gets no new orders
         let candidates = try await pharmacies.candidates(holding: items.map(\.drug.id))
         guard PharmacyOptions.options(for: items, from: candidates, at: location, mode: mode, now: context.at)
             .contains(where: { $0.pharmacy.pharmacyId == pharmacy }) else {
@@ -88,6 +89,7 @@ public struct MedicineOrderStore: Sendable {
                                           from: location, mode: mode)
         }
         return try await database.unitOfWork { tx in
+            try await CredentialStore.holdTakingOrders(pharmacy: pharmacy, in: tx)  // issue 20: nor one racing its suspension
             // The prescription as it stands now, touched so that a void or an expiry racing this
             // choice either happens first (and this one is refused) or finds the order.
             let current = try await tx.sql.raw("""

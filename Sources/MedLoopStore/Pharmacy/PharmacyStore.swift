@@ -40,7 +40,8 @@ public struct PharmacyStore: Sendable {
         }
     }
 
-    /// Every pharmacy with a profile that holds all of `drugs`, with its stock of them.
+    /// Every pharmacy with a profile that holds all of `drugs`, with its stock of them; a suspended
+    /// pharmacy is none of them (issue 20).
     public func candidates(holding drugs: [UUID]) async throws -> [(profile: PharmacyProfile, stock: [UUID: StockLevel])] {
         guard !drugs.isEmpty else { return [] }
         return try await database.read { sql in
@@ -58,7 +59,7 @@ public struct PharmacyStore: Sendable {
             }
             return try await sql.raw("""
                 SELECT p.*, i.name, i.insurance_designated FROM pharmacy_profiles p JOIN institutions i ON i.id = p.pharmacy_id
-                WHERE p.pharmacy_id IN (\(binds: ids)) ORDER BY p.pharmacy_id
+                WHERE p.pharmacy_id IN (\(binds: ids)) AND i.qualification <> \(bind: QualificationStatus.suspended.rawValue) ORDER BY p.pharmacy_id
                 """).all().map { row in (try Self.profile(from: row), stock[try row.text("pharmacy_id")] ?? [:]) }
         }
     }
@@ -99,9 +100,12 @@ public struct PharmacyStore: Sendable {
             throw DomainError.invalidField("drugId", code: "unknown_drug", "This drug is not in the catalogue.")
         }
         let lock = tx.engine == .postgres ? " FOR UPDATE" : ""
-        let reserved = try await tx.sql.raw("""
-            SELECT reserved FROM pharmacy_stock WHERE pharmacy_id = \(bind: pharmacy.text) AND drug_id = \(bind: drug.text)\(unsafeRaw: lock)
-            """).first()?.decode(column: "reserved", as: Int.self) ?? 0
+        let before = try await tx.sql.raw("""
+            SELECT reserved, on_hand FROM pharmacy_stock WHERE pharmacy_id = \(bind: pharmacy.text) AND drug_id = \(bind: drug.text)\(unsafeRaw: lock)
+            """).first()
+        let reserved = try before?.decode(column: "reserved", as: Int.self) ?? 0
+        // The count before and after: a rise is a receipt, which supervision weighs against dispensing.
+        let onHandBefore = try before?.decode(column: "on_hand", as: Int.self) ?? 0
         let zeroMarkup = try await tx.sql.raw("SELECT zero_markup FROM pharmacy_profiles WHERE pharmacy_id = \(bind: pharmacy.text)")
             .first()?.bool("zero_markup") ?? false
         try StockRule.checkLevel(onHand: onHand, reserved: reserved, priceFen: priceFen, zeroMarkup: zeroMarkup,
@@ -113,7 +117,9 @@ public struct PharmacyStore: Sendable {
                 updated_at = excluded.updated_at
             """).run()
         try await audit.append(AuditRecord(action: "pharmacy.stock.set", resourceType: "pharmacy_stock",
-                                           resourceId: "\(pharmacy.text)/\(drug.text)"), context: context, in: tx)
+                                           resourceId: "\(pharmacy.text)/\(drug.text)",
+                                           detail: #"{"onHandAfter":\#(onHand),"onHandBefore":\#(onHandBefore)}"#),
+                               context: context, in: tx)
         return StockLevel(drugId: drug, onHand: onHand, reserved: reserved, priceFen: priceFen)
     }
 

@@ -39,6 +39,7 @@ extension PrescriptionStore {
                   prescription.institutionId == pharmacist.institutionId else {
                 throw DomainError.notFound(resource: "prescription")
             }
+            try await CredentialStore.checkReviewing(pharmacist: pharmacist.accountId, in: tx)  // issue 20: not while suspended
             if case .approve = decision { try PrescriptionRules.checkValid(until: prescription.validUntil, now: context.at) }
             let approved: Bool
             var reason: RejectionReason?

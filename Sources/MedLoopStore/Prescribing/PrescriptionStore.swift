@@ -53,8 +53,9 @@ public struct PrescriptionStore: Sendable {
         try PrescriptionRules.checkSupply(items, long: draft.longPrescription)
         _ = try PrescriptionRules.validUntil(issuedAt: context.at, validDays: draft.validDays)
         return try await database.unitOfWork { tx in
-            let row = try await consultationRow(consultation, doctor: doctor, in: tx)
+            // The prescriber first: a suspended doctor's consultations have been handed back too.
             try PrescriptionRules.checkPrescriber(try await qualification(of: doctor, in: tx))
+            let row = try await consultationRow(consultation, doctor: doctor, in: tx)
             let diagnosis = try Self.diagnosis(recorded: try row.optionalText("diagnosis_icd10"), written: draft.diagnosis)
             let priorVisit = try await priorVisit(of: row, in: tx)
             try PrescriptionRules.checkFollowUp(diagnosis: diagnosis, priorVisit: priorVisit)

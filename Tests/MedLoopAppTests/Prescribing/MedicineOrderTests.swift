@@ -355,7 +355,7 @@ struct MedicineOrderTests {
         }
     }
 
-    @Test("a suspended doctor can neither draft nor sign")
+    @Test("a suspended doctor can neither draft nor sign, and their open consultation is handed back")
     func suspendedDoctor() async throws {
         try await withApp { app in
             let (consultation, _, doctor) = try await app.anAcceptedConsultation()
@@ -374,6 +374,8 @@ struct MedicineOrderTests {
             ])
             #expect(another.errorCode == "prescriber_not_qualified")
             #expect(try await app.send(.get, "/api/v1/prescriptions/\(id)", token: doctor).string("state") == "draft")
+            // The suspension handed the open consultation back to the patient.
+            #expect(try await app.send(.get, "/api/v1/consultations/\(consultation)", token: doctor).string("state") == "refunded")
         }
     }
 

@@ -25,24 +25,29 @@ struct ConsultationMove: Sendable, CustomTestStringConvertible {
 private let notWaitingToAccept = "Only a waiting consultation can be accepted."
 private let notActiveToComplete = "Only an active consultation can be completed."
 private let notWaitingToRefund = "Only a waiting consultation can be refunded."
+private let notOpenToHandBack = "Only an open consultation can be handed back."
 
 /// Every state against every event, written out.
 private let everyConsultationMove: [ConsultationMove] = [
     .allowed(.waiting, .accept, to: .active),
     .refused(.waiting, .complete, notActiveToComplete),
     .allowed(.waiting, .refund, to: .refunded),
+    .allowed(.waiting, .handBack, to: .refunded),
 
     .refused(.active, .accept, notWaitingToAccept),
     .allowed(.active, .complete, to: .completed),
     .refused(.active, .refund, notWaitingToRefund),
+    .allowed(.active, .handBack, to: .refunded),
 
     .refused(.completed, .accept, notWaitingToAccept),
     .refused(.completed, .complete, notActiveToComplete),
     .refused(.completed, .refund, notWaitingToRefund),
+    .refused(.completed, .handBack, notOpenToHandBack),
 
     .refused(.refunded, .accept, notWaitingToAccept),
     .refused(.refunded, .complete, notActiveToComplete),
     .refused(.refunded, .refund, notWaitingToRefund),
+    .refused(.refunded, .handBack, notOpenToHandBack),
 ]
 
 /// The legal moves alone, as (state, event) → state.

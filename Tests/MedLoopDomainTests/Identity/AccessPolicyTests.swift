@@ -6,13 +6,16 @@ struct AccessPolicyTests {
     /// What each role may do by its role alone; everything not listed is refused.
     static let granted: [Role: Set<Permission>] = [
         .patient: [.viewInstitutions, .buyServices, .cancelMedicineOrders],
-        .doctor: [.viewInstitutions, .importRecords, .prescribe, .runClinicalChecks],
-        .pharmacist: [.viewInstitutions, .reviewPrescriptions, .runClinicalChecks, .dispense, .manageStock, .cancelMedicineOrders],
-        .pharmacyStaff: [.viewInstitutions, .dispense, .manageStock, .cancelMedicineOrders],
+        .doctor: [.viewInstitutions, .importRecords, .prescribe, .runClinicalChecks, .submitCredentials],
+        .pharmacist: [.viewInstitutions, .reviewPrescriptions, .runClinicalChecks, .dispense, .manageStock, .cancelMedicineOrders,
+                      .submitCredentials, .judgeAuditSamples],
+        .pharmacyStaff: [.viewInstitutions, .dispense, .manageStock, .cancelMedicineOrders, .submitCredentials],
         .courier: [.viewInstitutions, .deliver],
         .insurer: [.viewInstitutions, .manageInsurance, .simulateSettlements, .readSettlements],
-        .regulator: [.viewInstitutions, .readAuditLog, .qualifyDoctors, .simulateSettlements, .readSettlements],
-        .`operator`: [.manageAccounts, .manageInstitutions, .viewInstitutions, .manageDoctors, .simulateSettlements, .readSettlements],
+        .regulator: [.viewInstitutions, .readAuditLog, .qualifyDoctors, .simulateSettlements, .readSettlements, .superviseRegion,
+                     .readAnalytics, .drawAuditSamples],
+        .`operator`: [.manageAccounts, .manageInstitutions, .viewInstitutions, .manageDoctors, .simulateSettlements, .readSettlements,
+                      .readAnalytics, .drawAuditSamples],
     ]
 
     static let staffRoles: [Role] = [.doctor, .pharmacist, .pharmacyStaff, .courier, .insurer, .regulator, .`operator`]
