@@ -150,6 +150,7 @@ private func registerAPI(on api: RouterGroup<AppContext>, _ services: AppService
     let idempotent = IdempotentPost(store: stores.idempotency, database: stores.database, clock: clock,
                                     crashPoints: CrashPoints(armed: services.configuration.crashPoint))
     let authenticated = api.group().add(middleware: authentication)
+    let regions = SupervisionRegions(authorizer: authorizer, institutions: stores.institutions, audit: stores.audit, clock: clock)
     AuthRoutes(accounts: stores.accounts, audit: stores.audit, throttle: stores.throttle, cipher: services.cipher,
                hasher: hasher, clock: clock, tokenLifetime: services.configuration.tokenLifetime)
         .register(public: api, authenticated: authenticated)
@@ -158,7 +159,7 @@ private func registerAPI(on api: RouterGroup<AppContext>, _ services: AppService
     InstitutionRoutes(institutions: stores.institutions, authorizer: authorizer, clock: clock).register(authenticated)
     PatientRoutes(patients: stores.patients, audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
     AuditRoutes(audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
-    DoctorRoutes(doctors: stores.doctors, credentials: stores.credentials, reputation: stores.reputation, cache: services.directory,
+    DoctorRoutes(doctors: stores.doctors, credentials: stores.credentials, regions: regions, reputation: stores.reputation, cache: services.directory,
                  signingKeys: stores.signingKeys, authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     OrderRoutes(orders: stores.orders, consultations: stores.consultations, ledger: stores.ledger, settlements: stores.settlements,
@@ -207,7 +208,6 @@ private func registerAPI(on api: RouterGroup<AppContext>, _ services: AppService
     SettlementRoutes(persons: stores.insuredPersons, settlements: stores.settlements, institutions: stores.institutions,
                      audit: stores.audit, authorizer: authorizer, clock: clock)
         .register(authenticated)
-    let regions = SupervisionRegions(authorizer: authorizer, institutions: stores.institutions, audit: stores.audit, clock: clock)
     QualificationRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
     AlertRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
     MonitorRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)

@@ -43,7 +43,8 @@ struct Report: AsyncParsableCommand {
                 print(try await keys.publicKey(at: Date()), terminator: "")
             } else if let day {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                let traces = TraceStore(database: db, audit: AuditStore(database: db))
+                let audit = AuditStore(database: db)
+                let traces = TraceStore(database: db, audit: audit)
                 let regions = if let only { [only] } else { try await traces.reportRegions() }
                 if regions.isEmpty { say("no region to report: no regulator institution, and no --region") }
                 for code in regions {
@@ -53,6 +54,11 @@ struct Report: AsyncParsableCommand {
                         + "\(counts["prescription"] ?? 0) prescriptions, \(counts["dispense"] ?? 0) dispenses, "
                         + "\(counts["settlement"] ?? 0) settlements)")
                     say("wrote \(written.signature.path)")
+                    // The export carries every patient's records of the day: it is a read of their data.
+                    try await audit.record(AuditRecord(action: "supervision.report.write", resourceType: "provincial_report",
+                                                       resourceId: "\(code.value)/\(day)"),
+                                           context: AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil,
+                                                                 requestId: "medloop report", at: Date()))
                 }
             }
         } catch {

@@ -81,6 +81,10 @@ struct AnalyticsRoutes {
         func day(_ text: String?, field: String) throws -> CalendarDate? {
             guard let text, !text.isEmpty else { return nil }
             guard let date = CalendarDate(iso: text) else { throw AppError.invalid(field, code: "format", "A date is YYYY-MM-DD.") }
+            // Figures exist for this century only; a period reaching past year 9999 has no dates.
+            guard AnalyticsPeriod.years.contains(date.year) else {
+                throw AppError.invalid(field, code: "range", "A date lies between 2000 and 2100.")
+            }
             return date
         }
         let start = try day(from, field: "from"), end = try day(to, field: "to")

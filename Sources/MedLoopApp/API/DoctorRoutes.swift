@@ -8,6 +8,7 @@ import MedLoopStore
 struct DoctorRoutes {
     let doctors: DoctorStore
     let credentials: CredentialStore
+    let regions: SupervisionRegions
     let reputation: ReputationStore
     let cache: DirectoryCache
     let signingKeys: SigningKeyStore
@@ -216,14 +217,21 @@ struct DoctorRoutes {
 
     @Sendable func qualify(_ request: Request, context: AppContext) async throws -> Response {
         let id = try context.parameters.uuid("id")
-        _ = try await authorizer.require(.qualifyDoctors, context, action: "doctor.qualification", resourceType: "doctor",
-                                         resourceId: id.text)
+        let scope = try await regions.scope(.qualifyDoctors, context, action: "doctor.qualification", resourceType: "doctor",
+                                            resourceId: id.text)
+        guard let profile = try await doctors.profile(id),
+              let hospital = try await regions.institutions.institution(profile.doctor.hospitalId) else {
+            throw AppError.notFound("doctor")
+        }
+        // Only the regulator of the doctor's region decides (issue 20).
+        try await regions.check(hospital.regionCode, within: scope, context, action: "doctor.qualification", resourceType: "doctor",
+                                resourceId: id.text)
         let body = try await request.decodeJSON(as: QualificationBody.self, context: context)
         let now = clock.now()
         try await credentials.setDirectoryStanding(body.status, doctor: id, context: context.auditContext(at: now))
         cache.forget(id, .qualification)
         // A qualified doctor signs prescriptions: the key is made now, not at the first signature.
-        if body.status == .approved, let account = try await doctors.profile(id)?.doctor.accountId {
+        if body.status == .approved, let account = profile.doctor.accountId {
             try await signingKeys.ensureKey(of: account, at: now)
         }
         return Response(status: .noContent)

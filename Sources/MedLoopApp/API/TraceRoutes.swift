@@ -74,13 +74,13 @@ struct TraceRoutes {
     }
 
     @Sendable func accessLog(_ request: Request, context: AppContext) async throws -> ListView<DataAccessView> {
-        _ = try await regions.scope(.superviseRegion, context, action: "supervision.access_log.read", resourceType: "audit_log")
+        let scope = try await regions.scope(.superviseRegion, context, action: "supervision.access_log.read", resourceType: "audit_log")
         let paging = try Paging(request)
         let patient = try request.uuidQuery("patient")
         let from = try request.timeQuery("from"), to = try request.timeQuery("to")
         if let from, let to, from >= to { throw AppError.invalid("to", code: "range", "to comes after from.") }
         let page = try await stores.traces.accessLog(patient: patient, actor: try request.uuidQuery("actor"), from: from, to: to,
-                                                     limit: paging.limit, cursor: paging.cursor)
+                                                     readersIn: scope.prefix, limit: paging.limit, cursor: paging.cursor)
         // Reading who read a patient's data is itself a read of it.
         try await stores.audit.recordRead("supervision.access_log.read", of: "audit_log", patient: patient, by: context,
                                           at: clock.now())

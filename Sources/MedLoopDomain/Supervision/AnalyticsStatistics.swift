@@ -7,6 +7,9 @@ public struct AnalyticsPeriod: Sendable, Hashable {
 
     /// Longest period one request may cover: two years of days.
     public static let maximumDays = 731
+    /// The years a period's dates may name (so that a period stretched from either end stays a
+    /// real date).
+    public static let years = 2000...2100
 
     /// - Throws: 400 on `from` (`after_to`) when it is after `to`, and on `to` (`too_long`) past
     ///   `maximumDays`.

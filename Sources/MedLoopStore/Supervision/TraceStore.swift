@@ -128,9 +128,16 @@ public struct TraceStore: Sendable {
 
     /// Entries of the audit log that touched a patient's data, newest first: who, when, from
     /// where, which action; filtered by patient, reader and time.
-    public func accessLog(patient: UUID?, actor: UUID?, from: Date?, to: Date?, limit: Int, cursor: String?) async throws
-        -> Page<AuditEntry> {
+    public func accessLog(patient: UUID?, actor: UUID?, from: Date?, to: Date?, readersIn regionPrefix: String?, limit: Int,
+                          cursor: String?) async throws -> Page<AuditEntry> {
         var conditions: [SQLQueryString] = ["patient_id IS NOT NULL"]
+        if let regionPrefix {
+            // A regulator sees the reads made by staff of institutions in its region.
+            conditions.append("""
+                actor_account_id IN (SELECT a.id FROM accounts a JOIN institutions i ON i.id = a.institution_id
+                                     WHERE i.region_code LIKE \(bind: regionPrefix + "%"))
+                """)
+        }
         if let patient { conditions.append("patient_id = \(bind: patient.text)") }
         if let actor { conditions.append("actor_account_id = \(bind: actor.text)") }
         if let from { conditions.append("at >= \(bind: from.epochMillis)") }

@@ -180,6 +180,11 @@ struct AnalyticsFigureTests {
             #expect(unknown.status == .notFound && unknown.isStandardError)
             let badDate = try await app.send(.get, "/api/v1/analytics/prices?from=2026-13-01", token: operatorToken)
             #expect(badDate.status == .badRequest && badDate.errorFields == ["from"])
+            // A period stretched 30 days past the last date there is would have no dates: refused, not a crash.
+            for (query, field) in [("from=9999-12-31", "from"), ("to=0001-01-01", "to")] {
+                let far = try await app.send(.get, "/api/v1/analytics/prices?\(query)", token: operatorToken)
+                #expect(far.status == .badRequest && far.errorFields == [field], "\(far.text)")
+            }
             let backwards = try await app.send(.get, "/api/v1/analytics/prices?from=2026-11-07&to=2026-11-01", token: operatorToken)
             #expect(backwards.status == .badRequest && backwards.errorFields == ["from"] && backwards.isStandardError)
             let format = try await app.send(.get, "/api/v1/analytics/prices?format=pdf", token: operatorToken)

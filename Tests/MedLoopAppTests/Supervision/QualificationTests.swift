@@ -129,6 +129,19 @@ struct QualificationTests {
         }
     }
 
+    @Test("a regulator of another region cannot set a doctor's standing in the directory; the refusal is audited and the doctor stays approved")
+    func directoryStandingOutsideRegion() async throws {
+        try await withApp { app in
+            let guangzhou = try await app.aGuangzhouRegulator()
+            let doctor = UUID.named("doctor:1")
+            let refused = try await app.send(.put, "/api/v1/doctors/\(doctor.text)/qualification", token: guangzhou,
+                                             json: ["status": "suspended"])
+            #expect(refused.status == .forbidden && refused.isStandardError)
+            #expect(try await app.auditCount(action: "doctor.qualification", outcome: .denied) == 1)
+            #expect(try await app.send(.get, "/api/v1/doctors/\(doctor.text)").status == .ok)
+        }
+    }
+
     @Test("skipping a state is a 409 and a decision without a reason a 400; neither changes the credential")
     func illegalDecisions() async throws {
         try await withApp { app in
