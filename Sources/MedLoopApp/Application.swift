@@ -27,7 +27,7 @@ public struct AppServices: Sendable {
     /// Doctors' profiles and search pages this server keeps (encoded) until they change.
     let directory = DirectoryCache()
     /// The supervision dashboard streams open in this server, fed by the event dispatcher.
-    let monitorFeed = MonitorFeed()
+    let monitorFeed: MonitorFeed
     /// The fraud and abuse rules and their thresholds, validated at start-up.
     public let fraudRules: FraudRuleSet
     /// The web app's templates, strings, stylesheet and scripts, loaded once at start-up.
@@ -46,6 +46,7 @@ public struct AppServices: Sendable {
         self.assets = try WebAssets()
         self.stores = Stores(database: database, cipher: cipher, dataDirectory: URL(fileURLWithPath: configuration.dataDirectory),
                              formulary: try Formulary.loadShipped())
+        self.monitorFeed = MonitorFeed(locate: stores.monitor.region(ofSubject:id:))
     }
 
     /// Prepares the configured database — applies pending migrations, encrypts files stored before
@@ -160,7 +161,7 @@ private func registerAPI(on api: RouterGroup<AppContext>, _ services: AppService
     PatientRoutes(patients: stores.patients, audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
     AuditRoutes(audit: stores.audit, authorizer: authorizer, clock: clock).register(authenticated)
     DoctorRoutes(doctors: stores.doctors, credentials: stores.credentials, regions: regions, reputation: stores.reputation, cache: services.directory,
-                 signingKeys: stores.signingKeys, authorizer: authorizer, clock: clock)
+                 authorizer: authorizer, clock: clock)
         .register(public: api, authenticated: authenticated)
     OrderRoutes(orders: stores.orders, consultations: stores.consultations, ledger: stores.ledger, settlements: stores.settlements,
                 triage: services.triageRules,
@@ -208,12 +209,13 @@ private func registerAPI(on api: RouterGroup<AppContext>, _ services: AppService
     SettlementRoutes(persons: stores.insuredPersons, settlements: stores.settlements, institutions: stores.institutions,
                      audit: stores.audit, authorizer: authorizer, clock: clock)
         .register(authenticated)
-    QualificationRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
-    AlertRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
-    MonitorRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
-    AuditSampleRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
-    TraceRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
-    AnalyticsRoutes(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent).register(authenticated)
+    let supervision = SupervisionDependencies(services: services, authorizer: authorizer, regions: regions, idempotent: idempotent)
+    QualificationRoutes(dependencies: supervision).register(authenticated)
+    AlertRoutes(dependencies: supervision).register(authenticated)
+    MonitorRoutes(dependencies: supervision).register(authenticated)
+    AuditSampleRoutes(dependencies: supervision).register(authenticated)
+    TraceRoutes(dependencies: supervision).register(authenticated)
+    AnalyticsRoutes(dependencies: supervision).register(authenticated)
 }
 
 /// The HTTP application on the configured address, with its background jobs and its event

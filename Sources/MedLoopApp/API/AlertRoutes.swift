@@ -7,20 +7,8 @@ import MedLoopStore
 /// region's alerts by state and rule, reads one with its evidence and history, moves it
 /// open → investigating → confirmed or dismissed, and adds notes. Another region's alert is a 403,
 /// audited.
-struct AlertRoutes {
-    let stores: Stores
-    let authorizer: Authorizer
-    let regions: SupervisionRegions
-    let idempotent: IdempotentPost
-    let clock: any MedLoopClock
-
-    init(services: AppServices, authorizer: Authorizer, regions: SupervisionRegions, idempotent: IdempotentPost) {
-        self.stores = services.stores
-        self.authorizer = authorizer
-        self.regions = regions
-        self.idempotent = idempotent
-        self.clock = services.clock
-    }
+struct AlertRoutes: SupervisionRouteGroup {
+    let dependencies: SupervisionDependencies
 
     func register(_ authenticated: RouterGroup<AppContext>) {
         authenticated.get("supervision/alerts", use: list)

@@ -10,20 +10,8 @@ import NIOCore
 /// for each `AnalyticsFigure`. The period defaults to the 30 days ending today (Asia/Shanghai).
 /// An operator reads any region or all of them; a regulator its own region only (another
 /// region's is a 403, audited). Charts are labelled in the request's language.
-struct AnalyticsRoutes {
-    let stores: Stores
-    let authorizer: Authorizer
-    let regions: SupervisionRegions
-    let idempotent: IdempotentPost
-    let clock: any MedLoopClock
-
-    init(services: AppServices, authorizer: Authorizer, regions: SupervisionRegions, idempotent: IdempotentPost) {
-        self.stores = services.stores
-        self.authorizer = authorizer
-        self.regions = regions
-        self.idempotent = idempotent
-        self.clock = services.clock
-    }
+struct AnalyticsRoutes: SupervisionRouteGroup {
+    let dependencies: SupervisionDependencies
 
     func register(_ authenticated: RouterGroup<AppContext>) {
         authenticated.get("analytics/:figure", use: show)
@@ -75,21 +63,13 @@ struct AnalyticsRoutes {
         }
     }
 
-    /// The period of `?from=&to=`: 30 days ending `today` when both are missing, 30 days from
-    /// `from` or to `to` when one is.
+    /// The period of `?from=&to=` (`AnalyticsPeriod.requested`).
     static func period(from: String?, to: String?, today: CalendarDate) throws -> AnalyticsPeriod {
         func day(_ text: String?, field: String) throws -> CalendarDate? {
             guard let text, !text.isEmpty else { return nil }
             guard let date = CalendarDate(iso: text) else { throw AppError.invalid(field, code: "format", "A date is YYYY-MM-DD.") }
-            // Figures exist for this century only; a period reaching past year 9999 has no dates.
-            guard AnalyticsPeriod.years.contains(date.year) else {
-                throw AppError.invalid(field, code: "range", "A date lies between 2000 and 2100.")
-            }
             return date
         }
-        let start = try day(from, field: "from"), end = try day(to, field: "to")
-        let last = end ?? start.map { ShanghaiDay.date(ofNumber: ShanghaiDay.number(of: $0) + 29) } ?? today
-        let first = start ?? ShanghaiDay.date(ofNumber: ShanghaiDay.number(of: last) - 29)
-        return try AnalyticsPeriod(from: first, to: last)
+        return try AnalyticsPeriod.requested(from: try day(from, field: "from"), to: try day(to, field: "to"), today: today)
     }
 }

@@ -7,20 +7,8 @@ import MedLoopStore
 /// Random prescription audits: samples, assignments, verdicts, results per doctor (issue 20, part 4).
 /// A regulator draws and reads within its region, an operator (for the internet hospitals) over
 /// the whole platform; the assigned pharmacists judge; a doctor reads their own results.
-struct AuditSampleRoutes {
-    let stores: Stores
-    let authorizer: Authorizer
-    let regions: SupervisionRegions
-    let idempotent: IdempotentPost
-    let clock: any MedLoopClock
-
-    init(services: AppServices, authorizer: Authorizer, regions: SupervisionRegions, idempotent: IdempotentPost) {
-        self.stores = services.stores
-        self.authorizer = authorizer
-        self.regions = regions
-        self.idempotent = idempotent
-        self.clock = services.clock
-    }
+struct AuditSampleRoutes: SupervisionRouteGroup {
+    let dependencies: SupervisionDependencies
 
     var samples: AuditSampleStore { stores.auditSamples }
 
@@ -96,11 +84,8 @@ struct AuditSampleRoutes {
         let paging = try Paging(request)
         let pending = request.uri.queryParameters["pending"].map { $0 == "true" } ?? false
         let page = try await samples.assigned(to: caller.accountId, pendingOnly: pending, limit: paging.limit, cursor: paging.cursor)
-        let now = clock.now()
-        for item in page.items {
-            try await stores.audit.recordRead("prescription.audit.read", of: "prescription", id: item.item.prescriptionId.text,
-                                              patient: item.patientId, by: context, at: now)
-        }
+        try await stores.audit.recordReads("prescription.audit.read", of: "prescription",
+                                           page.items.map { ($0.item.prescriptionId.text, $0.patientId) }, by: context, at: clock.now())
         return ListView(items: page.items.map(AssignedAuditItemView.init), nextCursor: page.nextCursor)
     }
 

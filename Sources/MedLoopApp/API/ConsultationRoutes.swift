@@ -43,10 +43,8 @@ struct ConsultationRoutes {
         let (_, doctor) = try await authorizer.requireDoctor(context, doctors: doctors, action: "doctor.queue.read")
         let waiting = try await consultations.queue(doctor: doctor)
         let now = clock.now()
-        for consultation in waiting {
-            try await audit.recordRead("consultation.read", of: "consultation", id: consultation.id.text,
-                                       patient: consultation.patientId, by: context, at: now)
-        }
+        try await audit.recordReads("consultation.read", of: "consultation", waiting.map { ($0.id.text, $0.patientId) },
+                                    by: context, at: now)
         return ListView(items: waiting.enumerated().map { index, consultation in
             ConsultationView(consultation, queue: QueuePosition(index: index, averageReplySeconds: nil))
         }, nextCursor: nil)
@@ -64,10 +62,8 @@ struct ConsultationRoutes {
         let paging = try Paging(request)
         let page = try await consultations.consultations(doctor: doctor, state: state, limit: paging.limit, cursor: paging.cursor)
         let now = clock.now()
-        for consultation in page.items {
-            try await audit.recordRead("consultation.read", of: "consultation", id: consultation.id.text,
-                                       patient: consultation.patientId, by: context, at: now)
-        }
+        try await audit.recordReads("consultation.read", of: "consultation", page.items.map { ($0.id.text, $0.patientId) },
+                                    by: context, at: now)
         return ListView(items: page.items.map { ConsultationView($0, queue: nil) }, nextCursor: page.nextCursor)
     }
 

@@ -11,7 +11,6 @@ struct DoctorRoutes {
     let regions: SupervisionRegions
     let reputation: ReputationStore
     let cache: DirectoryCache
-    let signingKeys: SigningKeyStore
     let authorizer: Authorizer
     let clock: any MedLoopClock
 
@@ -230,10 +229,6 @@ struct DoctorRoutes {
         let now = clock.now()
         try await credentials.setDirectoryStanding(body.status, doctor: id, context: context.auditContext(at: now))
         cache.forget(id, .qualification)
-        // A qualified doctor signs prescriptions: the key is made now, not at the first signature.
-        if body.status == .approved, let account = profile.doctor.accountId {
-            try await signingKeys.ensureKey(of: account, at: now)
-        }
         return Response(status: .noContent)
     }
 }

@@ -128,10 +128,8 @@ struct MedicineOrderRoutes {
         let page = try await orders.orders(atPharmacy: pharmacy, states: state.map { [$0] } ?? [.paid, .dispensed],
                                            limit: paging.limit, cursor: paging.cursor)
         let now = clock.now()
-        for order in page.items {
-            try await audit.recordRead("medicine_order.read", of: "medicine_order", id: order.id.text, patient: order.patientId,
-                                       by: context, at: now)
-        }
+        try await audit.recordReads("medicine_order.read", of: "medicine_order", page.items.map { ($0.id.text, $0.patientId) },
+                                    by: context, at: now)
         return ListView(items: page.items.map { MedicineOrderView($0, showingPickupCode: false) }, nextCursor: page.nextCursor)
     }
 
@@ -192,10 +190,8 @@ struct MedicineOrderRoutes {
         let paging = try Paging(request)
         let page = try await orders.deliveries(of: caller.accountId, limit: paging.limit, cursor: paging.cursor)
         let now = clock.now()
-        for order in page.items {
-            try await audit.recordRead("medicine_order.read", of: "medicine_order", id: order.id.text, patient: order.patientId,
-                                       by: context, at: now)
-        }
+        try await audit.recordReads("medicine_order.read", of: "medicine_order", page.items.map { ($0.id.text, $0.patientId) },
+                                    by: context, at: now)
         return ListView(items: page.items.map { MedicineOrderView($0, showingPickupCode: false) }, nextCursor: page.nextCursor)
     }
 

@@ -13,22 +13,10 @@ import MedLoopStore
 /// A regulator sees its own region (or a region inside it); the operator the whole platform or
 /// any region. A regulator asking for another region gets a 403, audited. The figures are counts:
 /// nothing personal, so opening the dashboard is audited as a read of the region's figures only.
-struct MonitorRoutes {
-    let stores: Stores
-    let feed: MonitorFeed
-    let authorizer: Authorizer
-    let regions: SupervisionRegions
-    let idempotent: IdempotentPost
-    let clock: any MedLoopClock
+struct MonitorRoutes: SupervisionRouteGroup {
+    let dependencies: SupervisionDependencies
 
-    init(services: AppServices, authorizer: Authorizer, regions: SupervisionRegions, idempotent: IdempotentPost) {
-        self.stores = services.stores
-        self.feed = services.monitorFeed
-        self.authorizer = authorizer
-        self.regions = regions
-        self.idempotent = idempotent
-        self.clock = services.clock
-    }
+    var feed: MonitorFeed { dependencies.services.monitorFeed }
 
     func register(_ authenticated: RouterGroup<AppContext>) {
         authenticated.get("supervision/dashboard", use: dashboard)
@@ -42,9 +30,16 @@ struct MonitorRoutes {
 
     @Sendable func stream(_ request: Request, context: AppContext) async throws -> Response {
         let region = try await scopedRegion(request, context, action: "supervision.stream.open")
-        let (monitor, clock) = (stores.monitor, clock)
+        let (monitor, accounts, clock, tokenHash) = (stores.monitor, stores.accounts, clock, context.tokenHash)
         let stream = MonitorStream(feed: feed, scope: region?.coveredPrefix,
                                    figures: { try await monitor.figures(region: region, now: clock.now()) },
+                                   isAuthorised: {
+                                       // A session that cannot be checked (the database gone) ends the stream too:
+                                       // the client reconnects, and is asked again.
+                                       guard let tokenHash, case .valid = try? await accounts.session(tokenHash: tokenHash, now: clock.now())
+                                       else { return false }
+                                       return true
+                                   },
                                    logger: context.logger)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"

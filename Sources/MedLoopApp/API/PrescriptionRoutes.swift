@@ -194,10 +194,8 @@ struct PrescriptionRoutes {
         let paging = try Paging(request)
         let page = try await prescriptions.reviewQueue(institution: institution, limit: paging.limit, cursor: paging.cursor)
         let now = clock.now()
-        for prescription in page.items {
-            try await audit.recordRead("prescription.read", of: "prescription", id: prescription.id.text,
-                                       patient: prescription.patientId, by: context, at: now)
-        }
+        try await audit.recordReads("prescription.read", of: "prescription", page.items.map { ($0.id.text, $0.patientId) },
+                                    by: context, at: now)
         return ListView(items: page.items.map(PrescriptionView.init), nextCursor: page.nextCursor)
     }
 

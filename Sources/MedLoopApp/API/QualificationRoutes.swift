@@ -9,22 +9,10 @@ import MedLoopStore
 ///   `POST /credentials` naming the files → 201 credential; `GET /credentials/mine`.
 /// - `GET /supervision/credentials?state=`, `GET /supervision/credentials/{id}` (and `/files/{n}`),
 ///   `POST /supervision/credentials/{id}/approve|reject|suspend|reinstate` with `{reason}`.
-struct QualificationRoutes {
-    let stores: Stores
-    let authorizer: Authorizer
-    let regions: SupervisionRegions
-    let idempotent: IdempotentPost
-    let clock: any MedLoopClock
-    let directory: DirectoryCache
+struct QualificationRoutes: SupervisionRouteGroup {
+    let dependencies: SupervisionDependencies
 
-    init(services: AppServices, authorizer: Authorizer, regions: SupervisionRegions, idempotent: IdempotentPost) {
-        self.stores = services.stores
-        self.authorizer = authorizer
-        self.regions = regions
-        self.idempotent = idempotent
-        self.clock = services.clock
-        self.directory = services.directory
-    }
+    var directory: DirectoryCache { dependencies.services.directory }
 
     func register(_ authenticated: RouterGroup<AppContext>) {
         authenticated.post("credential-files", use: upload)
@@ -193,8 +181,6 @@ struct QualificationRoutes {
         if let doctor = record.doctorId, record.holderKind == .doctor {
             // This server's pages go at once; every other server's on the `doctor.changed` event.
             directory.forget(doctor, .qualification)
-            // A qualified doctor signs prescriptions: the key is made now, not at the first signature.
-            if record.state == .approved { try await stores.signingKeys.ensureKey(of: record.holderAccountId, at: now) }
         }
         return CredentialView(record)
     }

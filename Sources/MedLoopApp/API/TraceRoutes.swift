@@ -12,20 +12,8 @@ import MedLoopStore
 ///
 /// A regulator sees its own region's prescriptions only; another region's is a 403, audited.
 /// Reading a trace or the access log is a read of the patient's data, audited with the patient.
-struct TraceRoutes {
-    let stores: Stores
-    let authorizer: Authorizer
-    let regions: SupervisionRegions
-    let idempotent: IdempotentPost
-    let clock: any MedLoopClock
-
-    init(services: AppServices, authorizer: Authorizer, regions: SupervisionRegions, idempotent: IdempotentPost) {
-        self.stores = services.stores
-        self.authorizer = authorizer
-        self.regions = regions
-        self.idempotent = idempotent
-        self.clock = services.clock
-    }
+struct TraceRoutes: SupervisionRouteGroup {
+    let dependencies: SupervisionDependencies
 
     func register(_ authenticated: RouterGroup<AppContext>) {
         authenticated.get("supervision/traces", use: find)
@@ -55,7 +43,7 @@ struct TraceRoutes {
         let query: TraceQuery
         switch (code, patient, doctor) {
         case (let code?, nil, nil):
-            guard code.count == 20, code.allSatisfy(\.isASCIIDigitCharacter) else {
+            guard TraceabilityCode.isWellFormed(code) else {
                 throw AppError.invalid("code", code: "format", "A traceability code is 20 digits.")
             }
             query = .code(code)
@@ -65,11 +53,8 @@ struct TraceRoutes {
             throw AppError.invalid("query", code: "one_of", "Search by exactly one of code, patient or doctor.")
         }
         let page = try await stores.traces.find(query, prefix: scope.prefix, limit: paging.limit, cursor: paging.cursor)
-        let now = clock.now()
-        for summary in page.items {
-            try await stores.audit.recordRead("supervision.trace.find", of: "prescription", id: summary.prescriptionId.text,
-                                              patient: summary.patientId, by: context, at: now)
-        }
+        try await stores.audit.recordReads("supervision.trace.find", of: "prescription",
+                                           page.items.map { ($0.prescriptionId.text, $0.patientId) }, by: context, at: clock.now())
         return ListView(items: page.items.map(TraceSummaryView.init), nextCursor: page.nextCursor)
     }
 

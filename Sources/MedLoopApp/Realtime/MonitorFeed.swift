@@ -12,6 +12,15 @@ import Synchronization
 /// hands on what changed and nothing more; each stream computes its own region's figures.
 final class MonitorFeed: EventSubscriber, Sendable {
     private let subscribers = Mutex<[UUID: AsyncStream<MonitorChange>.Continuation]>([:])
+    /// Where an event's subject lies when its payload does not say (`MonitorStore.region`).
+    private let locate: @Sendable (_ subjectType: String, _ id: UUID) async throws -> RegionCode?
+    private let logger: Logger
+
+    init(locate: @escaping @Sendable (_ subjectType: String, _ id: UUID) async throws -> RegionCode?,
+         logger: Logger = Logger(label: "medloop.monitor")) {
+        self.locate = locate
+        self.logger = logger
+    }
 
     /// The changes from now on, until `cancel` is called with the returned id. A stream that
     /// falls behind keeps the newest changes: the figures it sends next are fresh anyway.
@@ -32,7 +41,15 @@ final class MonitorFeed: EventSubscriber, Sendable {
     func handle(_ stored: StoredEvent) async {
         let targets = subscribers.withLock { Array($0.values) }
         guard !targets.isEmpty else { return }
-        let change = MonitorChange(stored.event)
+        var change = MonitorChange(stored.event)
+        if change.region == nil {
+            // Once per event and server, not per stream: a region's streams are told only of its own.
+            do {
+                change.region = try await locate(stored.event.subjectType, stored.event.subjectId)
+            } catch {
+                logger.warning("dashboard change not located", metadata: ["error": "\(error)"])
+            }
+        }
         for target in targets { target.yield(change) }
     }
 }
@@ -42,12 +59,16 @@ final class MonitorFeed: EventSubscriber, Sendable {
 /// most one computation per `refreshGap`, however many events arrive), a comment every
 /// `heartbeat` (so proxies keep the connection and a departed client is noticed), and fresh
 /// figures every `idleRefresh` for the waits that grow with time alone. It ends when the client
-/// goes away (the next write fails) or the server shuts down gracefully.
+/// goes away (the next write fails), when the caller's session no longer holds (checked at each
+/// heartbeat), or when the server shuts down gracefully.
 struct MonitorStream: Sendable {
     let feed: MonitorFeed
     /// The region prefix the caller supervises; `nil` for the whole platform.
     let scope: String?
     let figures: @Sendable () async throws -> DashboardFigures
+    /// Whether the caller's session still holds (not signed out, expired or disabled); asked at
+    /// every heartbeat, and the stream ends when it does not.
+    let isAuthorised: @Sendable () async -> Bool
     let logger: Logger
     var heartbeat: Duration = .seconds(15)
     var refreshGap: TimeInterval = 0.25
@@ -76,7 +97,7 @@ struct MonitorStream: Sendable {
                     try await sendFigures(&writer)
                     // Pacing a stream is a matter of wall time, not of the domain's clock.
                     var schedule = FigureRefreshSchedule(minimumGap: refreshGap, lastSent: Date())
-                    for await next in inputs {
+                    inputs: for await next in inputs {
                         switch next {
                         case .change(let change):
                             guard change.isVisible(toPrefix: scope) else { continue }
@@ -91,6 +112,7 @@ struct MonitorStream: Sendable {
                             schedule.sent(at: Date())
                             try await sendFigures(&writer)
                         case .heartbeat:
+                            guard await isAuthorised() else { break inputs }
                             try await writer.write(ServerSentEvent.comment("heartbeat"))
                         }
                     }

@@ -12,4 +12,12 @@ extension AuditStore {
                                      outcome: outcome),
                          context: context.auditContext(at: now))
     }
+
+    /// Records, in one unit of work, that the caller read each of `reads` (a resource id and
+    /// the patient it belongs to), as `recordRead` would one by one.
+    func recordReads(_ action: String, of resourceType: String, _ reads: [(id: String, patient: UUID?)], by context: AppContext,
+                     at now: Date) async throws {
+        try await record(reads.map { AuditRecord(action: action, resourceType: resourceType, resourceId: $0.id, patientId: $0.patient) },
+                         context: context.auditContext(at: now))
+    }
 }

@@ -62,3 +62,25 @@ struct SupervisionRegions: Sendable {
         throw AppError.forbidden()
     }
 }
+
+/// What every supervision route group works with, built once for all of them.
+struct SupervisionDependencies: Sendable {
+    let services: AppServices
+    let authorizer: Authorizer
+    let regions: SupervisionRegions
+    let idempotent: IdempotentPost
+}
+
+/// A group of supervision routes: its handlers reach the stores, the authoriser, the region
+/// scoping, idempotent POSTs and the clock through its `dependencies`.
+protocol SupervisionRouteGroup: Sendable {
+    var dependencies: SupervisionDependencies { get }
+}
+
+extension SupervisionRouteGroup {
+    var stores: Stores { dependencies.services.stores }
+    var authorizer: Authorizer { dependencies.authorizer }
+    var regions: SupervisionRegions { dependencies.regions }
+    var idempotent: IdempotentPost { dependencies.idempotent }
+    var clock: any MedLoopClock { dependencies.services.clock }
+}

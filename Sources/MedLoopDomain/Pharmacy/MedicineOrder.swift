@@ -168,6 +168,11 @@ public enum TraceabilityCode {
     public static let length = 20
     public static let productPrefixLength = 7
 
+    /// Whether `code` has the form of a traceability code: exactly 20 ASCII digits.
+    public static func isWellFormed(_ code: String) -> Bool {
+        code.count == length && code.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
     /// Checks the codes scanned for an order: one per package of every line, each 20 digits, each
     /// of the product of a line, none twice. Returns the drug each code belongs to.
     ///
@@ -184,7 +189,7 @@ public enum TraceabilityCode {
         var scanned: [String: Int] = [:]
         for (index, raw) in codes.enumerated() {
             let code = raw.trimmingCharacters(in: .whitespaces)
-            guard code.count == length, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            guard isWellFormed(code) else {
                 validator.add("codes[\(index)]", code: "malformed", "A traceability code is 20 digits.")
                 continue
             }

@@ -22,6 +22,26 @@ public struct AnalyticsPeriod: Sendable, Hashable {
         self.to = to
     }
 
+    /// Days in the period a request gets when it names at most one end.
+    public static let defaultDays = 30
+
+    /// The period a request asks for: `defaultDays` ending `today` when it names neither end,
+    /// `defaultDays` from `from` or to `to` when it names one.
+    ///
+    /// - Throws: 400 on the end (`from`, `to`) whose year lies outside `years` (`range`), then as
+    ///   `init(from:to:)`.
+    public static func requested(from: CalendarDate?, to: CalendarDate?, today: CalendarDate) throws(DomainError) -> AnalyticsPeriod {
+        for (field, date) in [("from", from), ("to", to)] {
+            if let date, !years.contains(date.year) {
+                throw .invalidField(field, code: "range", "A date lies between \(years.lowerBound) and \(years.upperBound).")
+            }
+        }
+        let span = Int64(defaultDays - 1)
+        let last = to ?? from.map { ShanghaiDay.date(ofNumber: ShanghaiDay.number(of: $0) + span) } ?? today
+        let first = from ?? ShanghaiDay.date(ofNumber: ShanghaiDay.number(of: last) - span)
+        return try AnalyticsPeriod(from: first, to: last)
+    }
+
     /// The first instant of the period, in epoch milliseconds.
     public var startMillis: Int64 { ShanghaiDay.startMillis(of: from) }
     /// The first instant after the period, in epoch milliseconds.

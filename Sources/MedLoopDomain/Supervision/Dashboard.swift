@@ -189,10 +189,11 @@ public struct MonitorChange: Sendable, Equatable, Codable {
     }
 
     /// Whether a stream of `scope` (a region prefix; `nil` for the whole platform) is told of this
-    /// change: a change that names a region outside the scope is not; one that names none is.
+    /// change: the whole platform's of every change, a region's only of changes located in it
+    /// (one of no known region could be anyone's).
     public func isVisible(toPrefix scope: String?) -> Bool {
-        guard let scope, let region else { return true }
-        return region.value.hasPrefix(scope)
+        guard let scope else { return true }
+        return region?.value.hasPrefix(scope) ?? false
     }
 
     /// Subjects whose events can move a dashboard figure; chat messages, read receipts, calls and

@@ -113,6 +113,15 @@ public struct AuditStore: Sendable {
         try await database.unitOfWork { tx in try await append(record, context: context, in: tx) }
     }
 
+    /// Records every one of `records` in one unit of work, in order (the reads of a page of
+    /// results: one transaction and one turn of the chain's head lock, not one per item).
+    public func record(_ records: [AuditRecord], context: AuditContext) async throws {
+        guard !records.isEmpty else { return }
+        try await database.unitOfWork { tx in
+            for record in records { try await append(record, context: context, in: tx) }
+        }
+    }
+
     /// Entries matching `filter`, newest first.
     public func list(_ filter: AuditFilter) async throws -> Page<AuditEntry> {
         var conditions: [SQLQueryString] = []

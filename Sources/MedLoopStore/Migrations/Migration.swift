@@ -50,6 +50,8 @@ public enum Migrations {
         reporting,
         analytics,
         monitor,
+        credentialQueue,
+        searchPlans,
     ]
 }
 

@@ -25,7 +25,10 @@ public struct AnalyticsStore: Sendable {
     /// `regionPrefix` (every region when `nil`).
     public func data(_ figure: AnalyticsFigure, period: AnalyticsPeriod, regionPrefix: String?) async throws -> AnalyticsData {
         let start = period.startMillis, end = period.endMillis
-        let doctorRegion: SQLQueryString = regionPrefix.map { " AND d.city_code LIKE \(bind: $0 + "%")" } ?? ""
+        // The workplace's own region code (a county's regulator included), not the doctor's city.
+        let doctorRegion: SQLQueryString = regionPrefix.map {
+            " AND d.hospital_id IN (SELECT id FROM institutions WHERE region_code LIKE \(bind: $0 + "%"))"
+        } ?? ""
         let orders: SQLQueryString = """
             FROM orders o JOIN doctors d ON d.id = o.doctor_id
             WHERE o.paid_at >= \(bind: start) AND o.paid_at < \(bind: end) AND o.state IN (\(binds: Self.boughtStates))\(doctorRegion)

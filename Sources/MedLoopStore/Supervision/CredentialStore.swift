@@ -88,14 +88,16 @@ public struct CredentialStore: Sendable {
     let audit: AuditStore
     let notifications: NotificationStore
     let consultations: ConsultationStore
+    let signingKeys: SigningKeyStore
     let files: FileFolder
 
     public init(database: Database, audit: AuditStore, cipher: FieldCipher, dataDirectory: URL,
-                notifications: NotificationStore, consultations: ConsultationStore) {
+                notifications: NotificationStore, consultations: ConsultationStore, signingKeys: SigningKeyStore) {
         self.database = database
         self.audit = audit
         self.notifications = notifications
         self.consultations = consultations
+        self.signingKeys = signingKeys
         self.files = FileFolder(dataDirectory: dataDirectory, name: "credentials", cipher: cipher)
     }
 
@@ -132,6 +134,20 @@ public struct CredentialStore: Sendable {
         }
         try draft.validate(today: CalendarDate.shanghai(context.at), registeredInstitution: institution)
         let id = UUID.v7(at: context.at)
+        do {
+            try await insert(draft, id: id, kind: kind, by: caller, institution: institution, context: context)
+        } catch where isUniqueViolation(error) {
+            // Two submissions at once: the database keeps one waiting per holder (migration 27).
+            throw Self.pending
+        }
+        guard let record = try await credential(id) else { throw DomainError.notFound(resource: "credential") }
+        return record
+    }
+
+    private static let pending = DomainError.conflict(code: "credential_pending", message: "A credential of yours is still under review.")
+
+    private func insert(_ draft: CredentialDraft, id: UUID, kind: CredentialHolderKind, by caller: Caller, institution: UUID,
+                        context: AuditContext) async throws {
         try await database.unitOfWork { tx in
             guard let home = try await tx.sql.raw("SELECT region_code FROM institutions WHERE id = \(bind: institution.text)").first() else {
                 throw DomainError.notFound(resource: "institution")
@@ -158,7 +174,7 @@ public struct CredentialStore: Sendable {
             if try await tx.sql.raw("""
                 SELECT id FROM credentials WHERE holder_key = \(bind: key) AND state = \(bind: CredentialState.submitted.rawValue) LIMIT 1
                 """).first() != nil {
-                throw DomainError.conflict(code: "credential_pending", message: "A credential of yours is still under review.")
+                throw Self.pending
             }
             let doctor = kind == .doctor
                 ? try await tx.sql.raw("SELECT id FROM doctors WHERE account_id = \(bind: caller.accountId.text)").first()?.uuid("id")
@@ -185,8 +201,6 @@ public struct CredentialStore: Sendable {
                                    context: context, in: tx)
             try await EventStore.append(Self.event(.credentialSubmitted, id, state: .submitted, at: context.at), in: tx)
         }
-        guard let record = try await credential(id) else { throw DomainError.notFound(resource: "credential") }
-        return record
     }
 
     // MARK: Reading
@@ -291,6 +305,10 @@ public struct CredentialStore: Sendable {
         try await record(decision, of: id, from: current, to: next, reason: reason, by: reviewer, at: context.at, in: tx)
         let key = try row.text("holder_key")
         if decision == .approve {
+            // A qualified doctor or pharmacist signs: the key is made with the approval, not at the first signature.
+            if try row.value("holder_kind", as: CredentialHolderKind.self) != .pharmacy {
+                _ = try await signingKeys.key(of: try row.uuid("holder_account_id"), at: context.at, in: tx)
+            }
             // The newly approved credential speaks for its holder from now on; earlier ones step aside.
             for earlier in try await tx.sql.raw("""
                 SELECT id, state FROM credentials WHERE holder_key = \(bind: key) AND id <> \(bind: id.text)
@@ -321,8 +339,12 @@ public struct CredentialStore: Sendable {
     /// a suspension hands back the doctor's open consultations in the same unit of work.
     public func setDirectoryStanding(_ standing: QualificationStatus, doctor: UUID, context: AuditContext) async throws {
         try await database.unitOfWork { tx in
-            guard let row = try await tx.sql.raw("SELECT hospital_id FROM doctors WHERE id = \(bind: doctor.text)").first() else {
+            guard let row = try await tx.sql.raw("SELECT hospital_id, account_id FROM doctors WHERE id = \(bind: doctor.text)").first() else {
                 throw DomainError.notFound(resource: "doctor")
+            }
+            if standing == .approved, let account = try row.optionalUUID("account_id") {
+                // A qualified doctor signs prescriptions: the key is made now, not at the first signature.
+                _ = try await signingKeys.key(of: account, at: context.at, in: tx)
             }
             let events = try await setStanding(standing, kind: .doctor, doctor: doctor, institution: try row.uuid("hospital_id"),
                                                context: context, in: tx)
@@ -378,7 +400,9 @@ public struct CredentialStore: Sendable {
     /// Reminds, once per credential, the holder and the regulators whose region covers theirs when
     /// a licence expires within 30 days, and suspends it on its expiry day (`LicenceExpiry.due`,
     /// Asia/Shanghai days). Each credential is its own unit of work; conditional updates make a
-    /// second run, or a racing server, do nothing twice.
+    /// second run, or a racing server, do nothing twice. A run takes at most 500 credentials, only
+    /// those with something left to do (not yet reminded, or expired), so the next run goes on
+    /// where it stopped.
     public func runLicenceExpiry(context: AuditContext) async throws -> LicenceExpiryRun {
         let today = CalendarDate.shanghai(context.at)
         let horizon = today.adding(days: LicenceExpiry.reminderDays)
@@ -386,6 +410,7 @@ public struct CredentialStore: Sendable {
             try await sql.raw("""
                 SELECT id, licence_expires_on, reminded_at FROM credentials
                 WHERE state = \(bind: CredentialState.approved.rawValue) AND licence_expires_on <= \(bind: horizon.description)
+                  AND (reminded_at IS NULL OR licence_expires_on <= \(bind: today.description))
                 ORDER BY licence_expires_on LIMIT 500
                 """).all()
         }

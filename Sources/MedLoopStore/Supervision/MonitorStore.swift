@@ -37,6 +37,41 @@ public struct MonitorStore: Sendable {
         }
     }
 
+    /// The region of the institution an event's subject belongs to, as `figures` counts it (the
+    /// site or the doctor's hospital of a consultation and its order, the issuing institution of a
+    /// prescription, the pharmacy of a medicine order, a doctor's hospital, an institution's own,
+    /// a credential holder's); `nil` for a subject of no region. One read by key.
+    public func region(ofSubject subjectType: String, id: UUID) async throws -> RegionCode? {
+        let query: SQLQueryString
+        switch subjectType {
+        case "consultation":
+            query = """
+                SELECT i.region_code AS region FROM consultations c JOIN orders o ON o.id = c.order_id
+                JOIN doctors d ON d.id = c.doctor_id JOIN institutions i ON i.id = COALESCE(o.site_id, d.hospital_id)
+                WHERE c.id = \(bind: id.text)
+                """
+        case "order":
+            query = """
+                SELECT i.region_code AS region FROM orders o JOIN doctors d ON d.id = o.doctor_id
+                JOIN institutions i ON i.id = COALESCE(o.site_id, d.hospital_id) WHERE o.id = \(bind: id.text)
+                """
+        case "prescription":
+            query = "SELECT i.region_code AS region FROM prescriptions p JOIN institutions i ON i.id = p.institution_id WHERE p.id = \(bind: id.text)"
+        case "medicine_order":
+            query = "SELECT i.region_code AS region FROM medicine_orders m JOIN institutions i ON i.id = m.pharmacy_id WHERE m.id = \(bind: id.text)"
+        case "doctor":
+            query = "SELECT i.region_code AS region FROM doctors d JOIN institutions i ON i.id = d.hospital_id WHERE d.id = \(bind: id.text)"
+        case "institution":
+            query = "SELECT region_code AS region FROM institutions WHERE id = \(bind: id.text)"
+        case "credential":
+            query = "SELECT holder_region AS region FROM credentials WHERE id = \(bind: id.text)"
+        default:
+            return nil
+        }
+        guard let row = try await database.read({ sql in try await sql.raw(query).first() }) else { return nil }
+        return try RegionCode(try row.text("region"))
+    }
+
     /// Waiting and active consultations, walking `consultations_waiting` (state first).
     private func consultationCounts(_ range: RegionCodeRange?, _ sql: any SQLDatabase) async throws -> [ConsultationState: Int] {
         let states: SQLQueryString = "c.state IN (\(bind: ConsultationState.waiting.rawValue), \(bind: ConsultationState.active.rawValue))"

@@ -154,6 +154,23 @@ struct AnalyticsFigureTests {
         }
     }
 
+    @Test("a county's regulator counts the consultations of the hospitals in its county, and a neighbouring county's none of them")
+    func countyRegulator() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            _ = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
+            let today = CalendarDate.shanghai(app.clock.now()).description
+            let path = "/api/v1/analytics/consultations-by-kind?from=\(today)&to=\(today)"
+            // The demo hospitals are in Kecheng district (330802) of Quzhou.
+            let kecheng = try await app.aRegulator(of: "330802", institution: "柯城区卫生健康局", phone: "13500000007")
+            let own = try await app.send(.get, path, token: kecheng)
+            #expect(own.status == .ok && own.string("region") == "330802", "\(own.text)")
+            #expect(Self.counts(own, key: "kind") == ["textPackage": 1])
+            let qujiang = try await app.aRegulator(of: "330803", institution: "衢江区卫生健康局", phone: "13500000006")
+            #expect(Self.counts(try await app.send(.get, path, token: qujiang), key: "kind").isEmpty)
+        }
+    }
+
     @Test("a regulator reads its own region's figures and is refused another region's (403, audited); bad input is a clear 4xx")
     func regionsAndBadInput() async throws {
         try await withApp { app in

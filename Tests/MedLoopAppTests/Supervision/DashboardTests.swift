@@ -186,6 +186,12 @@ struct SupervisionDashboardTests {
             #expect(stream.received.hasPrefix("HTTP/1.1 200"))
             #expect(stream.received.lowercased().contains("content-type: text/event-stream"))
             #expect(stream.lastFigures?["consultationsWaiting"] as? Int == 0)
+            // Another region's regulator watches too, and must not be told of Quzhou's changes.
+            let guangzhou = try await app.aGuangzhouRegulator()
+            let elsewhere = try EventStreamConnection(port: port)
+            elsewhere.send("GET /api/v1/supervision/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(guangzhou)\r\n"
+                           + "Accept: text/event-stream\r\n\r\n")
+            #expect(await elsewhere.waitFor("event: figures", timeout: 5))
 
             try await app.withSecondServer { second in
                 func call(_ method: HTTPRequest.Method, _ uri: String, _ json: String? = nil) async throws -> [String: Any] {
@@ -217,6 +223,8 @@ struct SupervisionDashboardTests {
             let change = try #require(stream.events(named: "change").first { $0["kind"] as? String == "consultation.queued" })
             #expect(Set(change.keys) == ["kind", "subjectType", "at", "region"])
             #expect(change["subjectType"] as? String == "consultation")
+            #expect(change["region"] as? String == "330802")
+            #expect(elsewhere.events(named: "change").isEmpty, "\(elsewhere.received)")
         }
     }
 }

@@ -60,16 +60,21 @@ extension Harness {
 
     /// A regulator of Guangzhou (440100), made by the operator; returns their token.
     func aGuangzhouRegulator() async throws -> String {
+        try await aRegulator(of: "440100", institution: "广州市卫生健康委员会", phone: "13500000008")
+    }
+
+    /// A regulator of `region` at a new regulator institution, made by the operator; returns their token.
+    func aRegulator(of region: String, institution name: String, phone: String) async throws -> String {
         let operatorToken = try await signIn(Demo.operatorPhone)
         let institution = try await send(.post, "/api/v1/institutions", token: operatorToken, json: [
-            "kind": "regulator", "name": "广州市卫生健康委员会", "regionCode": "440100",
+            "kind": "regulator", "name": name, "regionCode": region,
         ])
         let account = try await send(.post, "/api/v1/accounts", token: operatorToken, json: [
-            "role": "regulator", "phone": "13500000008", "password": DemoWorld.password, "displayName": "广州资质审核员",
+            "role": "regulator", "phone": phone, "password": DemoWorld.password, "displayName": "\(name)审核员",
             "institutionId": try #require(institution.string("id"), "\(institution.text)"),
         ])
         #expect(account.status == .created, "\(account.text)")
-        return try await signIn("13500000008")
+        return try await signIn(phone)
     }
 }
 
@@ -165,6 +170,30 @@ struct QualificationTests {
             let late = try await app.decide(id, "approve", token: regulator)
             #expect(late.status == .conflict)
             #expect(try await app.credentialState(id) == "rejected")
+        }
+    }
+
+    @Test("of four submissions racing for one holder exactly one is kept; the others are 409 credential_pending and attach no file")
+    func racingSubmissions() async throws {
+        try await withApp { app in
+            let doctor = try await app.signIn(Demo.doctorPhone)
+            var files: [String] = []
+            for _ in 0..<4 { files.append(try #require(try await app.uploadCertificate(doctor).string("id"))) }
+            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for file in files {
+                    group.addTask {
+                        try await app.send(.post, "/api/v1/credentials", token: doctor, json: [
+                            "holderKind": "doctor", "licenceNumber": "110330800000001", "certificateFiles": [file],
+                            "yearsOfPractice": 12, "licenceExpiresOn": "2030-01-01",
+                        ] as [String: Any])
+                    }
+                }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
+            }
+            #expect(replies.map(\.status.code).sorted() == [201, 409, 409, 409])
+            #expect(replies.filter { $0.status == .conflict }.allSatisfy { $0.errorCode == "credential_pending" })
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM credentials") == 1)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM credential_files WHERE credential_id IS NULL") == 3)
         }
     }
 

@@ -110,6 +110,38 @@ struct AnalyticsTests {
         }
     }
 
+    static let requestedPeriods: [(from: String?, to: String?, first: String, last: String)] = [
+        (nil, nil, "2026-11-03", "2026-12-02"),
+        ("2026-11-01", nil, "2026-11-01", "2026-11-30"),
+        (nil, "2026-06-30", "2026-06-01", "2026-06-30"),
+        ("2026-06-01", "2026-06-07", "2026-06-01", "2026-06-07"),
+    ]
+
+    @Test("a request's period is 30 days ending today without dates, 30 days from or to the one date given, or the dates given",
+          arguments: requestedPeriods)
+    func requestedPeriod(_ example: (from: String?, to: String?, first: String, last: String)) throws {
+        let today = try #require(CalendarDate(iso: "2026-12-02"))
+        let period = try AnalyticsPeriod.requested(from: example.from.flatMap(CalendarDate.init(iso:)),
+                                                   to: example.to.flatMap(CalendarDate.init(iso:)), today: today)
+        #expect(period.from.description == example.first)
+        #expect(period.to.description == example.last)
+    }
+
+    @Test("a requested date outside 2000 to 2100 is refused on its own field")
+    func requestedPeriodRange() throws {
+        let today = try #require(CalendarDate(iso: "2026-12-02"))
+        for (field, from, to) in [("from", "9999-12-31", nil), ("to", nil, "0001-01-01"), ("from", "1999-12-31", "2000-01-05")] as [(String, String?, String?)] {
+            do {
+                _ = try AnalyticsPeriod.requested(from: from.flatMap(CalendarDate.init(iso:)), to: to.flatMap(CalendarDate.init(iso:)),
+                                                  today: today)
+                Issue.record("\(field) out of range was accepted")
+            } catch {
+                guard case .invalid(let issues) = error as? DomainError else { Issue.record("\(error)"); continue }
+                #expect(issues.map(\.field) == [field] && issues.map(\.code) == ["range"])
+            }
+        }
+    }
+
     @Test("a period that starts after it ends, or covers more than two years, is refused")
     func periods() throws {
         let first = try #require(CalendarDate(iso: "2026-11-01")), last = try #require(CalendarDate(iso: "2026-11-07"))

@@ -118,14 +118,16 @@ struct DashboardTests {
         #expect(throws: DomainError.self) { try RegionCodeRange(prefix: prefix) }
     }
 
-    @Test("a stream is told of changes in its region and of changes that name none, not of another region's")
+    @Test("a region's stream is told of changes in its region only; the whole platform's of every change, located or not")
     func changeVisibility() throws {
         let quzhou = MonitorChange(kind: "insurance.settled", subjectType: "settlement", at: Self.now, region: try RegionCode("330802"))
         let unnamed = MonitorChange(kind: "consultation.queued", subjectType: "consultation", at: Self.now, region: nil)
         #expect(quzhou.isVisible(toPrefix: "3308"))
         #expect(quzhou.isVisible(toPrefix: nil))
         #expect(!quzhou.isVisible(toPrefix: "4401"))
-        #expect(unnamed.isVisible(toPrefix: "4401"))
+        #expect(!unnamed.isVisible(toPrefix: "4401"))
+        #expect(!unnamed.isVisible(toPrefix: "3308"))
+        #expect(unnamed.isVisible(toPrefix: nil))
     }
 
     @Test("a settlement event's change carries its region and nothing of the subject")
