@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MedLoopDomain
 import MedLoopStore
+import Metrics
 import NIOCore
 import Synchronization
 
@@ -25,10 +26,16 @@ final class EncodedCache<Key: Hashable & Sendable>: Sendable {
     private let state = Mutex(State())
     private let capacity: Int
     private let lifetime: Duration
+    /// Answers served from the cache and answers loaded, on `/metrics` by cache `name`
+    /// (`medloop_directory_cache_hits_total{cache="searches"}`): the benchmark's hit rate.
+    private let hits: Counter
+    private let misses: Counter
 
-    init(capacity: Int, lifetime: Duration) {
+    init(name: String, capacity: Int, lifetime: Duration) {
         self.capacity = capacity
         self.lifetime = lifetime
+        hits = Counter(label: "medloop_directory_cache_hits_total", dimensions: [("cache", name)])
+        misses = Counter(label: "medloop_directory_cache_misses_total", dimensions: [("cache", name)])
     }
 
     /// The body for `key` in `epoch`: kept, or `load`ed and encoded now. What `load` throws (a
@@ -43,7 +50,11 @@ final class EncodedCache<Key: Hashable & Sendable>: Sendable {
             guard let entry = state.entries[key], entry.expiresAt > now else { return (nil, state.generation) }
             return (entry.body, state.generation)
         }
-        if let kept { return PreEncodedJSON(body: kept) }
+        if let kept {
+            hits.increment()
+            return PreEncodedJSON(body: kept)
+        }
+        misses.increment()
         let body = ByteBuffer(bytes: try JSONCoding.encoder.encode(try await load()))
         state.withLock { state in
             guard state.generation == generation, state.epoch == epoch else { return }
@@ -77,10 +88,10 @@ final class EncodedCache<Key: Hashable & Sendable>: Sendable {
 struct DirectoryCache: Sendable {
     /// Up to 10,000 profiles (about 1.5 KB each). Every change to a doctor removes theirs at
     /// once, so the 5-minute lifetime only bounds what a missed event could leave behind.
-    let profiles = EncodedCache<UUID>(capacity: 10_000, lifetime: .seconds(300))
+    let profiles = EncodedCache<UUID>(name: "profiles", capacity: 10_000, lifetime: .seconds(300))
     /// Up to 2,000 result pages (about 6 KB each), each at most 10 s: a new price, a pause or a
     /// qualification decision removes them all at once; counters and ranks may lag by those 10 s.
-    let searches = EncodedCache<DoctorSearch>(capacity: 2_000, lifetime: .seconds(10))
+    let searches = EncodedCache<DoctorSearch>(name: "searches", capacity: 2_000, lifetime: .seconds(10))
 
     /// Forgets what this server knows of `doctor` after it changed here (the server that made a
     /// change does not wait for its own event).

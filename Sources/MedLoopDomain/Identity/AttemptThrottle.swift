@@ -89,8 +89,11 @@ public enum AttemptThrottle {
         var wait: TimeInterval = 0
         for (scope, stored) in counts {
             let count = current(stored, now: now)
-            guard let last = count.lastAttemptAt else { continue }
-            let allowedAt = last.addingTimeInterval(delay(afterAttempts: count.attempts, limit: scope.limit))
+            let required = delay(afterAttempts: count.attempts, limit: scope.limit)
+            // Within the free attempts nothing waits, even when a racing attempt stamped the
+            // count an instant after this one's `now`.
+            guard required > 0, let last = count.lastAttemptAt else { continue }
+            let allowedAt = last.addingTimeInterval(required)
             wait = max(wait, allowedAt.timeIntervalSince(now))
         }
         return wait > 0 ? .wait(seconds: Int(wait.rounded(.up))) : .allowed

@@ -36,6 +36,14 @@ struct AttemptThrottleTests {
         #expect(AttemptThrottle.check([.phoneAtAddress: count], now: Self.start.addingTimeInterval(5)) == .allowed)
     }
 
+    @Test("within the free attempts an attempt never waits, even when a racing one was counted an instant after it")
+    func racingFreeAttempts() {
+        let later = AttemptCount(attempts: 3, lastAttemptAt: Self.start.addingTimeInterval(0.004))
+        #expect(AttemptThrottle.check([.address: later, .phoneAtAddress: later], now: Self.start) == .allowed)
+        let over = AttemptCount(attempts: 25, lastAttemptAt: Self.start.addingTimeInterval(0.004))
+        #expect(AttemptThrottle.check([.address: over], now: Self.start) != .allowed)
+    }
+
     @Test("the longest wait of the scopes wins")
     func longestWaitWins() {
         let now = Self.start
