@@ -1,16 +1,24 @@
-import Foundation
 import Logging
 
 /// Structured logs: one JSON object per line on standard error — time, level, label, message
-/// and metadata. Callers never put personal identifiers in messages or metadata.
+/// and metadata (see `JSONLogFormat`). Callers never put personal identifiers in messages or metadata.
+///
+/// Logging a line only formats it and queues it for `LogWriter`'s own thread, so a request never
+/// waits for standard error; when standard error falls 4 MiB behind, lines are dropped and counted.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     let label: String
+    let writer: LogWriter
 
     public init(label: String, level: Logger.Level) {
+        self.init(label: label, level: level, writer: .standardError)
+    }
+
+    init(label: String, level: Logger.Level, writer: LogWriter) {
         self.label = label
         self.logLevel = level
+        self.writer = writer
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -18,17 +26,27 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Formats the event and queues it; the event's metadata wins over the handler's for a key.
     public func log(event: LogEvent) {
-        var fields: [String: String] = [:]
-        for (key, value) in metadata { fields[key] = value.description }
-        for (key, value) in event.metadata ?? [:] { fields[key] = value.description }
-        fields["time"] = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
-                                                     formatOptions: [.withInternetDateTime, .withFractionalSeconds])
-        fields["level"] = event.level.rawValue
-        fields["label"] = label
-        fields["message"] = event.message.description
-        guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
-        line.append(0x0A)
-        FileHandle.standardError.write(line)
+        var fields = metadata
+        if let eventMetadata = event.metadata, !eventMetadata.isEmpty {
+            if fields.isEmpty {
+                fields = eventMetadata
+            } else {
+                fields.merge(eventMetadata) { _, eventValue in eventValue }
+            }
+        }
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        JSONLogFormat.appendLine(to: &line, millisecondsSinceEpoch: JSONLogFormat.nowMillisecondsSinceEpoch(),
+                                 level: event.level.rawValue, label: label, message: event.message.description,
+                                 metadata: fields)
+        writer.append(line)
+    }
+
+    /// Waits (at most five seconds) until every line logged so far is written to standard error.
+    /// The process's exit does this by itself; call it before ending the process another way.
+    public static func flush() {
+        LogWriter.standardError.flush()
     }
 }
