@@ -26,7 +26,12 @@ struct RunScenario: AsyncParsableCommand {
     @Option(help: "The server's base URL; loopback only (127.0.0.1, localhost, ::1).")
     var url: String = "http://127.0.0.1:8080"
 
-    @Option(help: "search: the doctor search query mix; profile: doctor profile pages.")
+    @Option(help: """
+        search: the popular search mix; search-tail: thousands of distinct searches; profile: the 2,000 \
+        best-ranked profiles; profile-tail: random doctors, unlisted ones included; signin-burst: reads \
+        while other clients sign in; health: /health/live, the HTTP ceiling; loop: the closed care loop, each \
+        connection a patient; mixed: --read-percent search-tail and profile-tail reads, the rest loop steps.
+        """)
     var scenario: Scenario = .search
 
     @Option(help: "Seconds to measure (1...3600).")
@@ -35,8 +40,41 @@ struct RunScenario: AsyncParsableCommand {
     @Option(help: "Seconds of load before measuring starts (0...600).")
     var warmup: Int = 3
 
-    @Option(help: "Concurrent connections, each with one request in flight (1...1024).")
+    @Option(help: """
+        Concurrent connections, each with one request in flight (1...1024); in signin-burst, the readers; in \
+        loop and mixed, the virtual patients.
+        """)
     var connections: Int = 16
+
+    @Option(help: """
+        Draws the requests of search-tail, profile-tail and mixed's reads, and the doctor each virtual patient \
+        of loop and mixed starts with; the same seed asks the same things.
+        """)
+    var seed: UInt64 = 2020
+
+    @Option(help: "Distinct requests search-tail and profile-tail draw, each of them for mixed's reads too (100...1000000).")
+    var requests: Int = 50_000
+
+    @Option(help: "profile-tail and mixed: a file of every doctor's id, one a line (listed or not; scripts/bench writes it).")
+    var doctorIds: String?
+
+    @Option(help: "signin-burst: connections that sign in during the burst (1...256).")
+    var signInConnections: Int = 4
+
+    @Option(help: "signin-burst: the accounts to sign in with, numbers and ranges (default: the demo patients and doctors).")
+    var phones: String = SignInBurst.demoPhones
+
+    @Option(help: "signin-burst, loop and mixed: the accounts' password (the demo world's).")
+    var password: String = "medloop-demo"
+
+    @Option(help: "mixed: the share of requests (percent, 0...100) that are reads; the rest are care-loop steps.")
+    var readPercent: Int = 80
+
+    @Option(help: "Requests/s taken as the ceiling (the health scenario's); the report gives this run's share of it.")
+    var ceiling: Double?
+
+    @Flag(help: "Exit with status 1 when any request got an unexpected answer or none.")
+    var failOnErrors = false
 
     @Flag(help: "Also print the figures as one JSON line.")
     var json = false
@@ -45,28 +83,76 @@ struct RunScenario: AsyncParsableCommand {
         guard (1...3600).contains(duration) else { throw ValidationError("--duration must be 1...3600 seconds.") }
         guard (0...600).contains(warmup) else { throw ValidationError("--warmup must be 0...600 seconds.") }
         guard (1...1024).contains(connections) else { throw ValidationError("--connections must be 1...1024.") }
+        guard (100...1_000_000).contains(requests) else { throw ValidationError("--requests must be 100...1000000.") }
+        guard (0...100).contains(readPercent) else { throw ValidationError("--read-percent must be 0...100.") }
+        guard (1...256).contains(signInConnections) else { throw ValidationError("--sign-in-connections must be 1...256.") }
+        if let ceiling, !(ceiling > 0) { throw ValidationError("--ceiling must be a positive number of requests/s.") }
+        do {
+            _ = try SignInBurst.phones(phones)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         _ = try LoopbackServer(url)
     }
 
     func run() async throws {
         let server = try LoopbackServer(url)
+        let options = ScenarioOptions(connections: connections, seed: seed, requests: requests, doctorIdsFile: doctorIds,
+                                      signInConnections: signInConnections, phones: try SignInBurst.phones(phones),
+                                      password: password)
+        let allConnections = connections + (scenario == .signinBurst ? signInConnections : 0)
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(30)),
             // One connection per worker: each worker keeps exactly one request in flight.
             connectionPool: HTTPClient.Configuration.ConnectionPool(
-                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections))
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: allConnections))
         configuration.httpVersion = .http1Only
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        if scenario.runsCareLoops {
+            try await runCareLoops(on: server, client: client, options: options)
+            return
+        }
         let report: Report
         do {
             try await server.checkReady(client)
-            let targets = try await scenario.targets(on: server, client: client)
-            note("medloop-bench: \(scenario.rawValue): \(targets.count) distinct requests, \(connections) connections, "
+            let plan = try await scenario.plan(on: server, client: client, options: options)
+            note("medloop-bench: \(scenario.rawValue): \(plan.distinctRequests) distinct requests, \(allConnections) connections, "
                  + "\(warmup) s warm-up, \(duration) s measured")
-            let driver = LoadDriver(client: client, targets: targets, connections: connections)
+            let driver = LoadDriver(client: client, plan: plan)
+            let outcome = await driver.run(warmup: .seconds(warmup), duration: .seconds(duration))
+            report = Report(scenario: scenario.rawValue, seed: scenario.isSeeded ? seed : nil, ceiling: ceiling,
+                            outcome: outcome)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        for line in report.lines() { emit(line) }
+        if json { emit(try report.jsonLine()) }
+        guard report.main.requests > 0 else { throw BenchError("no request completed during the measured time") }
+        if failOnErrors && report.errors > 0 {
+            throw BenchError("\(report.errors) requests got an unexpected answer or none")
+        }
+    }
+}
+
+extension RunScenario {
+    /// The loop and mixed scenarios: prepares the demo world's care loop, runs it, reports it.
+    func runCareLoops(on server: LoopbackServer, client: HTTPClient, options: ScenarioOptions) async throws {
+        let report: CareLoopReport
+        do {
+            try await server.checkReady(client)
+            let reads = try await scenario.plan(on: server, client: client, options: options).lanes.first?.targets ?? []
+            let world = try await CareWorld.prepare(on: server, client: client, password: password)
+            note("medloop-bench: \(scenario.rawValue): \(world.patients.count) patients (\(world.patients.filter(\.insured).count) "
+                 + "insured), \(world.doctors.count) doctors, \(reads.count) distinct reads, \(connections) connections, "
+                 + "\(warmup) s warm-up, \(duration) s measured")
+            let driver = CareLoopDriver(client: client, server: server, world: world, connections: connections, reads: reads,
+                                        readPercent: scenario == .mixed ? readPercent : 0, seed: seed)
             let result = await driver.run(warmup: .seconds(warmup), duration: .seconds(duration))
-            report = Report(scenario: scenario.rawValue, connections: connections, result: result)
+            report = CareLoopReport(scenario: scenario.rawValue, connections: connections, world: world,
+                                    readPercent: scenario == .mixed ? readPercent : nil, result: result)
         } catch {
             try? await client.shutdown()
             throw error
@@ -75,6 +161,9 @@ struct RunScenario: AsyncParsableCommand {
         for line in report.lines() { emit(line) }
         if json { emit(try report.jsonLine()) }
         guard report.requests > 0 else { throw BenchError("no request completed during the measured time") }
+        if failOnErrors && report.errors > 0 {
+            throw BenchError("\(report.errors) requests got an unexpected answer or none")
+        }
     }
 }
 
