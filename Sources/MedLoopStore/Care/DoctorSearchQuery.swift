@@ -40,10 +40,14 @@ extension DoctorStore {
         return try page(exact + substring, search: search)
     }
 
-    /// Whether the ranked term index answers `search` directly: one word sorted by relevance, or
-    /// one condition (its ICD-10 code is a term) sorted by relevance or rating.
+    /// Whether the ranked term index answers `search` directly: one word sorted by relevance, one
+    /// word of fewer than 3 characters sorted by rating (it has exact matches only, and the term
+    /// index keeps them in rating order), or one condition (its ICD-10 code is a term) sorted by
+    /// relevance or rating.
     static func walksTermInRankOrder(_ search: DoctorSearch) -> Bool {
-        if search.terms.count == 1 && search.condition == nil { return search.sort == .relevance }
+        if search.terms.count == 1 && search.condition == nil {
+            return search.sort == .relevance || (search.sort == .rating && search.terms[0].count < 3)
+        }
         return search.terms.isEmpty && search.conditionCodes.count == 1 && (search.sort == .relevance || search.sort == .rating)
     }
 
@@ -186,7 +190,7 @@ extension DoctorStore {
             candidates.append(codes.isEmpty ? "SELECT doctor_id FROM doctor_conditions WHERE 1 = 0"
                                             : "SELECT doctor_id FROM doctor_conditions WHERE icd10 IN (\(binds: codes))")
         }
-        if candidates.isEmpty {
+        if candidates.isEmpty || engine == .postgres {
             query += " FROM doctors d"
         } else {
             query += " FROM (" + candidates.joined(separator: " INTERSECT ") + ") m CROSS JOIN doctors d"
@@ -194,7 +198,16 @@ extension DoctorStore {
         query += " JOIN institutions i ON i.id = d.hospital_id"
         query += serviceJoin(search)
         var conditions = filters(search)
-        if !candidates.isEmpty { conditions.append("d.id = m.doctor_id") }
+        if !candidates.isEmpty {
+            switch engine {
+            case .sqlite:
+                conditions.append("d.id = m.doctor_id")
+            case .postgres:
+                // Joined as a table, PostgreSQL hashes a common word's thousands of candidates
+                // against a scan of every doctor; as an array of ids they are read by key.
+                conditions.append("d.id = ANY (ARRAY(" + candidates.joined(separator: " INTERSECT ") + "))")
+            }
+        }
         query += " WHERE " + conditions.joined(separator: " AND ")
         switch search.sort {
         case .relevance where !terms.isEmpty && !substringOnly: query += " ORDER BY relevance DESC, d.rank_score DESC, d.id"

@@ -1,0 +1,166 @@
+import Foundation
+import MedLoopDomain
+import MedLoopStore
+import MedLoopTestSupport
+import SQLKit
+import Testing
+
+/// Every shape of query the doctor search API takes is answered without the cache (issue 21,
+/// part 3): the plan walks an index in the order of the page and stops there, rather than
+/// gathering every approved doctor (or every doctor of a city or department) and sorting them.
+///
+/// What a plan may do, per engine:
+/// - An ordered walk (`.walk`): SQLite reads an index that delivers the order (`SEARCH`/`SCAN ...
+///   USING INDEX`) and builds no `TEMP B-TREE FOR ORDER BY`; PostgreSQL has no `Sort` node and no
+///   sequential scan of `doctors` (a `Limit` over an `Index Scan` and nested loops). PostgreSQL is
+///   asked with sorts and sequential scans turned off (`DoctorStore.PlannerHint`): on a test table
+///   of a few thousand doctors it rightly sorts a city's twenty doctors, and a disabled sort is
+///   still taken when no index gives the order, so the plan proves the index path exists and the
+///   statement is written so the planner can take it, as it does on 150,000 doctors.
+/// - Term candidates (`.termCandidates`): a search by text with an order the term index does not
+///   keep (price, patients served, rating over substring matches) or by two words gathers the
+///   doctors of its words from the term table and the trigram index (SQLite FTS5, PostgreSQL
+///   `pg_trgm`) and sorts only those. The plan may sort, but it reads `doctors` by key only (SQLite
+///   `SEARCH d ... (id=?)`; PostgreSQL `doctors_pkey` or the trigram index), never through a
+///   listing index nor whole: the expensive path, all approved doctors or all of a city, is not
+///   gathered. An ordered walk that checks each doctor against the word is as good (PostgreSQL
+///   takes one when the word is common). PostgreSQL is asked with sequential scans turned off only.
+@Suite("Doctor search plans without the cache")
+struct DoctorSearchPlanTests {
+    static let now = Date(timeIntervalSince1970: 1_788_000_000)
+    /// Enough doctors (about a hundred per city, several hundred per department) that both planners
+    /// prefer an index to a scan where one fits.
+    static let doctorCount = 4000
+
+    /// What a shape's plan must show.
+    enum Expectation: Sendable {
+        case walk
+        case termCandidates
+    }
+
+    /// One query shape of `GET /api/v1/doctors`, named as the API takes it.
+    struct Shape: Sendable, CustomStringConvertible {
+        var name: String
+        var search: DoctorSearch
+        /// Per statement the search may run (see `DoctorStore.searchStatements`).
+        var expectations: [Expectation]
+
+        var description: String { name }
+    }
+
+    static let shapes: [Shape] = {
+        var shapes: [Shape] = [
+            // The term's doctors in rank order straight from `doctor_terms_by_rank`.
+            Shape(name: "q=儿科", search: DoctorSearch(text: "儿科"), expectations: [.walk]),
+            // Exact matches walk the term index; the substring-only ones that follow are gathered
+            // from the trigram index (a word's own candidates).
+            Shape(name: "q=高血压", search: DoctorSearch(text: "高血压"), expectations: [.walk, .termCandidates]),
+            // A two-character word has exact matches only: the term index keeps them in rating order too.
+            Shape(name: "q=儿科&sort=rating", search: DoctorSearch(text: "儿科", sort: .rating), expectations: [.walk]),
+            Shape(name: "q=儿科&city=310100", search: DoctorSearch(text: "儿科", city: "310100"), expectations: [.walk]),
+            Shape(name: "q=高血压 上海", search: DoctorSearch(text: "高血压 上海"), expectations: [.walk, .termCandidates]),
+            Shape(name: "department=cardiology", search: DoctorSearch(department: "cardiology"), expectations: [.walk]),
+            Shape(name: "service=videoPerMinute", search: DoctorSearch(service: .videoPerMinute), expectations: [.walk]),
+            Shape(name: "condition=E11.9", search: DoctorSearch(condition: "E11.9"), expectations: [.walk]),
+            Shape(name: "condition=E11.9&sort=rating", search: DoctorSearch(condition: "E11.9", sort: .rating), expectations: [.walk]),
+            // Two words: the intersection of both words' candidates.
+            Shape(name: "q=心血管内科 高血压", search: DoctorSearch(text: "心血管内科 高血压"), expectations: [.termCandidates]),
+            Shape(name: "q=E11&sort=price", search: DoctorSearch(text: "E11", sort: .price), expectations: [.termCandidates]),
+            Shape(name: "q=儿科&sort=patientsServed", search: DoctorSearch(text: "儿科", sort: .patientsServed),
+                  expectations: [.termCandidates]),
+            Shape(name: "q=高血压&sort=rating", search: DoctorSearch(text: "高血压", sort: .rating), expectations: [.termCandidates]),
+            Shape(name: "condition=E11.9&sort=price", search: DoctorSearch(condition: "E11.9", sort: .price),
+                  expectations: [.termCandidates]),
+        ]
+        // Each of the four sorts, alone, in a city, in a department and for a service; and paged deep.
+        for sort in DoctorSort.allCases {
+            shapes += [
+                Shape(name: "sort=\(sort)", search: DoctorSearch(sort: sort), expectations: [.walk]),
+                Shape(name: "city=310100&sort=\(sort)", search: DoctorSearch(city: "310100", sort: sort), expectations: [.walk]),
+                Shape(name: "department=pediatrics&sort=\(sort)", search: DoctorSearch(department: "pediatrics", sort: sort),
+                      expectations: [.walk]),
+                Shape(name: "service=videoPerMinute&sort=\(sort)", search: DoctorSearch(service: .videoPerMinute, sort: sort),
+                      expectations: [.walk]),
+                Shape(name: "city=330800&sort=\(sort)&cursor=o:2000",
+                      search: DoctorSearch(city: "330800", sort: sort, offset: DoctorSearch.maximumOffset), expectations: [.walk]),
+            ]
+        }
+        shapes.append(Shape(name: "q=儿科&city=330800&cursor=o:2000",
+                            search: DoctorSearch(text: "儿科", city: "330800", offset: DoctorSearch.maximumOffset), expectations: [.walk]))
+        return shapes
+    }()
+
+    /// Whether `plan` walks an index in the page's order: no sort, no whole scan of doctors.
+    static func isOrderedWalk(_ plan: [String], engine: Engine) -> Bool {
+        switch engine {
+        case .sqlite:
+            return !plan.contains { $0.contains("TEMP B-TREE FOR ORDER BY") || $0.contains("TEMP B-TREE FOR RIGHT PART OF ORDER BY") }
+                && !plan.contains { $0 == "SCAN d" }
+                && plan.contains { $0.contains("USING INDEX") || $0.contains("USING COVERING INDEX") }
+        case .postgres:
+            return !plan.contains { isSortNode($0) } && !plan.contains { $0.contains("Seq Scan on doctors") }
+        }
+    }
+
+    /// Whether `plan` reads doctors only by key or through the trigram index (a word's candidates).
+    static func readsDoctorsByKey(_ plan: [String], engine: Engine) -> Bool {
+        switch engine {
+        case .sqlite:
+            let doctorSteps = plan.filter { $0 == "SCAN d" || $0.hasPrefix("SCAN d ") || $0.hasPrefix("SEARCH d ") }
+            return doctorSteps.allSatisfy { $0.contains("(id=?)") || $0.contains("(rowid=?)") }
+        case .postgres:
+            // A doctor is read by key (an index condition on `id` under the primary key) or found
+            // by the trigram index under a bitmap heap scan; any other scan of doctors is a walk.
+            return plan.indices.allSatisfy { index in
+                let line = plan[index]
+                guard line.contains(" on doctors ") || line.hasSuffix(" on doctors") else { return true }
+                let below = plan[(index + 1)..<min(plan.count, index + 3)]
+                if line.contains("Bitmap Heap Scan") { return below.contains { $0.contains("doctors_search_text_trgm") } }
+                return line.contains("doctors_pkey") && below.contains { $0.contains("Index Cond: (id =") }
+            }
+        }
+    }
+
+    static func isSortNode(_ line: String) -> Bool {
+        let node = line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "->  ", with: "")
+        return node.hasPrefix("Sort ") || node.hasPrefix("Incremental Sort ")
+    }
+
+    @Test("every search shape walks an index to its page on the engine under test; term searches sort only their words' doctors")
+    func everyShapeWalksAnIndex() async throws {
+        try await withTestDatabase { database in
+            _ = try await DirectoryGenerator.generate(doctors: Self.doctorCount, into: database, now: Self.now)
+            let doctors = Stores(database: database, cipher: try aCipher(), dataDirectory: FileManager.default.temporaryDirectory,
+                                 formulary: try aFormulary()).doctors
+            let hospital = try await database.read { sql in
+                try await sql.raw("""
+                    SELECT hospital_id FROM doctors GROUP BY hospital_id ORDER BY COUNT(*) DESC, hospital_id LIMIT 1
+                    """).first()?.decode(column: "hospital_id", as: String.self)
+            }
+            var shapes = Self.shapes
+            if let hospital, let id = UUID(uuidString: hospital) {
+                for sort in [DoctorSort.rating, .patientsServed] {
+                    shapes.append(Shape(name: "hospital=…&sort=\(sort)", search: DoctorSearch(hospitalId: id, sort: sort),
+                                        expectations: [.walk]))
+                }
+            }
+            let showPlans = ProcessInfo.processInfo.environment["MEDLOOP_SHOW_PLANS"] != nil
+            for shape in shapes {
+                let plans = try await doctors.plans(of: shape.search, hints: [.avoidSequentialScans])
+                let orderedPlans = try await doctors.plans(of: shape.search, hints: [.avoidSequentialScans, .avoidSorts])
+                #expect(plans.count == shape.expectations.count, "\(shape)")
+                for ((plan, orderedPlan), expectation) in zip(zip(plans, orderedPlans), shape.expectations) {
+                    let plan = expectation == .walk ? orderedPlan : plan
+                    if showPlans { print("PLAN \(database.engine) \(shape) [\(expectation)]\n  " + plan.joined(separator: "\n  ")) }
+                    switch expectation {
+                    case .walk:
+                        #expect(Self.isOrderedWalk(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
+                    case .termCandidates:
+                        #expect(Self.readsDoctorsByKey(plan, engine: database.engine) || Self.isOrderedWalk(plan, engine: database.engine),
+                                "\(shape): \(plan.joined(separator: " | "))")
+                    }
+                }
+            }
+        }
+    }
+}
