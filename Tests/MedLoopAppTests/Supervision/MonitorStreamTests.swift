@@ -33,6 +33,12 @@ struct MonitorStreamTests {
                                           settlementDay: CalendarDate(iso: "2026-09-21")!, settlements: [], deliveriesLate: 0,
                                           alertsOpen: 0)
 
+    /// Waits until `condition` holds, or `seconds` pass.
+    static func wait(_ seconds: Int, until condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
     @Test("a stream whose session is signed out or expires ends at its next heartbeat, and not before")
     func endsWithItsSession() async throws {
         let authorised = Mutex(true)
@@ -41,13 +47,13 @@ struct MonitorStreamTests {
                                    heartbeat: .milliseconds(50))
         let output = Output()
         let running = Task { try await stream.body.write(output.writer) }
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(output.written.withLock { $0.contains("event: figures") && $0.contains(": heartbeat") })
-        #expect(!output.finished.withLock { $0 })
+        // Two heartbeats while the session holds (the wait is long only on a busy machine).
+        try await Self.wait(30) { output.written.withLock { $0.components(separatedBy: ": heartbeat").count > 2 } }
+        #expect(output.written.withLock { $0.contains("event: figures") })
+        #expect(!output.finished.withLock { $0 }, "the stream ended while its session held")
 
         authorised.withLock { $0 = false }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !output.finished.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await Self.wait(30) { output.finished.withLock { $0 } }
         #expect(output.finished.withLock { $0 }, "the stream went on after its session ended")
         running.cancel()
         _ = try? await running.value
