@@ -248,3 +248,14 @@ private final class PipeOutput: Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 }
+
+@Suite("The request log's duration")
+struct RequestDurationTextTests {
+    @Test("a request's duration is written in milliseconds with two decimals, rounded", arguments: [
+        (Duration.zero, "0.00"), (.microseconds(4), "0.00"), (.microseconds(5), "0.01"), (.microseconds(1_234), "1.23"),
+        (.milliseconds(12) + .microseconds(345), "12.35"), (.microseconds(99_995), "100.00"), (.seconds(3) + .milliseconds(7), "3007.00"),
+    ] as [(Duration, String)])
+    func milliseconds(_ elapsed: Duration, _ text: String) {
+        #expect(RequestMiddleware.milliseconds(elapsed) == text)
+    }
+}
