@@ -8,6 +8,7 @@ import PostgresNIO
 import SQLKit
 import SQLiteKit
 import ServiceLifecycle
+import Synchronization
 
 /// The database engines MedLoop runs on.
 public enum Engine: String, Sendable {
@@ -100,7 +101,7 @@ public final class Database: Sendable {
                             logger: Logger = Logger(label: "medloop.database"), poolAsService: Bool = false) async throws -> Database {
         switch location {
         case .sqlite(let path):
-            let backend = try await SQLiteBackend.open(path: path, readers: 3, logger: logger)
+            let backend = try await SQLiteBackend.open(path: path, readers: 4, logger: logger)
             return Database(engine: .sqlite, location: location, backend: .sqlite(backend), logger: logger)
         case .postgres(let url, let schema):
             var configuration = try DatabaseLocation.postgresConfiguration(url)
@@ -163,17 +164,21 @@ public final class Database: Sendable {
         case .sqlite(let sqlite):
             return try await sqlite.write { sql in
                 let transaction = Transaction(sql: sql, engine: .sqlite)
-                return try await Self.$ambient.withValue(AmbientTransaction(database: owner, transaction: transaction)) {
+                let result = try await Self.$ambient.withValue(AmbientTransaction(database: owner, transaction: transaction)) {
                     try await body(transaction)
                 }
+                try await transaction.pending.write(in: transaction)
+                return result
             }
         case .postgres(let postgres):
             do {
                 return try await postgres.client.withTransaction(logger: logger) { connection in
                     let transaction = Transaction(sql: connection.sql(queryLogLevel: nil), engine: .postgres)
-                    return try await Self.$ambient.withValue(AmbientTransaction(database: owner, transaction: transaction)) {
+                    let result = try await Self.$ambient.withValue(AmbientTransaction(database: owner, transaction: transaction)) {
                         try await body(transaction)
                     }
+                    try await transaction.pending.write(in: transaction)
+                    return result
                 }
             } catch let error as PostgresTransactionError {
                 // The rollback went through: what matters is why the body failed.
@@ -240,6 +245,13 @@ public final class Database: Sendable {
 public struct Transaction: Sendable {
     public let sql: any SQLDatabase
     public let engine: Engine
+    /// Audit lines and events, written just before the commit (`PendingWrites`).
+    let pending = PendingWrites()
+
+    init(sql: any SQLDatabase, engine: Engine) {
+        self.sql = sql
+        self.engine = engine
+    }
 
     /// Moves the row `id` of `table` from `current` by `event`: the domain's state machine says
     /// which state follows (or refuses with 409), and a conditional update applies exactly that
@@ -276,33 +288,43 @@ public struct Transaction: Sendable {
 }
 
 /// SQLite: one writer connection guarded by a lock (SQLite allows one writer at a time) and a
-/// few read-only connections that WAL lets run beside it. Every connection has a thread of its
-/// own (a pool of this database's), so a statement waiting on SQLite's busy timeout never holds
-/// up another connection's work, nor the shared thread pool's.
+/// few read-only connections that WAL lets run beside it.
+///
+/// Every connection has one thread of its own (a one-thread pool), and SQLiteNIO runs each
+/// statement from prepare to finalize as one item on it. So statements of one connection never
+/// overlap — two overlapping statements keep the connection's read transaction open, and a reader
+/// that is never idle would read an old snapshot for as long as the load lasts (a session signed in
+/// a second ago unknown, a prescription just signed not found) and keep the WAL from being
+/// checkpointed. And the writer's statements never queue behind readers' on a shared pool while
+/// it holds the write lock, nor a short read behind a long one on another connection.
 private final class SQLiteBackend: Sendable {
     let writer: SQLiteConnection
     let readers: [SQLiteConnection]
-    let threads: NIOThreadPool
+    let threads: [NIOThreadPool]
     let writeLock = AsyncLock()
-    let nextReader = AtomicCounter()
+    /// Read bodies running on each reader, to send the next one to the least busy.
+    let readsInFlight: Mutex<[Int]>
     let commitObservers = Observers()
     let logger: Logger
 
-    init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: NIOThreadPool, logger: Logger) {
+    init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
         self.writer = writer
         self.readers = readers
         self.threads = threads
+        self.readsInFlight = Mutex(Array(repeating: 0, count: readers.count))
         self.logger = logger
     }
 
     static func open(path: String, readers count: Int, logger: Logger) async throws -> SQLiteBackend {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let threads = NIOThreadPool(numberOfThreads: count + 1)
-        threads.start()
+        var threads: [NIOThreadPool] = []
         func connect() async throws -> SQLiteConnection {
-            try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
-                                            on: MultiThreadedEventLoopGroup.singleton.any())
+            let thread = NIOThreadPool(numberOfThreads: 1)
+            thread.start()
+            threads.append(thread)
+            return try await SQLiteConnection.open(storage: .file(path: path), threadPool: thread, logger: logger,
+                                                   on: MultiThreadedEventLoopGroup.singleton.any())
         }
         do {
             let writer = try await connect()
@@ -319,7 +341,7 @@ private final class SQLiteBackend: Sendable {
             }
             return SQLiteBackend(writer: writer, readers: readers, threads: threads, logger: logger)
         } catch {
-            try? await threads.shutdownGracefully()
+            for thread in threads { try? await thread.shutdownGracefully() }
             throw error
         }
     }
@@ -329,13 +351,18 @@ private final class SQLiteBackend: Sendable {
     static let sessionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON"]
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let reader = readers[nextReader.next() % readers.count]
-        return try await body(reader.sql(queryLogLevel: nil))
+        let index = readsInFlight.withLock { counts -> Int in
+            let least = counts.indices.min { counts[$0] < counts[$1] } ?? 0
+            counts[least] += 1
+            return least
+        }
+        defer { readsInFlight.withLock { $0[index] -= 1 } }
+        return try await body(readers[index].sql(queryLogLevel: nil))
     }
 
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await writeLock.lock()
-        defer { Task { await writeLock.unlock() } }
+        defer { writeLock.unlock() }
         let sql = writer.sql(queryLogLevel: nil)
         try await sql.raw("BEGIN IMMEDIATE").run()
         do {
@@ -353,7 +380,7 @@ private final class SQLiteBackend: Sendable {
         for connection in readers + [writer] {
             try? await connection.close()
         }
-        try? await threads.shutdownGracefully()
+        for thread in threads { try? await thread.shutdownGracefully() }
     }
 }
 

@@ -65,6 +65,39 @@ struct FootingTests {
         }
     }
 
+    @Test("a read that starts after a commit sees it, while other reads keep every connection busy")
+    func readsSeeCommitsUnderLoad() async throws {
+        try await withTestDatabase { database in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Reads of many rows each, overlapping without pause, as a busy server's are.
+                for _ in 0..<8 {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            _ = try await database.read { sql in
+                                try await sql.raw("""
+                                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+                                    SELECT i FROM n
+                                    """).all().count
+                            }
+                        }
+                    }
+                }
+                for round in 0..<150 {
+                    let name = "seen-\(round)"
+                    try await database.unitOfWork { tx in
+                        try await tx.sql.raw("INSERT INTO leases (name, holder, expires_at) VALUES (\(bind: name), 'a', 1)").run()
+                    }
+                    let seen = try await database.read { sql in
+                        try await sql.raw("SELECT name FROM leases WHERE name = \(bind: name)").first() != nil
+                    }
+                    #expect(seen, "round \(round): a committed row was not seen by the next read")
+                    if !seen { break }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
     @Test("thirty attempts racing on one key are counted one by one: exactly the free ones are allowed")
     func throttleRace() async throws {
         try await withTestDatabase { database in

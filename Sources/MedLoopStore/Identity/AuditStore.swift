@@ -76,36 +76,58 @@ public struct AuditStore: Sendable {
         self.database = database
     }
 
-    /// Appends an entry inside `tx`, so it commits with the change it records. Appends are
-    /// serialised on the chain head (row lock on PostgreSQL, the single writer on SQLite).
+    /// Appends an entry inside `tx`, so it commits with the change it records. The entry is
+    /// chained when the unit of work is about to commit (`PendingWrites`): appends are serialised
+    /// on the chain head (row lock on PostgreSQL, the single writer on SQLite), and a unit holds
+    /// that lock only for its last statements.
     public func append(_ record: AuditRecord, context: AuditContext, in tx: Transaction) async throws {
+        tx.pending.append(record, context: context)
+    }
+
+    /// Chains and writes a committing unit's audit lines, in order, after the chain's head.
+    static func write(_ pending: [PendingWrites.Audit], in tx: Transaction) async throws {
         let lock = tx.engine == .postgres ? " FOR UPDATE" : ""
         guard let head = try await tx.sql.raw("SELECT sequence, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
             throw StoredValueError(column: "audit_head", value: "missing")
         }
-        let entry = AuditChain.seal(AuditEntry(
-            sequence: try head.int64("sequence") + 1, at: Date(epochMillis: context.at.epochMillis),
-            actorAccountId: context.actorAccountId, actorRole: context.actorRole, action: record.action,
-            resourceType: record.resourceType, resourceId: record.resourceId, patientId: record.patientId,
-            outcome: record.outcome, clientAddress: context.clientAddress, requestId: context.requestId,
-            detail: record.detail, previousHash: try head.text("hash")))
-        // The detail column is named only when there is a detail, so an entry without one is
-        // written exactly as before it existed (a database part-way through its migrations).
-        var insert: SQLQueryString = """
-            INSERT INTO audit_log (sequence, at, actor_account_id, actor_role, action, resource_type, resource_id,
-                                   patient_id, outcome, client_address, request_id, previous_hash, hash
-            """
-        insert += entry.detail == nil ? ")" : ", detail)"
-        insert += """
-             VALUES (\(bind: entry.sequence), \(bind: entry.at.epochMillis), \(bind: entry.actorAccountId?.text),
+        var sequence = try head.int64("sequence")
+        var previousHash = try head.text("hash")
+        var entries: [AuditEntry] = []
+        for line in pending {
+            let (record, context) = (line.record, line.context)
+            let entry = AuditChain.seal(AuditEntry(
+                sequence: sequence + 1, at: Date(epochMillis: context.at.epochMillis),
+                actorAccountId: context.actorAccountId, actorRole: context.actorRole, action: record.action,
+                resourceType: record.resourceType, resourceId: record.resourceId, patientId: record.patientId,
+                outcome: record.outcome, clientAddress: context.clientAddress, requestId: context.requestId,
+                detail: record.detail, previousHash: previousHash))
+            entries.append(entry)
+            sequence = entry.sequence
+            previousHash = entry.hash
+        }
+        for chunk in entries.chunks(of: 100) {
+            // The detail column is named only when a line has a detail, so lines without one are
+            // written exactly as before it existed (a database part-way through its migrations).
+            let hasDetail = chunk.contains { $0.detail != nil }
+            var insert: SQLQueryString = """
+                INSERT INTO audit_log (sequence, at, actor_account_id, actor_role, action, resource_type, resource_id,
+                                       patient_id, outcome, client_address, request_id, previous_hash, hash
+                """
+            insert += hasDetail ? ", detail) VALUES " : ") VALUES "
+            for (index, entry) in chunk.enumerated() {
+                if index > 0 { insert += ", " }
+                insert += """
+                    (\(bind: entry.sequence), \(bind: entry.at.epochMillis), \(bind: entry.actorAccountId?.text),
                     \(bind: entry.actorRole?.rawValue), \(bind: entry.action), \(bind: entry.resourceType),
                     \(bind: entry.resourceId), \(bind: entry.patientId?.text), \(bind: entry.outcome.rawValue),
                     \(bind: entry.clientAddress), \(bind: entry.requestId), \(bind: entry.previousHash), \(bind: entry.hash)
-            """
-        if let detail = entry.detail { insert += ", \(bind: detail)" }
-        insert += ")"
-        try await tx.sql.raw(insert).run()
-        try await tx.sql.raw("UPDATE audit_head SET sequence = \(bind: entry.sequence), hash = \(bind: entry.hash) WHERE id = 1").run()
+                    """
+                if hasDetail { insert += ", \(bind: entry.detail)" }
+                insert += ")"
+            }
+            try await tx.sql.raw(insert).run()
+        }
+        try await tx.sql.raw("UPDATE audit_head SET sequence = \(bind: sequence), hash = \(bind: previousHash) WHERE id = 1").run()
     }
 
     /// Appends an entry in a transaction of its own (reads, denials, failed sign-ins).

@@ -14,19 +14,31 @@ public struct EventStore: Sendable {
         self.database = database
     }
 
-    /// Appends `event` to the outbox inside `tx`. Call it last in a unit of work: on PostgreSQL
-    /// it takes a transaction lock that makes events commit in the order of their sequence
-    /// numbers (otherwise a reader could pass over a number that commits a moment later), and
-    /// the lock is held until the commit.
+    /// Appends `event` to the outbox inside `tx`: it is written when the unit of work is about
+    /// to commit (`PendingWrites`), and commits with it or not at all.
     public static func append(_ event: DomainEvent, in tx: Transaction) async throws {
+        tx.pending.append(event)
+    }
+
+    /// Writes a committing unit's events, in order. On PostgreSQL it first takes a transaction
+    /// lock that makes events commit in the order of their sequence numbers (otherwise a reader
+    /// could pass over a number that commits a moment later); the lock is held until the commit,
+    /// which follows at once.
+    static func write(_ events: [DomainEvent], in tx: Transaction) async throws {
         if tx.engine == .postgres {
             try await tx.sql.raw("SELECT pg_advisory_xact_lock(7270002)").run()
         }
-        try await tx.sql.raw("""
-            INSERT INTO domain_events (id, kind, subject_type, subject_id, payload, occurred_at)
-            VALUES (\(bind: event.id.text), \(bind: event.kind.rawValue), \(bind: event.subjectType), \(bind: event.subjectId.text),
+        for chunk in events.chunks(of: 100) {
+            var insert: SQLQueryString = "INSERT INTO domain_events (id, kind, subject_type, subject_id, payload, occurred_at) VALUES "
+            for (index, event) in chunk.enumerated() {
+                if index > 0 { insert += ", " }
+                insert += """
+                    (\(bind: event.id.text), \(bind: event.kind.rawValue), \(bind: event.subjectType), \(bind: event.subjectId.text), \
                     \(bind: event.payload), \(bind: event.occurredAt.epochMillis))
-            """).run()
+                    """
+            }
+            try await tx.sql.raw(insert).run()
+        }
         if tx.engine == .postgres {
             // Delivered to listeners when (and only if) the transaction commits.
             try await tx.sql.raw("SELECT pg_notify(\(bind: channel), '')").run()

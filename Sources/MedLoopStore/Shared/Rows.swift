@@ -105,3 +105,11 @@ public func isUniqueViolation(_ error: any Error) -> Bool {
     }
     return false
 }
+
+extension Array {
+    /// The array in consecutive slices of at most `size` elements (multi-row statements stay
+    /// under the engines' limits on bound values).
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
