@@ -19,10 +19,17 @@ public struct DoctorVolumeAbovePeersRule: Sendable, Equatable {
         self.minimumCount = minimumCount
     }
 
+    /// Whether a doctor's own count of the day may raise an alert at all, so that the peers'
+    /// counts are worth gathering: below `minimumCount` (or switched off) `evaluate` is silent
+    /// whatever the peers did.
+    public func mayFlag(count: Int) -> Bool {
+        enabled && count >= minimumCount
+    }
+
     /// An alert when the doctor's count lies more than `zScoreThreshold` above the other doctors'
     /// of the department that day.
     public func evaluate(_ volume: DailyVolume, region: RegionCode, at now: Date) -> AlertDraft? {
-        guard enabled, let count = volume.counts[volume.doctorId], count >= minimumCount else { return nil }
+        guard let count = volume.counts[volume.doctorId], mayFlag(count: count) else { return nil }
         let peers = volume.counts.filter { $0.key != volume.doctorId }.map { Double($0.value) }
         guard peers.count >= minimumPeers else { return nil }
         let score = RobustZScore.score(of: Double(count), among: peers)

@@ -70,7 +70,11 @@ extension DoctorStore {
                    d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
             FROM doctor_services s CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id
             """
-        query += " WHERE " + (["s.kind = \(bind: kind)", "s.paused = \(bind: false)", "d.id = s.doctor_id"] + filters(search))
+        // The service line's copy of the city and department leads the walk to that place's lines.
+        var place: [SQLQueryString] = []
+        if let prefix = search.cityPrefix, prefix.count >= 4 { place.append("s.city_code = \(bind: String(prefix.prefix(4)) + "00")") }
+        if let department = search.department { place.append("s.department = \(bind: department)") }
+        query += " WHERE " + (["s.kind = \(bind: kind)", "s.paused = \(bind: false)"] + place + ["d.id = s.doctor_id"] + filters(search))
             .joined(separator: " AND ")
         query += " ORDER BY s.price_fen, s.doctor_id LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
         return query

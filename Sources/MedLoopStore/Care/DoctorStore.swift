@@ -127,9 +127,10 @@ public struct DoctorStore: Sendable {
 
     private func upsert(_ offer: ServiceOffer, doctor: UUID, in tx: Transaction) async throws {
         try await tx.sql.raw("""
-            INSERT INTO doctor_services (doctor_id, kind, price_fen, paused, daily_cap)
-            VALUES (\(bind: doctor.text), \(bind: offer.kind.rawValue), \(bind: offer.priceFen), \(bind: offer.isPaused),
-                    \(bind: offer.dailyCap))
+            INSERT INTO doctor_services (doctor_id, kind, price_fen, paused, daily_cap, city_code, department)
+            SELECT id, \(bind: offer.kind.rawValue), \(bind: offer.priceFen), \(bind: offer.isPaused), \(bind: offer.dailyCap),
+                   city_code, department
+            FROM doctors WHERE id = \(bind: doctor.text)
             ON CONFLICT (doctor_id, kind) DO UPDATE SET price_fen = excluded.price_fen, paused = excluded.paused,
                 daily_cap = excluded.daily_cap
             """).run()

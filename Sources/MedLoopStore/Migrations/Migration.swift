@@ -52,6 +52,7 @@ public enum Migrations {
         monitor,
         credentialQueue,
         searchPlans,
+        servicePriceByPlace,
     ]
 }
 

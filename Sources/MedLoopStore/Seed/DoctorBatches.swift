@@ -27,8 +27,9 @@ struct BatchPlan: Sendable {
                                  search_text, created_at, updated_at) VALUES
             """, bindsPerRow: 12)
         var sites = MultiRowInsert("INSERT INTO doctor_practice_sites (doctor_id, institution_id) VALUES", bindsPerRow: 2)
-        var services = MultiRowInsert("INSERT INTO doctor_services (doctor_id, kind, price_fen, paused, daily_cap) VALUES",
-                                      bindsPerRow: 3)
+        var services = MultiRowInsert("""
+            INSERT INTO doctor_services (doctor_id, kind, price_fen, paused, daily_cap, city_code, department) VALUES
+            """, bindsPerRow: 5)
         var conditions = MultiRowInsert("INSERT INTO doctor_conditions (doctor_id, icd10) VALUES", bindsPerRow: 2)
         var terms = MultiRowInsert("INSERT INTO doctor_terms (term, doctor_id, rank_score) VALUES", bindsPerRow: 2)
         var texts = MultiRowInsert("INSERT INTO doctor_text (doctor_id, search_text) VALUES", bindsPerRow: 2)
@@ -57,7 +58,7 @@ struct BatchPlan: Sendable {
             for offer in doctor.services {
                 services.add("""
                     (\(bind: id), \(bind: offer.kind.rawValue), \(literal: offer.priceFen), \(bind: offer.isPaused), \
-                    \(literal: offer.dailyCap))
+                    \(literal: offer.dailyCap), \(bind: doctor.workplace.cityCode), \(bind: doctor.department.code))
                     """)
             }
             for code in Set(codes.map { $0.uppercased() }) {

@@ -16,13 +16,13 @@ extension SQLRow {
 
     func uuid(_ column: String) throws -> UUID {
         let value = try text(column)
-        guard let id = UUID(uuidString: value) else { throw StoredValueError(column: column, value: value) }
+        guard let id = UUID(text: value) else { throw StoredValueError(column: column, value: value) }
         return id
     }
 
     func optionalUUID(_ column: String) throws -> UUID? {
         guard let value = try optionalText(column) else { return nil }
-        guard let id = UUID(uuidString: value) else { throw StoredValueError(column: column, value: value) }
+        guard let id = UUID(text: value) else { throw StoredValueError(column: column, value: value) }
         return id
     }
 

@@ -52,8 +52,13 @@ extension FraudFacts {
                 drafts += rules.sameDrugSeveralDoctors.evaluate(current, earlier: earlier, region: region)
                 drafts += rules.splitPrescription.evaluate(current, earlier: earlier, region: region)
             }
-            if rules.doctorVolumeAbovePeers.enabled {
-                let day = Self.shanghaiDay(of: signedAt)
+            let day = Self.shanghaiDay(of: signedAt)
+            // The department's counts only when the doctor's own may flag: most days it cannot.
+            if try await rules.doctorVolumeAbovePeers.mayFlag(count: Self.count(sql, """
+                SELECT COUNT(*) AS n FROM prescriptions
+                WHERE doctor_account_id = (SELECT account_id FROM doctors WHERE id = \(bind: doctorId.text))
+                  AND signed_at >= \(bind: day.start.epochMillis) AND signed_at < \(bind: day.end.epochMillis)
+                """)) {
                 let counts = try await Self.counts(sql, """
                     SELECT d.id, COUNT(p.id) AS n FROM doctors d
                     LEFT JOIN prescriptions p ON p.doctor_account_id = d.account_id
@@ -111,6 +116,12 @@ extension FraudFacts {
             let day = Self.shanghaiDay(of: try row.instant("completed_at"))
             // Bounded by the queue index: a consultation is queued at most a week before it completes.
             let queuedFrom = day.start.addingTimeInterval(-7 * 86_400)
+            guard try await rules.doctorVolumeAbovePeers.mayFlag(count: Self.count(sql, """
+                SELECT COUNT(*) AS n FROM consultations
+                WHERE doctor_id = \(bind: doctorId.text) AND state = 'completed'
+                  AND queued_at >= \(bind: queuedFrom.epochMillis) AND queued_at < \(bind: day.end.epochMillis)
+                  AND completed_at >= \(bind: day.start.epochMillis) AND completed_at < \(bind: day.end.epochMillis)
+                """)) else { return [] }
             let counts = try await Self.counts(sql, """
                 SELECT d.id, COUNT(c.id) AS n FROM doctors d
                 LEFT JOIN consultations c ON c.doctor_id = d.id AND c.state = 'completed'
@@ -128,6 +139,10 @@ extension FraudFacts {
         SupplyFill(prescriptionId: try row.uuid("id"), patientId: try row.uuid("patient_id"), doctorId: try row.uuid("doctor_id"),
                    drugId: try row.uuid("drug_id"), signedAt: try row.instant("signed_at"),
                    days: Int(try row.int64("days")), quantity: Int(try row.int64("quantity")))
+    }
+
+    private static func count(_ sql: any SQLDatabase, _ query: SQLQueryString) async throws -> Int {
+        Int(try await sql.raw(query).first()?.int64("n") ?? 0)
     }
 
     private static func counts(_ sql: any SQLDatabase, _ query: SQLQueryString) async throws -> [UUID: Int] {

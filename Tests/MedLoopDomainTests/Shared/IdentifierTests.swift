@@ -1,4 +1,5 @@
 import Foundation
+import PropertyBased
 import Testing
 @testable import MedLoopDomain
 
@@ -29,6 +30,28 @@ struct IdentifierTests {
         #expect(half.text.hasPrefix("019caccf-6b34-7"))
         // Instants before 1970 are clamped to zero.
         #expect(UUID.v7(at: Date(timeIntervalSince1970: -5)).text.hasPrefix("00000000-0000-7"))
+    }
+
+    @Test("the text form reads back as the same identifier, and agrees with Foundation's reading")
+    func textRoundTrip() async {
+        await propertyCheck(input: Gen.uint64(), Gen.uint64()) { high, low in
+            let bytes = withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { Array($0) }
+            let id = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+            #expect(id.text == id.uuidString.lowercased())
+            #expect(UUID(text: id.text) == id)
+            #expect(UUID(text: id.uuidString) == id)
+        }
+    }
+
+    @Test("text that is not a canonical identifier is not read as one", arguments: [
+        "", "019caccf-6940-7000-8000-00000000000", "019caccf-6940-7000-8000-0000000000000", "019caccf6940-7000-8000-000000000000x",
+        "019caccf-6940-7000-8000-00000000000g", "019caccf_6940_7000_8000_000000000000", "{019caccf-6940-7000-8000-000000000000}",
+        "019caccf-6940-7000-8000-00000000000é",
+    ])
+    func textRefused(_ text: String) {
+        #expect(UUID(text: text) == nil)
+        #expect(UUID(uuidString: text) == nil)
     }
 
     @Test("the text form is the lower-case canonical form")

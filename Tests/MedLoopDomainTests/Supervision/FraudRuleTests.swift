@@ -197,6 +197,23 @@ struct DoctorVolumeAbovePeersTests {
         }
     }
 
+    @Test("peers are worth gathering only for a day's count of 20 or more, and never when the rule is off",
+          arguments: [(0, true, false), (19, true, false), (20, true, true), (500, true, true), (500, false, false)])
+    func mayFlag(count: Int, enabled: Bool, may: Bool) {
+        let rule = DoctorVolumeAbovePeersRule(enabled ? F.on : RuleSwitch(enabled: false, severity: .medium),
+                                              zScoreThreshold: 3.5, minimumPeers: 4, minimumCount: 20)
+        #expect(rule.mayFlag(count: count) == may)
+    }
+
+    @Test("a count that may not flag never fires, whatever the peers did")
+    func mayFlagBoundsEvaluate() async {
+        await propertyCheck(input: Gen.int(in: 0...60), Gen.int(in: 0...60).array(of: 0...12)) { own, peers in
+            if !self.rule.mayFlag(count: own) {
+                #expect(self.rule.evaluate(self.volume(own, peers: peers), region: F.quzhou, at: F.start) == nil)
+            }
+        }
+    }
+
     @Test("the evidence writes out the peers' median, deviation and the score")
     func evidence() throws {
         let draft = try #require(rule.evaluate(volume(60, peers: [8, 10, 10, 12, 14]), region: F.quzhou, at: F.start))

@@ -85,6 +85,10 @@ struct DoctorSearchPlanTests {
                       search: DoctorSearch(city: "330800", sort: sort, offset: DoctorSearch.maximumOffset), expectations: [.walk]),
             ]
         }
+        // By price in a city and a department: the walk follows the city's (or the department's)
+        // service lines in price order.
+        shapes.append(Shape(name: "city=310100&department=cardiology&sort=price",
+                            search: DoctorSearch(department: "cardiology", city: "310100", sort: .price), expectations: [.walk]))
         shapes.append(Shape(name: "q=儿科&city=330800&cursor=o:2000",
                             search: DoctorSearch(text: "儿科", city: "330800", offset: DoctorSearch.maximumOffset), expectations: [.walk]))
         return shapes
