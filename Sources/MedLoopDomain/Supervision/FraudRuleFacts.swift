@@ -53,15 +53,20 @@ public struct DailyVolume: Sendable, Equatable {
     /// `YYYY-MM-DD`, Asia/Shanghai.
     public var day: String
     public var measure: VolumeMeasure
-    /// Every doctor of the department, the one examined included, with their count (0 for none).
+    /// Doctors of the department with their counts, the one examined included; a peer with none
+    /// may be listed with 0 or counted in `quietPeers` instead.
     public var counts: [UUID: Int]
+    /// Peers of the department with no count that day and not listed in `counts` (a department's
+    /// thousands of quiet doctors need not be read one by one).
+    public var quietPeers: Int
 
-    public init(doctorId: UUID, department: String, day: String, measure: VolumeMeasure, counts: [UUID: Int]) {
+    public init(doctorId: UUID, department: String, day: String, measure: VolumeMeasure, counts: [UUID: Int], quietPeers: Int = 0) {
         self.doctorId = doctorId
         self.department = department
         self.day = day
         self.measure = measure
         self.counts = counts
+        self.quietPeers = max(0, quietPeers)
     }
 }
 

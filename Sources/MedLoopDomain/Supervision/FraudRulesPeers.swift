@@ -30,7 +30,8 @@ public struct DoctorVolumeAbovePeersRule: Sendable, Equatable {
     /// of the department that day.
     public func evaluate(_ volume: DailyVolume, region: RegionCode, at now: Date) -> AlertDraft? {
         guard let count = volume.counts[volume.doctorId], mayFlag(count: count) else { return nil }
-        let peers = volume.counts.filter { $0.key != volume.doctorId }.map { Double($0.value) }
+        let peers = volume.counts.compactMap { $0.key == volume.doctorId ? nil : Double($0.value) }
+            + repeatElement(0, count: volume.quietPeers)
         guard peers.count >= minimumPeers else { return nil }
         let score = RobustZScore.score(of: Double(count), among: peers)
         guard score > zScoreThreshold else { return nil }

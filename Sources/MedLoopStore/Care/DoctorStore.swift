@@ -203,19 +203,39 @@ public struct DoctorStore: Sendable {
     public func profile(_ id: UUID) async throws -> DoctorProfile? {
         try await database.read { sql in
             guard let row = try await sql.raw("""
-                SELECT d.*, i.name AS hospital_name FROM doctors d JOIN institutions i ON i.id = d.hospital_id
+                SELECT d.id, d.account_id, d.name, d.title, d.department, d.specialties, d.training, d.practice_since,
+                       d.licence_number, d.bio, d.photo_url, d.qualification, d.hospital_id, d.city_code, d.patients_served,
+                       d.consultations, d.reply_seconds_total, d.replies, d.rating_total, d.rating_count,
+                       i.name AS hospital_name
+                FROM doctors d JOIN institutions i ON i.id = d.hospital_id
                 WHERE d.id = \(bind: id.text)
                 """).first() else { return nil }
-            let sites = try await sql.raw("SELECT institution_id FROM doctor_practice_sites WHERE doctor_id = \(bind: id.text) ORDER BY institution_id")
-                .all().map { try $0.uuid("institution_id") }
-            let conditions = try await sql.raw("SELECT icd10 FROM doctor_conditions WHERE doctor_id = \(bind: id.text) ORDER BY icd10")
-                .all().map { try $0.text("icd10") }
-            let services = try await sql.raw("SELECT * FROM doctor_services WHERE doctor_id = \(bind: id.text)")
-                .all().map { row in
-                    ServiceOffer(kind: try row.value("kind", as: ServiceKind.self), priceFen: try row.int64("price_fen"),
-                                 isPaused: try row.bool("paused"), dailyCap: Int(try row.int64("daily_cap")))
+            // Practice sites, conditions and the menu in one statement (a profile not in the cache
+            // is read on every visit to it): each row says which it is.
+            let parts = try await sql.raw("""
+                SELECT 1 AS part, institution_id AS value, 0 AS price_fen, 0 AS paused, 0 AS daily_cap
+                FROM doctor_practice_sites WHERE doctor_id = \(bind: id.text)
+                UNION ALL
+                SELECT 2, icd10, 0, 0, 0 FROM doctor_conditions WHERE doctor_id = \(bind: id.text)
+                UNION ALL
+                SELECT 3, kind, price_fen, CASE WHEN paused THEN 1 ELSE 0 END, daily_cap
+                FROM doctor_services WHERE doctor_id = \(bind: id.text)
+                """).all()
+            var sites: [UUID] = []
+            var conditions: [String] = []
+            var services: [ServiceOffer] = []
+            for part in parts {
+                switch try part.int64("part") {
+                case 1: sites.append(try part.uuid("value"))
+                case 2: conditions.append(try part.text("value"))
+                default:
+                    services.append(ServiceOffer(kind: try part.value("value", as: ServiceKind.self), priceFen: try part.int64("price_fen"),
+                                                 isPaused: try part.int64("paused") != 0, dailyCap: Int(try part.int64("daily_cap"))))
                 }
-                .sorted { ServiceKind.allCases.firstIndex(of: $0.kind)! < ServiceKind.allCases.firstIndex(of: $1.kind)! }
+            }
+            sites.sort { $0.text < $1.text }
+            conditions.sort()
+            services.sort { ServiceKind.allCases.firstIndex(of: $0.kind)! < ServiceKind.allCases.firstIndex(of: $1.kind)! }
             let ratingCount = try row.int64("rating_count")
             let replies = try row.int64("replies")
             let counters = DoctorCounters(

@@ -61,12 +61,13 @@ extension FraudFacts {
                 """)) {
                 let counts = try await Self.counts(sql, """
                     SELECT d.id, COUNT(p.id) AS n FROM doctors d
-                    LEFT JOIN prescriptions p ON p.doctor_account_id = d.account_id
+                    JOIN prescriptions p ON p.doctor_account_id = d.account_id
                          AND p.signed_at >= \(bind: day.start.epochMillis) AND p.signed_at < \(bind: day.end.epochMillis)
                     WHERE d.qualification = 'approved' AND d.department = \(bind: department)
                     GROUP BY d.id
                     """)
-                let volume = DailyVolume(doctorId: doctorId, department: department, day: day.day, measure: .prescriptions, counts: counts)
+                let volume = DailyVolume(doctorId: doctorId, department: department, day: day.day, measure: .prescriptions, counts: counts,
+                                         quietPeers: try await Self.quietPeers(sql, department: department, besides: counts, doctorId))
                 if let draft = rules.doctorVolumeAbovePeers.evaluate(volume, region: region, at: event.occurredAt) { drafts.append(draft) }
             }
             let overrides = rules.overridesAbovePeers
@@ -124,13 +125,14 @@ extension FraudFacts {
                 """)) else { return [] }
             let counts = try await Self.counts(sql, """
                 SELECT d.id, COUNT(c.id) AS n FROM doctors d
-                LEFT JOIN consultations c ON c.doctor_id = d.id AND c.state = 'completed'
+                JOIN consultations c ON c.doctor_id = d.id AND c.state = 'completed'
                      AND c.queued_at >= \(bind: queuedFrom.epochMillis) AND c.queued_at < \(bind: day.end.epochMillis)
                      AND c.completed_at >= \(bind: day.start.epochMillis) AND c.completed_at < \(bind: day.end.epochMillis)
                 WHERE d.qualification = 'approved' AND d.department = \(bind: department)
                 GROUP BY d.id
                 """)
-            let volume = DailyVolume(doctorId: doctorId, department: department, day: day.day, measure: .consultations, counts: counts)
+            let volume = DailyVolume(doctorId: doctorId, department: department, day: day.day, measure: .consultations, counts: counts,
+                                     quietPeers: try await Self.quietPeers(sql, department: department, besides: counts, doctorId))
             return rules.doctorVolumeAbovePeers.evaluate(volume, region: region, at: event.occurredAt).map { [$0] } ?? []
         }
     }
@@ -143,6 +145,16 @@ extension FraudFacts {
 
     private static func count(_ sql: any SQLDatabase, _ query: SQLQueryString) async throws -> Int {
         Int(try await sql.raw(query).first()?.int64("n") ?? 0)
+    }
+
+    /// The approved doctors of `department` that are neither in `counts` (those with a count that
+    /// day) nor the one examined: the peers with none.
+    private static func quietPeers(_ sql: any SQLDatabase, department: String, besides counts: [UUID: Int],
+                                   _ doctorId: UUID) async throws -> Int {
+        let all = try await count(sql, """
+            SELECT COUNT(*) AS n FROM doctors WHERE qualification = 'approved' AND department = \(bind: department)
+            """)
+        return all - counts.count - (counts[doctorId] == nil ? 1 : 0)
     }
 
     private static func counts(_ sql: any SQLDatabase, _ query: SQLQueryString) async throws -> [UUID: Int] {

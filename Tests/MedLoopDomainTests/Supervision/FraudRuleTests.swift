@@ -214,6 +214,26 @@ struct DoctorVolumeAbovePeersTests {
         }
     }
 
+    @Test("peers with none count the same whether listed with 0 or counted as quiet")
+    func quietPeersAreZeros() async {
+        await propertyCheck(input: Gen.int(in: 0...80), Gen.int(in: 1...60).array(of: 0...8), Gen.int(in: 0...40)) { own, busy, quiet in
+            let listed = self.volume(own, peers: busy + Array(repeating: 0, count: quiet))
+            var counted = self.volume(own, peers: busy)
+            counted.quietPeers = quiet
+            #expect(self.rule.evaluate(listed, region: F.quzhou, at: F.start) == self.rule.evaluate(counted, region: F.quzhou, at: F.start))
+        }
+    }
+
+    @Test("twenty-one against five peers, four of them quiet and one at 2, fires with the quiet ones counted as 0")
+    func quietPeersTable() throws {
+        var volume = volume(21, peers: [2])
+        volume.quietPeers = 4
+        let draft = try #require(rule.evaluate(volume, region: F.quzhou, at: F.start))
+        #expect(draft.evidence["peers"] == "5")
+        #expect(draft.evidence["peerMedian"] == "0")
+        #expect(rule.evaluate(self.volume(21, peers: [2]), region: F.quzhou, at: F.start) == nil, "one peer is below the minimum of 4")
+    }
+
     @Test("the evidence writes out the peers' median, deviation and the score")
     func evidence() throws {
         let draft = try #require(rule.evaluate(volume(60, peers: [8, 10, 10, 12, 14]), region: F.quzhou, at: F.start))
