@@ -107,8 +107,13 @@ struct CallSignallingTests {
             _ = try await browser.signIn(Demo.patientPhone)
             let cookie = "medloop_session=\(try #require(browser.cookies["medloop_session"]))"
             // The refusal ends the wait as it arrives; the long patience is for a machine busy with other tests.
-            let foreign = try await Self.exchange(app, video.id, token: "", headers: [.cookie: cookie, .origin: "http://evil.example"],
+            // Once in many runs on a loaded machine the client saw the socket close with no frame at all;
+            // such an attempt says nothing either way, so it is tried again, at most three times.
+            var foreign: [String] = []
+            for _ in 1...3 where foreign.isEmpty {
+                foreign = try await Self.exchange(app, video.id, token: "", headers: [.cookie: cookie, .origin: "http://evil.example"],
                                                   send: [], patience: .seconds(30)) { !$0.isEmpty }
+            }
             #expect(foreign.first?.contains("forbidden") == true)
         }
     }
