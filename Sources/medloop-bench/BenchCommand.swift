@@ -30,7 +30,8 @@ struct RunScenario: AsyncParsableCommand {
         search: the popular search mix; search-tail: thousands of distinct searches; profile: the 2,000 \
         best-ranked profiles; profile-tail: random doctors, unlisted ones included; signin-burst: reads \
         while other clients sign in; health: /health/live, the HTTP ceiling; loop: the closed care loop, each \
-        connection a patient; mixed: --read-percent search-tail and profile-tail reads, the rest loop steps.
+        connection a patient; mixed: --read-percent search-tail and profile-tail reads, the rest loop steps; \
+        chat: --connections WebSockets on consultations of the demo world, messages timed from one party to the other.
         """)
     var scenario: Scenario = .search
 
@@ -42,7 +43,7 @@ struct RunScenario: AsyncParsableCommand {
 
     @Option(help: """
         Concurrent connections, each with one request in flight (1...1024); in signin-burst, the readers; in \
-        loop and mixed, the virtual patients.
+        loop and mixed, the virtual patients; in chat, the WebSockets (at least 2).
         """)
     var connections: Int = 16
 
@@ -70,6 +71,12 @@ struct RunScenario: AsyncParsableCommand {
     @Option(help: "mixed: the share of requests (percent, 0...100) that are reads; the rest are care-loop steps.")
     var readPercent: Int = 80
 
+    @Option(help: """
+        chat: messages a second, all consultations together, spread evenly (0: each consultation sends its next \
+        message as soon as the last one arrived).
+        """)
+    var messagesPerSecond: Double = 0
+
     @Option(help: "Requests/s taken as the ceiling (the health scenario's); the report gives this run's share of it.")
     var ceiling: Double?
 
@@ -83,9 +90,15 @@ struct RunScenario: AsyncParsableCommand {
         guard (1...3600).contains(duration) else { throw ValidationError("--duration must be 1...3600 seconds.") }
         guard (0...600).contains(warmup) else { throw ValidationError("--warmup must be 0...600 seconds.") }
         guard (1...1024).contains(connections) else { throw ValidationError("--connections must be 1...1024.") }
+        if scenario == .chat && connections < 2 {
+            throw ValidationError("--connections must be at least 2 in chat: a socket for each party.")
+        }
         guard (100...1_000_000).contains(requests) else { throw ValidationError("--requests must be 100...1000000.") }
         guard (0...100).contains(readPercent) else { throw ValidationError("--read-percent must be 0...100.") }
         guard (1...256).contains(signInConnections) else { throw ValidationError("--sign-in-connections must be 1...256.") }
+        guard messagesPerSecond >= 0 && messagesPerSecond <= 100_000 else {
+            throw ValidationError("--messages-per-second must be 0...100000.")
+        }
         if let ceiling, !(ceiling > 0) { throw ValidationError("--ceiling must be a positive number of requests/s.") }
         do {
             _ = try SignInBurst.phones(phones)
@@ -111,6 +124,10 @@ struct RunScenario: AsyncParsableCommand {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         if scenario.runsCareLoops {
             try await runCareLoops(on: server, client: client, options: options)
+            return
+        }
+        if scenario == .chat {
+            try await runChat(on: server, client: client)
             return
         }
         let report: Report
@@ -163,6 +180,44 @@ extension RunScenario {
         guard report.requests > 0 else { throw BenchError("no request completed during the measured time") }
         if failOnErrors && report.errors > 0 {
             throw BenchError("\(report.errors) requests got an unexpected answer or none")
+        }
+    }
+}
+
+extension RunScenario {
+    /// The chat scenario: opens the consultations, runs the sockets, completes the consultations, reports.
+    func runChat(on server: LoopbackServer, client: HTTPClient) async throws {
+        let report: ChatReport
+        do {
+            try await server.checkReady(client)
+            let world = try await CareWorld.prepare(on: server, client: client, password: password)
+            let api = SetupClient(server: server, client: client)
+            let rooms = try await ChatRooms.open(ChatRooms.count(sockets: connections, world: world), world: world, api: api)
+            note("medloop-bench: chat: \(connections) sockets on \(rooms.count) consultations, "
+                 + (messagesPerSecond > 0 ? "\(messagesPerSecond) messages/s, " : "each message as soon as the last arrived, ")
+                 + "\(warmup) s warm-up, \(duration) s measured")
+            let driver = ChatDriver(server: server, rooms: rooms, sockets: connections,
+                                    messagesPerSecond: messagesPerSecond > 0 ? messagesPerSecond : nil)
+            let result: ChatResult
+            do {
+                result = try await driver.run(warmup: .seconds(warmup), duration: .seconds(duration))
+            } catch {
+                await ChatRooms.close(rooms, api: api)
+                throw error
+            }
+            await ChatRooms.close(rooms, api: api)
+            report = ChatReport(sockets: connections, consultations: rooms.count,
+                                pace: messagesPerSecond > 0 ? messagesPerSecond : nil, result: result)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        for line in report.lines() { emit(line) }
+        if json { emit(try report.jsonLine()) }
+        guard report.deliveries.requests > 0 else { throw BenchError("no message was delivered during the measured time") }
+        if failOnErrors && report.errors > 0 {
+            throw BenchError("\(report.errors) deliveries were lost or messages refused")
         }
     }
 }

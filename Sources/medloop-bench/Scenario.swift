@@ -27,6 +27,9 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// `--read-percent` (80) search-tail and profile-tail reads, the rest care-loop steps, over the same
     /// connections; the reads and the steps are reported apart.
     case mixed
+    /// Open WebSockets on consultation streams (`ChatDriver`), messages sent in turn by the two parties
+    /// of each consultation; each delivery to the other party is timed.
+    case chat
 
     /// The search mix, cycled in order (values as typed; percent-encoded when sent).
     static let searchQueries = [
@@ -63,7 +66,7 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .health:
             let targets = [Target(url: server.url("/health/live"))]
             return LoadPlan(lanes: [Lane(name: "reads", connections: options.connections, targets: targets)])
-        case .loop:
+        case .loop, .chat:
             return LoadPlan(lanes: [])
         case .mixed:
             // The reads of mixed: search-tail's and profile-tail's requests in turn (first pages only).

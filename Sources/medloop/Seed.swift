@@ -6,6 +6,7 @@ import MedLoopStore
 
 /// `medloop seed --demo` creates the demo world (the same accounts every time);
 /// `medloop seed --doctors N` generates a large doctor directory for benchmarks (BENCHMARKS.md);
+/// `medloop seed --patients N` generates N patients (no activity) for benchmarks;
 /// `medloop seed --history-days N` generates N days of activity on it for the analytics (issue 20).
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Seed data into the database.")
@@ -18,12 +19,18 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "Generate N doctors (1...1000000) at hospitals in 42 cities and 3 platforms; running again adds N more.")
     var doctors: Int?
 
+    @Option(help: "Generate N patients (1...9999999), some of them insured, who cannot sign in; running again adds N more.")
+    var patients: Int?
+
     @Option(help: "Generate N days (1...366) of consultations, prescriptions and settlements, ending yesterday, on the stored doctors.")
     var historyDays: Int?
 
     func validate() throws {
-        guard demo || doctors != nil || historyDays != nil else {
-            throw ValidationError("Say what to seed: --demo, --doctors N or --history-days N.")
+        guard demo || doctors != nil || patients != nil || historyDays != nil else {
+            throw ValidationError("Say what to seed: --demo, --doctors N, --patients N or --history-days N.")
+        }
+        if let patients, !(1...PatientGenerator.maximumPerRun).contains(patients) {
+            throw ValidationError("--patients must be 1...\(PatientGenerator.maximumPerRun).")
         }
         if let doctors, !(1...1_000_000).contains(doctors) {
             throw ValidationError("--doctors must be 1...1000000.")
@@ -46,6 +53,9 @@ struct Seed: AsyncParsableCommand {
             }
             if let doctors {
                 try await generateDirectory(doctors, into: services.database, now: services.clock.now())
+            }
+            if let patients {
+                try await generatePatients(patients, services: services)
             }
             if let historyDays {
                 try await generateHistory(historyDays, services: services)
@@ -73,6 +83,21 @@ struct Seed: AsyncParsableCommand {
 }
 
 extension Seed {
+    /// Generates the patients with a progress bar on standard error, then says what it wrote.
+    private func generatePatients(_ count: Int, services: AppServices) async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        drawProgress(0, of: count, unit: "patients")
+        let written = try await PatientGenerator.generate(patients: count, into: services.database, cipher: services.stores.cipher,
+                                                          now: services.clock.now()) { done in
+            drawProgress(done, of: count, unit: "patients")
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        let (seconds, attoseconds) = (clock.now - started).components
+        let elapsed = Double(seconds) + Double(attoseconds) / 1e18
+        say("Wrote \(written) patients in " + String(format: "%.1f", elapsed) + " s (\(services.database.engine.rawValue)).")
+    }
+
     /// Generates the history with a progress bar (days) on standard error, then says what it wrote.
     private func generateHistory(_ days: Int, services: AppServices) async throws {
         let clock = ContinuousClock()

@@ -244,54 +244,12 @@ struct HistoryState: Sendable {
         }
     }
 
-    /// A generated patient: their rows the first time they appear.
-    struct PatientRow {
-        var patient: String
-        var account: String
-        var insured: (id: String, region: String, version: String, scheme: InsuranceScheme)?
-    }
+    typealias PatientRow = GeneratedPatient
 
     private mutating func ensurePatient(_ number: Int, into rows: inout HistoryRows) -> PatientRow {
-        let key = "gen-patient:\(seed):\(run):\(number)"
-        let patientId = UUID.named(key).text
-        let accountId = UUID.named("account:\(key)").text
-        // Every run and patient number its own national ID: region, birth day and sequence spell it out.
-        let serial = Int64(run % 40) * 10_000_000 + Int64(number)
-        let cities = CityCatalogue.all
-        let city = cities[Int(serial / 25_567_000) % cities.count].code
-        let birth = ShanghaiDay.date(ofNumber: -7_305 + (serial / 1000) % 25_567)
-        let nationalId = NationalID.make(region: city, birth: birth, sequence: Int(serial % 1000))
-        var mixer = SplitMix64(seed: UInt64(bitPattern: serial) ^ seed)
-        var insured: (id: String, region: String, version: String, scheme: InsuranceScheme)?
-        if !world.policies.isEmpty, mixer.chance(HistoryShape.insuredChance) {
-            let policy = world.policies[mixer.int(in: 0...(world.policies.count - 1))]
-            insured = (UUID.named("insured:\(key)").text, policy.region, policy.version, mixer.chance(0.5) ? .employee : .resident)
-        }
-        let row = PatientRow(patient: patientId, account: accountId, insured: insured)
-        guard created.insert(number).inserted else { return row }
-        let phone = "19" + String(format: "%02d%07d", run % 100, number)
-        let sex = Int(serial % 1000) % 2 == 1 ? "male" : "female"
-        let cipher = world.cipher
-        let phoneCipher = (try? cipher.seal(phone, field: "phone")) ?? ""
-        rows.accounts.add("""
-            (\(bind: accountId), 'patient', \(bind: cipher.lookupHash(phone, field: "phone")), \(bind: phoneCipher), '!generated', \
-            '患者\(unsafeRaw: String(number % 10_000))', 'active', \(literal: now))
-            """)
-        let idCipher = (try? cipher.seal(nationalId, field: "national_id")) ?? ""
-        let idHash = cipher.lookupHash(nationalId, field: "national_id")
-        rows.patients.add("""
-            (\(bind: patientId), \(bind: accountId), '患者\(unsafeRaw: String(number % 10_000))', \(bind: idCipher), \(bind: idHash), \
-            \(bind: sex), \(bind: birth.description), \(bind: phoneCipher), \(literal: now), \(literal: now))
-            """)
-        if let insured {
-            rows.insured.add("""
-                (\(bind: insured.id), \(bind: insured.region), \(bind: idCipher), \(bind: idHash), \
-                \(bind: "G" + String(format: "%02d%09d", run % 100, number)), \(bind: insured.scheme.rawValue), 'active', \
-                \(literal: now), \(literal: now))
-                """)
-            rows.coverages.add("(\(bind: patientId), \(bind: insured.id), \(literal: now))")
-        }
-        return row
+        let patient = GeneratedPatient(number: number, family: .history, seed: seed, run: run, policies: world.policies)
+        if created.insert(number).inserted { patient.add(to: &rows, cipher: world.cipher, now: now) }
+        return patient
     }
 
     private mutating func addPrescription(name: String, consultation: UUID, patient: String, doctor: HistoryDoctor, site: UUID,

@@ -68,9 +68,7 @@ struct HistoryWorld: Sendable {
             }
             world.drugs = try await sql.raw("SELECT id FROM drugs WHERE controlled_class = 'none' ORDER BY id LIMIT 200").all()
                 .compactMap { UUID(uuidString: try $0.text("id")) }
-            world.policies = try await sql.raw("""
-                SELECT region, MAX(version) AS version FROM insurance_policies GROUP BY region ORDER BY region
-                """).all().map { (region: try $0.text("region"), version: try $0.text("version")) }
+            world.policies = try await latestPolicies(in: sql)
             for row in try await sql.raw("SELECT id, institution_id FROM accounts WHERE role = 'pharmacist' ORDER BY id").all() {
                 if let institution = try row.optionalText("institution_id").flatMap(UUID.init(uuidString:)),
                    let account = UUID(uuidString: try row.text("id")), world.pharmacists[institution] == nil {
@@ -79,6 +77,13 @@ struct HistoryWorld: Sendable {
             }
             return world
         }
+    }
+
+    /// Each region's latest stored policy: what a generated insured person is insured under.
+    static func latestPolicies(in sql: any SQLDatabase) async throws -> [(region: String, version: String)] {
+        try await sql.raw("""
+            SELECT region, MAX(version) AS version FROM insurance_policies GROUP BY region ORDER BY region
+            """).all().map { (region: try $0.text("region"), version: try $0.text("version")) }
     }
 
     /// Generated doctors have no account, and a prescription names the account that signed it:
