@@ -5,7 +5,8 @@ import SQLKit
 extension DoctorStore {
     /// Approved doctors matching `search`, in its order. Every word of the text must match a
     /// doctor, exactly (a term of `doctor_terms`) or as a substring of 3+ characters (trigram index);
-    /// exact matches rank first. A city's name in the text filters by where doctors work. Filters and orders run on indexes, never a scan of all doctors.
+    /// exact matches rank first. Terms and search text are always written together from
+    /// `DoctorIndex`, so every term is a substring of its doctor's text. A city's name in the text filters by where doctors work. Filters and orders run on indexes, never a scan of all doctors.
     public func search(_ search: DoctorSearch) async throws -> Page<DoctorSummary> {
         try search.validate()
         if search.citiesContradict { return Page(items: [], nextCursor: nil) }
@@ -184,9 +185,11 @@ extension DoctorStore {
                 // The matches a ranked walk has not given already: substrings that are not exact terms.
                 return "SELECT doctor_id FROM (" + substringMatch(term, engine: engine) + " EXCEPT " + exact + ") t"
             }
-            var match = exact
-            if term.count >= 3 { match += " UNION " + substringMatch(term, engine: engine) }
-            // Parenthesised: INTERSECT and UNION bind equally, left to right.
+            // A doctor's search text is their terms and training (`DoctorIndex.text`), so a word of 3+
+            // characters is a substring of the text of every doctor it is a term of: the substring
+            // matches alone are the word's doctors, without gathering and merging the exact ones too.
+            let match = term.count >= 3 ? substringMatch(term, engine: engine) : exact
+            // Wrapped, so that the words' candidate sets intersect as wholes.
             return "SELECT doctor_id FROM (" + match + ") t"
         }
         if search.condition != nil {
