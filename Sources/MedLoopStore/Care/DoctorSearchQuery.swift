@@ -124,11 +124,15 @@ extension DoctorStore {
     private static func substringMatch(_ term: String, engine: Engine) -> SQLQueryString {
         switch engine {
         case .sqlite:
-            let phrase = "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            return "SELECT doctor_id FROM doctor_text WHERE doctor_text MATCH \(bind: phrase)"
+            return "SELECT doctor_id FROM doctor_text WHERE doctor_text MATCH \(bind: ftsPhrase(term))"
         case .postgres:
             return "SELECT id AS doctor_id FROM doctors WHERE search_text LIKE \(bind: likePattern(term))"
         }
+    }
+
+    /// The term as one FTS5 phrase: a substring of the text, whatever its characters.
+    private static func ftsPhrase(_ term: String) -> String {
+        "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// `%term%` for `LIKE`, with the pattern's own characters escaped.
@@ -181,6 +185,7 @@ extension DoctorStore {
 
     /// The SQL of a search (exposed so tests and the benchmark can show its plan).
     public static func searchQuery(_ search: DoctorSearch, engine: Engine, substringOnly: Bool = false) -> SQLQueryString {
+        if findsBySearchKey(search, engine: engine) { return searchKeyQuery(search, substringOnly: substringOnly) }
         var query: SQLQueryString = """
             SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
                    d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
@@ -236,14 +241,55 @@ extension DoctorStore {
             }
         }
         query += " WHERE " + conditions.joined(separator: " AND ")
-        switch search.sort {
-        case .relevance where !terms.isEmpty && !substringOnly: query += " ORDER BY relevance DESC, d.rank_score DESC, d.id"
-        case .relevance, .rating: query += " ORDER BY d.rank_score DESC, d.id"
-        case .price: query += " ORDER BY s.price_fen ASC NULLS LAST, d.rank_score DESC, d.id"
-        case .patientsServed: query += " ORDER BY d.patients_served DESC, d.id"
-        }
+        query += orderBy(search.sort, relevance: !terms.isEmpty && !substringOnly ? "relevance" : nil)
         // One row more than asked tells whether there is a next page.
         query += " LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        return query
+    }
+
+    /// The page's order; `relevance` names the column of exact matches when the sort is by relevance
+    /// and the search has words.
+    private static func orderBy(_ sort: DoctorSort, relevance: String?) -> SQLQueryString {
+        switch sort {
+        case .relevance where relevance != nil: " ORDER BY \(unsafeRaw: relevance ?? "") DESC, d.rank_score DESC, d.id"
+        case .relevance, .rating: " ORDER BY d.rank_score DESC, d.id"
+        case .price: " ORDER BY s.price_fen ASC NULLS LAST, d.rank_score DESC, d.id"
+        case .patientsServed: " ORDER BY d.patients_served DESC, d.id"
+        }
+    }
+
+    /// Whether SQLite finds a one-word search's doctors (a word of 3+ characters, no condition) by
+    /// their search keys (M0030) rather than by their ids.
+    static func findsBySearchKey(_ search: DoctorSearch, engine: Engine) -> Bool {
+        engine == .sqlite && search.condition == nil && search.terms.count == 1 && search.terms[0].count >= 3
+    }
+
+    /// The query of `findsBySearchKey`: the word's matches come from the trigram index as search
+    /// keys, are filtered and sorted on `doctors_search_sorts` (which holds every column a filter or an
+    /// order reads, so no doctor row is read for it; the service line only when sorting by price or
+    /// filtering by a service), and only the page's doctors are then read whole. With
+    /// `substringOnly`, the doctors the word is an exact term of are left out (they came first).
+    static func searchKeyQuery(_ search: DoctorSearch, substringOnly: Bool) -> SQLQueryString {
+        let term = search.terms[0]
+        let relevance = search.sort == .relevance && !substringOnly
+        var page: SQLQueryString = "SELECT d.id AS doctor_id"
+        if relevance {
+            page += ", (CASE WHEN d.id IN (SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)) THEN 1 ELSE 0 END) AS relevance"
+        }
+        page += " FROM (SELECT rowid AS search_key FROM doctor_text WHERE doctor_text MATCH \(bind: ftsPhrase(term))) m CROSS JOIN doctors d"
+        if search.service != nil || search.sort == .price { page += serviceJoin(search) }
+        var conditions: [SQLQueryString] = ["d.search_key = m.search_key"] + filters(search)
+        if substringOnly { conditions.append("d.id NOT IN (SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term))") }
+        page += " WHERE " + conditions.joined(separator: " AND ")
+        page += orderBy(search.sort, relevance: relevance ? "relevance" : nil)
+        page += " LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        var query: SQLQueryString = """
+            SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
+                   d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
+            FROM (
+            """
+        query += page + ") p CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id" + serviceJoin(search)
+        query += " WHERE d.id = p.doctor_id" + orderBy(search.sort, relevance: relevance ? "p.relevance" : nil)
         return query
     }
 }

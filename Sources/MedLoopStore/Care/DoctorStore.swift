@@ -121,7 +121,12 @@ public struct DoctorStore: Sendable {
                 """).run()
         }
         if tx.engine == .sqlite {
-            try await tx.sql.raw("INSERT INTO doctor_text (doctor_id, search_text) VALUES (\(bind: id.text), \(bind: text))").run()
+            // The doctor's search key is their row id now, and their row id in the trigram index (M0030).
+            try await tx.sql.raw("UPDATE doctors SET search_key = rowid WHERE id = \(bind: id.text)").run()
+            try await tx.sql.raw("""
+                INSERT INTO doctor_text (rowid, doctor_id, search_text) SELECT search_key, id, search_text FROM doctors
+                WHERE id = \(bind: id.text)
+                """).run()
         }
     }
 
@@ -161,7 +166,9 @@ public struct DoctorStore: Sendable {
             }
             try await tx.sql.raw("UPDATE doctors SET search_text = \(bind: text) WHERE id = \(bind: id)").run()
             if tx.engine == .sqlite {
-                try await tx.sql.raw("UPDATE doctor_text SET search_text = \(bind: text) WHERE doctor_id = \(bind: id)").run()
+                try await tx.sql.raw("""
+                    UPDATE doctor_text SET search_text = \(bind: text) WHERE rowid = (SELECT search_key FROM doctors WHERE id = \(bind: id))
+                    """).run()
             }
         }
     }

@@ -53,6 +53,7 @@ public enum Migrations {
         credentialQueue,
         searchPlans,
         servicePriceByPlace,
+        doctorSearchKey,
     ]
 }
 

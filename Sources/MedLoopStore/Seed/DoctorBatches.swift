@@ -32,7 +32,6 @@ struct BatchPlan: Sendable {
             """, bindsPerRow: 5)
         var conditions = MultiRowInsert("INSERT INTO doctor_conditions (doctor_id, icd10) VALUES", bindsPerRow: 2)
         var terms = MultiRowInsert("INSERT INTO doctor_terms (term, doctor_id, rank_score) VALUES", bindsPerRow: 2)
-        var texts = MultiRowInsert("INSERT INTO doctor_text (doctor_id, search_text) VALUES", bindsPerRow: 2)
 
         for number in (offset + start)..<(offset + start + count) {
             let doctor = SyntheticDoctor.make(number: number, seed: seed, year: year, directory: directory)
@@ -67,13 +66,18 @@ struct BatchPlan: Sendable {
             for term in indexTerms {
                 terms.add("(\(bind: term), \(bind: id), \(literal: doctor.rankScore))")
             }
-            if engine == .sqlite {
-                texts.add("(\(bind: id), \(bind: text))")
-            }
         }
-        // Doctors first: every other row refers to one.
+        // Doctors first: every other row refers to one. On SQLite the batch's doctors, the ones
+        // without a search key yet, get their row ids as keys and their trigram entries (M0030).
+        var texts: [SQLQueryString] = []
+        if engine == .sqlite {
+            texts = [
+                "INSERT INTO doctor_text (rowid, doctor_id, search_text) SELECT rowid, id, search_text FROM doctors WHERE search_key IS NULL",
+                "UPDATE doctors SET search_key = rowid WHERE search_key IS NULL",
+            ]
+        }
         let statements = doctors.statements() + sites.statements() + services.statements() + conditions.statements()
-            + terms.statements() + texts.statements()
+            + terms.statements() + texts
         return Batch(start: start, count: count, statements: statements)
     }
 }

@@ -102,9 +102,9 @@ struct DoctorSearchTests {
     @Test("moving the term table to one clustered b-tree (M0013) keeps every term, and search finds the same doctors")
     func clusteredTermsMigration() async throws {
         try await withTestDatabase(migrate: false) { database in
-            // The seed of today's code writes the services' place (M0029), which applies as well on
-            // the older schema.
-            try await Migrator(database: database, migrations: Migrations.all.filter { $0.version < 13 || $0.version == 29 }).migrate()
+            // The seed of today's code writes the services' place (M0029) and the doctors' search keys
+            // (M0030), which apply as well on the older schema.
+            try await Migrator(database: database, migrations: Migrations.all.filter { $0.version < 13 || $0.version >= 29 }).migrate()
             _ = try await DemoWorld.seed(database: database, cipher: try aCipher(), passwordHash: "h", now: Self.now)
             let count = { @Sendable in
                 try await database.read { try await $0.raw("SELECT COUNT(*) AS n FROM doctor_terms").first()?.decode(column: "n", as: Int.self) }
@@ -120,6 +120,39 @@ struct DoctorSearchTests {
                 await #expect(throws: (any Error).self) {
                     try await database.read { try await $0.raw("SELECT rowid FROM doctor_terms LIMIT 1").run() }
                 }
+            }
+        }
+    }
+
+    @Test("a word's substring matches, by search key on SQLite, are its doctors in every order, and stay so when M0030 gives the keys afresh")
+    func searchKeys() async throws {
+        try await Self.withDirectory { doctors, database in
+            let searches = DoctorSort.allCases.flatMap { sort in
+                [DoctorSearch(text: "高血压", sort: sort, limit: 50), DoctorSearch(text: "hypertension", city: "330800", sort: sort),
+                 DoctorSearch(text: "人民医院", department: "cardiology", sort: sort, limit: 5, offset: 2),
+                 DoctorSearch(text: "人民医院", service: .videoPerMinute, sort: sort)]
+            }
+            var before: [[UUID]] = []
+            for search in searches { before.append(try await doctors.search(search).items.map(\.id)) }
+            let byRating = try await DirectoryGeneratorTests.texts("""
+                SELECT id FROM doctors WHERE qualification = 'approved' AND search_text LIKE '%高血压%' ORDER BY rank_score DESC, id LIMIT 50
+                """, column: "id", in: database)
+            #expect(!byRating.isEmpty)
+            #expect(try await doctors.search(DoctorSearch(text: "高血压", sort: .rating, limit: 50)).items.map(\.id.text) == byRating)
+            guard database.engine == .sqlite else { return }
+            let count = { @Sendable (query: SQLQueryString) in try await DirectoryGeneratorTests.number(query, in: database) }
+            #expect(try await count("SELECT COUNT(*) AS n FROM doctors WHERE search_key IS NULL") == 0)
+            #expect(try await count("SELECT COUNT(*) AS n FROM doctor_text t JOIN doctors d ON d.search_key = t.rowid AND d.id = t.doctor_id")
+                    == (try await count("SELECT COUNT(*) AS n FROM doctors")))
+            // As a database before M0030 was: no keys, and the trigram rows in another order.
+            try await database.unitOfWork { tx in
+                try await tx.sql.raw("UPDATE doctors SET search_key = NULL").run()
+                try await tx.sql.raw("DELETE FROM doctor_text").run()
+                try await tx.sql.raw("INSERT INTO doctor_text (doctor_id, search_text) SELECT id, search_text FROM doctors ORDER BY id DESC").run()
+                for statement in Migrations.alignSearchKeys { try await tx.sql.raw(SQLQueryString(statement)).run() }
+            }
+            for (search, ids) in zip(searches, before) {
+                #expect(try await doctors.search(search).items.map(\.id) == ids, "\(search)")
             }
         }
     }
