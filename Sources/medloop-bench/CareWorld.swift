@@ -109,11 +109,22 @@ struct CareWorld: Sendable {
             try await Self.stock([inhaler, tablet], at: pharmacy, api: api)
         }
         let insurer = try await api.signIn(insurerPhone, password: password).token
-        let insured = try await api.json("GET", "/api/v1/insurance/insured-persons?limit=100", token: insurer)
+        // Paged until every demo patient's number is found: generated patients (`seed --patients`) may be
+        // insured in Quzhou too.
         var insuredIds: [String: String] = [:]
-        for person in insured["items"] as? [[String: Any]] ?? [] {
-            if let number = person["insuredNumber"] as? String, let id = person["id"] as? String { insuredIds[number] = id }
-        }
+        var cursor: String?
+        repeat {
+            var path = "/api/v1/insurance/insured-persons?limit=100"
+            if let cursor { path += "&cursor=" + Scenario.encodedValue(cursor) }
+            let page = try await api.json("GET", path, token: insurer)
+            for person in page["items"] as? [[String: Any]] ?? [] {
+                if let number = person["insuredNumber"] as? String, quzhouInsured.values.contains(number),
+                   let id = person["id"] as? String {
+                    insuredIds[number] = id
+                }
+            }
+            cursor = page["nextCursor"] as? String
+        } while cursor != nil && insuredIds.count < quzhouInsured.count
         var patients: [Patient] = []
         for phone in patientPhones {
             let account = try await api.signIn(phone, password: password)
