@@ -96,8 +96,13 @@ struct ChatDriver: Sendable {
                     }
                 }
             }
-            watchdog.cancel()
             let ended = clock.now
+            // A room stops once the other party's first socket has its last message; the copies on
+            // that party's other sockets may still be on their way.
+            while board.deliveriesInFlight > 0 && clock.now < stopAt + Self.grace {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            watchdog.cancel()
             for pair in senders { for sender in pair { sender.finish() } }
             socketTasks.cancelAll()
             return board.result(elapsed: min(ended, stopAt) - measureFrom)
@@ -193,6 +198,11 @@ final class ChatBoard: Sendable {
     }
 
     var opened: Int { state.withLock { $0.opened } }
+
+    /// Deliveries of sent messages not arrived yet.
+    var deliveriesInFlight: Int {
+        state.withLock { state in state.flights.values.filter { $0.sentAt != nil }.reduce(0) { $0 + $1.deliveriesLeft } }
+    }
     var failure: String? { state.withLock { $0.failure } }
 
     func didOpen() { state.withLock { $0.opened += 1 } }
