@@ -153,6 +153,23 @@ public final class Database: Sendable {
         }
     }
 
+    /// Like `read`, for statements run again and again with other values (the directory's
+    /// searches): on PostgreSQL each runs as a named prepared statement of its connection, parsed
+    /// and planned once per shape (`PreparedStatements`); on SQLite, and inside a unit of work, as
+    /// `read` runs them.
+    public func readPrepared<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        guard joinable == nil, case .postgres(let postgres) = backend else { return try await read(body) }
+        return try await postgres.client.withConnection { connection in
+            try await body(PreparedPostgresSQL(connection: connection, statements: postgres.statements))
+        }
+    }
+
+    /// How many named prepared statements the PostgreSQL connections keep (0 on SQLite).
+    public var preparedStatementCount: Int {
+        guard case .postgres(let postgres) = backend else { return 0 }
+        return postgres.statements.count
+    }
+
     /// Runs `body` in one transaction: it commits when `body` returns and rolls back when it throws.
     /// Called inside another unit of work of this database (by the same task), it joins that one:
     /// everything commits with the outermost unit or not at all — which is how an idempotent
@@ -391,6 +408,7 @@ private final class SQLiteBackend: Sendable {
 private final class PostgresBackend: Sendable {
     let client: PostgresClient
     let runner: Task<Void, Never>?
+    let statements = PreparedStatements()
 
     init(configuration: PostgresClient.Configuration, logger: Logger, runsItself: Bool) {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)

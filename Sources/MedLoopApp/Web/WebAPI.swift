@@ -83,7 +83,7 @@ extension ResponseBody {
         init(limit: Int) { self.limit = limit }
 
         func write(_ buffer: ByteBuffer) async throws {
-            guard data.count + buffer.readableBytes <= limit else { throw NIOTooManyBytesError() }
+            guard data.count + buffer.readableBytes <= limit else { throw NIOTooManyBytesError(maxBytes: limit) }
             data.append(contentsOf: buffer.readableBytesView)
         }
 

@@ -8,12 +8,12 @@ extension DoctorStore {
     /// substring matches that follow the exact ones (at the top of the list, as when the exact
     /// matches are fewer than a page). Tests and the benchmark show their plans.
     public static func searchStatements(_ search: DoctorSearch, engine: Engine) -> [SQLQueryString] {
-        if walksServiceInPriceOrder(search) { return [priceWalkQuery(search)] }
+        if walksServiceInPriceOrder(search) { return [priceWalkQuery(search, engine: engine)] }
         guard walksTermInRankOrder(search) else { return [searchQuery(search, engine: engine)] }
-        guard let term = search.terms.first, term.count >= 3 else { return [rankedTermQuery(search)] }
+        guard let term = search.terms.first, term.count >= 3 else { return [rankedTermQuery(search, engine: engine)] }
         var rest = search
         rest.offset = 0
-        return [rankedTermQuery(search), searchQuery(rest, engine: engine, substringOnly: true)]
+        return [rankedTermQuery(search, engine: engine), searchQuery(rest, engine: engine, substringOnly: true)]
     }
 
     /// A planner setting to show a plan under, on PostgreSQL (SQLite plans alike either way). A

@@ -13,23 +13,23 @@ extension DoctorStore {
         let engine = database.engine
         let wanted = search.limit + 1
         if Self.walksServiceInPriceOrder(search) {
-            let rows = try await database.read { sql in try await sql.raw(Self.priceWalkQuery(search)).all() }
+            let rows = try await database.readPrepared { sql in try await sql.raw(Self.priceWalkQuery(search, engine: engine)).all() }
             return try page(rows, search: search)
         }
         guard Self.walksTermInRankOrder(search) else {
-            let rows = try await database.read { sql in try await sql.raw(Self.searchQuery(search, engine: engine)).all() }
+            let rows = try await database.readPrepared { sql in try await sql.raw(Self.searchQuery(search, engine: engine)).all() }
             return try page(rows, search: search)
         }
         // One word, best first: walk the word's exact matches in rank order and stop at the page;
         // only when they run out do substring-only matches follow (relevance puts exact first).
-        let exact = try await database.read { sql in try await sql.raw(Self.rankedTermQuery(search)).all() }
+        let exact = try await database.readPrepared { sql in try await sql.raw(Self.rankedTermQuery(search, engine: engine)).all() }
         // A condition has no substring matches; a word of 3+ characters may.
         guard exact.count < wanted, let term = search.terms.first, term.count >= 3 else {
             return try page(exact, search: search)
         }
         var exactTotal = search.offset + exact.count
         if exact.isEmpty && search.offset > 0 {
-            exactTotal = try await database.read { sql in
+            exactTotal = try await database.readPrepared { sql in
                 Int(try await sql.raw(Self.rankedTermCount(search)).first()?.int64("n") ?? 0)
             }
         }
@@ -37,7 +37,7 @@ extension DoctorStore {
         rest.offset = max(0, search.offset - exactTotal)
         rest.limit = wanted - exact.count
         let restQuery = Self.searchQuery(rest, engine: engine, substringOnly: true)
-        let substring = try await database.read { sql in try await sql.raw(restQuery).all() }
+        let substring = try await database.readPrepared { sql in try await sql.raw(restQuery).all() }
         return try page(exact + substring, search: search)
     }
 
@@ -64,7 +64,7 @@ extension DoctorStore {
     }
 
     /// Doctors offering the service (the text package unless another is named), cheapest first.
-    public static func priceWalkQuery(_ search: DoctorSearch) -> SQLQueryString {
+    public static func priceWalkQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
         let kind = (search.service ?? .textPackage).rawValue
         var query: SQLQueryString = """
             SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
@@ -77,7 +77,7 @@ extension DoctorStore {
         if let department = search.department { place.append("s.department = \(bind: department)") }
         query += " WHERE " + (["s.kind = \(bind: kind)", "s.paused = \(bind: false)"] + place + ["d.id = s.doctor_id"] + filters(search))
             .joined(separator: " AND ")
-        query += " ORDER BY s.price_fen, s.doctor_id LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        query += " ORDER BY s.price_fen, s.doctor_id" + window(search, engine: engine)
         return query
     }
 
@@ -97,7 +97,7 @@ extension DoctorStore {
     }
 
     /// The exact matches of a one-word search, best first, read from the ranked term index.
-    public static func rankedTermQuery(_ search: DoctorSearch) -> SQLQueryString {
+    public static func rankedTermQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
         var query: SQLQueryString = """
             SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
                    d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
@@ -106,7 +106,7 @@ extension DoctorStore {
         query += serviceJoin(search)
         query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search))
             .joined(separator: " AND ")
-        query += " ORDER BY t.rank_score DESC, t.doctor_id LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        query += " ORDER BY t.rank_score DESC, t.doctor_id" + window(search, engine: engine)
         return query
     }
 
@@ -242,9 +242,18 @@ extension DoctorStore {
         }
         query += " WHERE " + conditions.joined(separator: " AND ")
         query += orderBy(search.sort, relevance: !terms.isEmpty && !substringOnly ? "relevance" : nil)
-        // One row more than asked tells whether there is a next page.
-        query += " LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        query += window(search, engine: engine)
         return query
+    }
+
+    /// The rows a page reads: one more than asked tells whether there is a next page. Bound on
+    /// PostgreSQL, so that every page size and depth of a shape is one prepared statement; written
+    /// out on SQLite, whose planner only counts on a limit it can read.
+    private static func window(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
+        switch engine {
+        case .sqlite: " LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        case .postgres: " LIMIT \(bind: search.limit + 1) OFFSET \(bind: search.offset)"
+        }
     }
 
     /// The page's order; `relevance` names the column of exact matches when the sort is by relevance
@@ -282,7 +291,7 @@ extension DoctorStore {
         if substringOnly { conditions.append("d.id NOT IN (SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term))") }
         page += " WHERE " + conditions.joined(separator: " AND ")
         page += orderBy(search.sort, relevance: relevance ? "relevance" : nil)
-        page += " LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
+        page += window(search, engine: .sqlite)
         var query: SQLQueryString = """
             SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
                    d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen

@@ -208,7 +208,7 @@ public struct DoctorStore: Sendable {
 
     /// A doctor's whole profile.
     public func profile(_ id: UUID) async throws -> DoctorProfile? {
-        try await database.read { sql in
+        try await database.readPrepared { sql in
             guard let row = try await sql.raw("""
                 SELECT d.id, d.account_id, d.name, d.title, d.department, d.specialties, d.training, d.practice_since,
                        d.licence_number, d.bio, d.photo_url, d.qualification, d.hospital_id, d.city_code, d.patients_served,

@@ -238,7 +238,7 @@ struct DoctorSearchTests {
     @Test("a one-word search walks its term's doctors best first and needs no sort")
     func rankedWalkPlan() async throws {
         try await Self.withDirectory { doctors, database in
-            let query = DoctorStore.rankedTermQuery(DoctorSearch(text: "儿科", city: "330800"))
+            let query = DoctorStore.rankedTermQuery(DoctorSearch(text: "儿科", city: "330800"), engine: database.engine)
             let plan = try await explain(query, in: database)
             switch database.engine {
             case .sqlite:
@@ -257,7 +257,7 @@ struct DoctorSearchTests {
           arguments: [(nil, "doctor_services_by_price"), ("pediatrics", "doctor_services_by_department_price")])
     func priceWalkPlan(department: String?, index: String) async throws {
         try await Self.withDirectory { _, database in
-            let plan = try await explain(DoctorStore.priceWalkQuery(DoctorSearch(department: department, sort: .price)), in: database)
+            let plan = try await explain(DoctorStore.priceWalkQuery(DoctorSearch(department: department, sort: .price), engine: database.engine), in: database)
             if database.engine == .sqlite {
                 #expect(plan.contains { $0.contains(index) }, "\(plan)")
                 #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
