@@ -17,8 +17,7 @@ extension DoctorStore {
             return try page(rows, search: search)
         }
         guard Self.walksTermInRankOrder(search) else {
-            let rows = try await database.readPrepared { sql in try await sql.raw(Self.searchQuery(search, engine: engine)).all() }
-            return try page(rows, search: search)
+            return try page(try await rows(of: search, substringOnly: false), search: search)
         }
         // One word, best first: walk the word's exact matches in rank order and stop at the page;
         // only when they run out do substring-only matches follow (relevance puts exact first).
@@ -36,9 +35,23 @@ extension DoctorStore {
         var rest = search
         rest.offset = max(0, search.offset - exactTotal)
         rest.limit = wanted - exact.count
-        let restQuery = Self.searchQuery(rest, engine: engine, substringOnly: true)
-        let substring = try await database.readPrepared { sql in try await sql.raw(restQuery).all() }
+        let substring = try await rows(of: rest, substringOnly: true)
         return try page(exact + substring, search: search)
+    }
+
+    /// The rows of `searchQuery(search, substringOnly:)`: on SQLite, those of a text walk when it
+    /// fills the page (`walksTextFirst`), else the trigram index's.
+    private func rows(of search: DoctorSearch, substringOnly: Bool) async throws -> [any SQLRow] {
+        let engine = database.engine
+        if Self.walksTextFirst(search, engine: engine) {
+            let walked = try await database.readPrepared { sql in
+                try await sql.raw(Self.textWalkQuery(search, substringOnly: substringOnly)).all()
+            }
+            if walked.count > search.limit { return walked }
+        }
+        return try await database.readPrepared { sql in
+            try await sql.raw(Self.searchQuery(search, engine: engine, substringOnly: substringOnly)).all()
+        }
     }
 
     /// Whether the ranked term index answers `search` directly: one word sorted by relevance, one
@@ -136,7 +149,7 @@ extension DoctorStore {
     }
 
     /// `%term%` for `LIKE`, with the pattern's own characters escaped.
-    private static func likePattern(_ term: String) -> String {
+    static func likePattern(_ term: String) -> String {
         "%" + term.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
     }
@@ -154,7 +167,7 @@ extension DoctorStore {
     }
 
     /// The service a search is priced by (or filtered on, when it names one).
-    private static func serviceJoin(_ search: DoctorSearch) -> SQLQueryString {
+    static func serviceJoin(_ search: DoctorSearch) -> SQLQueryString {
         let kind = (search.service ?? .textPackage).rawValue
         return search.service != nil
             ? " JOIN doctor_services s ON s.doctor_id = d.id AND s.kind = \(bind: kind) AND s.paused = \(bind: false)"
@@ -162,7 +175,7 @@ extension DoctorStore {
     }
 
     /// The filters every search applies to the doctor row.
-    private static func filters(_ search: DoctorSearch) -> [SQLQueryString] {
+    static func filters(_ search: DoctorSearch) -> [SQLQueryString] {
         var conditions: [SQLQueryString] = ["d.qualification = \(bind: QualificationStatus.approved.rawValue)"]
         if let department = search.department { conditions.append("d.department = \(bind: department)") }
         if let prefix = search.cityPrefix {
@@ -249,7 +262,7 @@ extension DoctorStore {
     /// The rows a page reads: one more than asked tells whether there is a next page. Bound on
     /// PostgreSQL, so that every page size and depth of a shape is one prepared statement; written
     /// out on SQLite, whose planner only counts on a limit it can read.
-    private static func window(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
+    static func window(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
         switch engine {
         case .sqlite: " LIMIT \(literal: search.limit + 1) OFFSET \(literal: search.offset)"
         case .postgres: " LIMIT \(bind: search.limit + 1) OFFSET \(bind: search.offset)"
