@@ -86,6 +86,9 @@ struct RunScenario: AsyncParsableCommand {
     @Flag(help: "Also print the figures as one JSON line.")
     var json = false
 
+    @Flag(help: "Print the scenario's requests (method and URL, one a line) instead of running it: to time them one by one.")
+    var listRequests = false
+
     func validate() throws {
         guard (1...3600).contains(duration) else { throw ValidationError("--duration must be 1...3600 seconds.") }
         guard (0...600).contains(warmup) else { throw ValidationError("--warmup must be 0...600 seconds.") }
@@ -98,6 +101,9 @@ struct RunScenario: AsyncParsableCommand {
         guard (1...256).contains(signInConnections) else { throw ValidationError("--sign-in-connections must be 1...256.") }
         guard messagesPerSecond >= 0 && messagesPerSecond <= 100_000 else {
             throw ValidationError("--messages-per-second must be 0...100000.")
+        }
+        if listRequests && (scenario.runsCareLoops || scenario == .chat) {
+            throw ValidationError("--list-requests lists the requests of a scenario with a fixed list, not of \(scenario.rawValue).")
         }
         if let ceiling, !(ceiling > 0) { throw ValidationError("--ceiling must be a positive number of requests/s.") }
         do {
@@ -134,6 +140,11 @@ struct RunScenario: AsyncParsableCommand {
         do {
             try await server.checkReady(client)
             let plan = try await scenario.plan(on: server, client: client, options: options)
+            if listRequests {
+                for target in plan.lanes.flatMap(\.targets) { emit((target.method == .get ? "GET " : "POST ") + target.url) }
+                try await client.shutdown()
+                return
+            }
             note("medloop-bench: \(scenario.rawValue): \(plan.distinctRequests) distinct requests, \(allConnections) connections, "
                  + "\(warmup) s warm-up, \(duration) s measured")
             let driver = LoadDriver(client: client, plan: plan)

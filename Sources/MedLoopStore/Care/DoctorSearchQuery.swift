@@ -17,7 +17,7 @@ extension DoctorStore {
             return try page(rows, search: search)
         }
         guard Self.walksTermInRankOrder(search) else {
-            return try page(try await rows(of: search, substringOnly: false), search: search)
+            return try page(try await rows(of: search, substringOnly: false, mayWalk: true), search: search)
         }
         // One word, best first: walk the word's exact matches in rank order and stop at the page;
         // only when they run out do substring-only matches follow (relevance puts exact first).
@@ -35,15 +35,16 @@ extension DoctorStore {
         var rest = search
         rest.offset = max(0, search.offset - exactTotal)
         rest.limit = wanted - exact.count
-        let substring = try await rows(of: rest, substringOnly: true)
+        // A word that is some doctors' exact term has few substring-only matches: a walk would not fill.
+        let substring = try await rows(of: rest, substringOnly: true, mayWalk: exactTotal == 0)
         return try page(exact + substring, search: search)
     }
 
-    /// The rows of `searchQuery(search, substringOnly:)`: on SQLite, those of a text walk when it
-    /// fills the page (`walksTextFirst`), else the trigram index's.
-    private func rows(of search: DoctorSearch, substringOnly: Bool) async throws -> [any SQLRow] {
+    /// The rows of `searchQuery(search, substringOnly:)`: on SQLite, those of a text walk when one
+    /// may be tried and it fills the page (`walksTextFirst`), else the trigram index's.
+    private func rows(of search: DoctorSearch, substringOnly: Bool, mayWalk: Bool) async throws -> [any SQLRow] {
         let engine = database.engine
-        if Self.walksTextFirst(search, engine: engine) {
+        if mayWalk && Self.walksTextFirst(search, engine: engine) {
             let walked = try await database.readPrepared { sql in
                 try await sql.raw(Self.textWalkQuery(search, substringOnly: substringOnly)).all()
             }
@@ -280,28 +281,35 @@ extension DoctorStore {
         }
     }
 
-    /// Whether SQLite finds a one-word search's doctors (a word of 3+ characters, no condition) by
-    /// their search keys (M0030) rather than by their ids.
+    /// Whether SQLite finds a search's doctors by their search keys (M0030) rather than by their
+    /// ids: every word has 3+ characters (each a substring the trigram index finds) and there is no
+    /// condition. Two words are one trigram query (`"w1" AND "w2"`), which FTS5 answers by merging
+    /// the words' lists, rather than an intersection of the two sets of matches.
     static func findsBySearchKey(_ search: DoctorSearch, engine: Engine) -> Bool {
-        engine == .sqlite && search.condition == nil && search.terms.count == 1 && search.terms[0].count >= 3
+        engine == .sqlite && search.condition == nil && !search.terms.isEmpty && search.terms.allSatisfy { $0.count >= 3 }
     }
 
-    /// The query of `findsBySearchKey`: the word's matches come from the trigram index as search
+    /// The query of `findsBySearchKey`: the words' matches come from the trigram index as search
     /// keys, are filtered and sorted on `doctors_search_sorts` (which holds every column a filter or an
     /// order reads, so no doctor row is read for it; the service line only when sorting by price or
-    /// filtering by a service), and only the page's doctors are then read whole. With
-    /// `substringOnly`, the doctors the word is an exact term of are left out (they came first).
+    /// filtering by a service), and only the page's doctors are then read whole. By relevance, a
+    /// doctor ranks by how many of the words are their exact terms. With `substringOnly` (one word),
+    /// the doctors the word is an exact term of are left out (they came first).
     static func searchKeyQuery(_ search: DoctorSearch, substringOnly: Bool) -> SQLQueryString {
-        let term = search.terms[0]
+        let terms = search.terms
         let relevance = search.sort == .relevance && !substringOnly
         var page: SQLQueryString = "SELECT d.id AS doctor_id"
         if relevance {
-            page += ", (CASE WHEN d.id IN (SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)) THEN 1 ELSE 0 END) AS relevance"
+            let exact = terms.map { term -> SQLQueryString in
+                "(CASE WHEN d.id IN (SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term)) THEN 1 ELSE 0 END)"
+            }
+            page += ", " + exact.joined(separator: " + ") + " AS relevance"
         }
-        page += " FROM (SELECT rowid AS search_key FROM doctor_text WHERE doctor_text MATCH \(bind: ftsPhrase(term))) m CROSS JOIN doctors d"
+        let phrases = terms.map(ftsPhrase).joined(separator: " AND ")
+        page += " FROM (SELECT rowid AS search_key FROM doctor_text WHERE doctor_text MATCH \(bind: phrases)) m CROSS JOIN doctors d"
         if search.service != nil || search.sort == .price { page += serviceJoin(search) }
         var conditions: [SQLQueryString] = ["d.search_key = m.search_key"] + filters(search)
-        if substringOnly { conditions.append("d.id NOT IN (SELECT doctor_id FROM doctor_terms WHERE term = \(bind: term))") }
+        if substringOnly { conditions.append("d.id NOT IN (SELECT doctor_id FROM doctor_terms WHERE term = \(bind: terms[0]))") }
         page += " WHERE " + conditions.joined(separator: " AND ")
         page += orderBy(search.sort, relevance: relevance ? "relevance" : nil)
         page += window(search, engine: .sqlite)

@@ -10,17 +10,24 @@ extension DoctorStore {
     /// the order, at a cost that grows with the page rather than with the word's thousands of matches
     /// (`hypertension` matches one doctor in thirteen: 0.2 ms walking, 24 ms through the trigrams on
     /// 150,000 doctors); a rare word does not, and the trigram index, whose cost grows with the
-    /// matches, answers it. Not by price, which the doctor rows do not hold.
+    /// matches, answers it. Not by price, which the doctor rows do not hold, nor deep into the matches;
+    /// nor in a province, whose doctors no index keeps in order (the walk would read the whole order
+    /// to find the window's doctors of a small province: 358 ms for a name in Hainan).
     public static func walksTextFirst(_ search: DoctorSearch, engine: Engine) -> Bool {
-        findsBySearchKey(search, engine: engine) && search.sort != .price
+        findsBySearchKey(search, engine: engine) && search.terms.count == 1 && search.sort != .price
+            && search.offset + search.limit + 1 <= deepestWalkedRow && (search.cityPrefix?.count ?? 4) >= 4
     }
 
     /// How many doctors of the order a text walk reads at most before it leaves the search to the
-    /// trigram index: enough for a word that one doctor in forty matches to fill the page, and never
-    /// more than 5,000 (about 7 ms).
+    /// trigram index: enough for a word that one doctor in twenty matches to fill the page. A walk
+    /// that does not fill costs about 6 µs a doctor read (measured on 150,000 doctors), hence the
+    /// bound on how deep a page is walked (`deepestWalkedRow`).
     static func textWalkWindow(_ search: DoctorSearch) -> Int {
-        min(5_000, max(1_000, 40 * (search.offset + search.limit + 1)))
+        20 * (search.offset + search.limit + 1)
     }
+
+    /// The deepest row a text walk is tried for: up to 1,600 doctors read.
+    static let deepestWalkedRow = 80
 
     /// The query of `walksTextFirst`: the first `textWalkWindow` doctors in the page's order (through
     /// the order's index for the search's filters), those whose text holds the word (with

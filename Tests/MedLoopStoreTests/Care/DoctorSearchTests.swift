@@ -157,6 +157,24 @@ struct DoctorSearchTests {
         }
     }
 
+    @Test("two words of 3+ characters find the doctors whose text holds both, in rating order and in every other as a set",
+          arguments: ["心血管内科 高血压", "人民医院 hypertension", "高血压 人民医院", "hypertension 没有这种病"])
+    func twoWordsBothHeld(text: String) async throws {
+        try await Self.withDirectory { doctors, database in
+            let words = text.split(separator: " ").map(String.init)
+            let held = try await DirectoryGeneratorTests.texts("""
+                SELECT id FROM doctors WHERE qualification = 'approved' AND search_text LIKE \(bind: "%" + words[0] + "%")
+                AND search_text LIKE \(bind: "%" + words[1] + "%") ORDER BY rank_score DESC, id
+                """, column: "id", in: database)
+            #expect(try await doctors.search(DoctorSearch(text: text, sort: .rating, limit: 100)).items.map(\.id.text) == held)
+            for sort in DoctorSort.allCases {
+                let found = try await doctors.search(DoctorSearch(text: text, sort: sort, limit: 100)).items.map(\.id.text)
+                #expect(Set(found) == Set(held) && found.count == held.count, "\(sort)")
+            }
+            if !text.contains("没有") { #expect(!held.isEmpty) }
+        }
+    }
+
     @Test("every word must match: a condition and a department together narrow the list")
     func allWords() async throws {
         try await Self.withDirectory { doctors, _ in

@@ -18,7 +18,7 @@ struct DoctorSearchWalkTests {
                 searches += [DoctorSearch(text: word, sort: sort, limit: 10),
                              DoctorSearch(text: word, sort: sort, limit: 20, offset: 20),
                              DoctorSearch(text: word, city: "310100", sort: sort),
-                             DoctorSearch(text: word, city: "31", sort: sort, limit: 15),
+                             DoctorSearch(text: word, department: "cardiology", city: "310100", sort: sort, limit: 15),
                              DoctorSearch(text: word, department: "cardiology", sort: sort),
                              DoctorSearch(text: word, service: .videoPerMinute, sort: sort, limit: 12)]
             }
@@ -60,6 +60,18 @@ struct DoctorSearchWalkTests {
             #expect(filled > 20)
             #expect(left > 20)
         }
+    }
+
+    @Test("a page deeper than 80 rows, a sort by price, a province, two words, a short word and a condition are not walked")
+    func notWalked() {
+        #expect(DoctorStore.walksTextFirst(DoctorSearch(text: "高血压", sort: .rating, limit: 19, offset: 60), engine: .sqlite))
+        #expect(!DoctorStore.walksTextFirst(DoctorSearch(text: "高血压", sort: .rating, limit: 20, offset: 60), engine: .sqlite))
+        #expect(!DoctorStore.walksTextFirst(DoctorSearch(text: "高血压", sort: .price), engine: .sqlite))
+        #expect(!DoctorStore.walksTextFirst(DoctorSearch(text: "高血压", city: "46", sort: .rating), engine: .sqlite))
+        #expect(!DoctorStore.walksTextFirst(DoctorSearch(text: "高血压 糖尿病", sort: .rating), engine: .sqlite))
+        #expect(!DoctorStore.walksTextFirst(DoctorSearch(text: "儿科", sort: .rating), engine: .sqlite))
+        #expect(!DoctorStore.walksTextFirst(DoctorSearch(text: "高血压", condition: "I10", sort: .rating), engine: .sqlite))
+        #expect(!DoctorStore.walksTextFirst(DoctorSearch(text: "高血压", sort: .rating), engine: .postgres))
     }
 
     @Test("a word's LIKE pattern matches its characters only, not as wildcards",
