@@ -136,31 +136,41 @@ struct RunScenario: AsyncParsableCommand {
             try await runChat(on: server, client: client)
             return
         }
-        let report: Report
-        do {
+        try await finish(client, nothing: "no request completed during the measured time",
+                         errors: "requests got an unexpected answer or none") { () -> Report? in
             try await server.checkReady(client)
             let plan = try await scenario.plan(on: server, client: client, options: options)
             if listRequests {
                 for target in plan.lanes.flatMap(\.targets) { emit((target.method == .get ? "GET " : "POST ") + target.url) }
-                try await client.shutdown()
-                return
+                return nil
             }
             note("medloop-bench: \(scenario.rawValue): \(plan.distinctRequests) distinct requests, \(allConnections) connections, "
                  + "\(warmup) s warm-up, \(duration) s measured")
             let driver = LoadDriver(client: client, plan: plan)
             let outcome = await driver.run(warmup: .seconds(warmup), duration: .seconds(duration))
-            report = Report(scenario: scenario.rawValue, seed: scenario.isSeeded ? seed : nil, ceiling: ceiling,
-                            outcome: outcome)
+            return Report(scenario: scenario.rawValue, seed: scenario.isSeeded ? seed : nil, ceiling: ceiling, outcome: outcome)
+        }
+    }
+
+    /// Runs `measure`, shuts the client down whatever happens, and prints the report it made (none:
+    /// nothing to print); then fails when nothing was measured, or with `--fail-on-errors` when
+    /// something went wrong (`errors` says what, after the count).
+    func finish<R: ScenarioReport>(_ client: HTTPClient, nothing: String, errors: String,
+                                   _ measure: () async throws -> R?) async throws {
+        let report: R?
+        do {
+            report = try await measure()
         } catch {
             try? await client.shutdown()
             throw error
         }
         try await client.shutdown()
+        guard let report else { return }
         for line in report.lines() { emit(line) }
         if json { emit(try report.jsonLine()) }
-        guard report.main.requests > 0 else { throw BenchError("no request completed during the measured time") }
+        guard report.measured > 0 else { throw BenchError(nothing) }
         if failOnErrors && report.errors > 0 {
-            throw BenchError("\(report.errors) requests got an unexpected answer or none")
+            throw BenchError("\(report.errors) \(errors)")
         }
     }
 }
@@ -168,8 +178,8 @@ struct RunScenario: AsyncParsableCommand {
 extension RunScenario {
     /// The loop and mixed scenarios: prepares the demo world's care loop, runs it, reports it.
     func runCareLoops(on server: LoopbackServer, client: HTTPClient, options: ScenarioOptions) async throws {
-        let report: CareLoopReport
-        do {
+        try await finish(client, nothing: "no request completed during the measured time",
+                         errors: "requests got an unexpected answer or none") { () -> CareLoopReport? in
             try await server.checkReady(client)
             let reads = try await scenario.plan(on: server, client: client, options: options).lanes.first?.targets ?? []
             let world = try await CareWorld.prepare(on: server, client: client, password: password)
@@ -179,18 +189,8 @@ extension RunScenario {
             let driver = CareLoopDriver(client: client, server: server, world: world, connections: connections, reads: reads,
                                         readPercent: scenario == .mixed ? readPercent : 0, seed: seed)
             let result = await driver.run(warmup: .seconds(warmup), duration: .seconds(duration))
-            report = CareLoopReport(scenario: scenario.rawValue, connections: connections, world: world,
-                                    readPercent: scenario == .mixed ? readPercent : nil, result: result)
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
-        for line in report.lines() { emit(line) }
-        if json { emit(try report.jsonLine()) }
-        guard report.requests > 0 else { throw BenchError("no request completed during the measured time") }
-        if failOnErrors && report.errors > 0 {
-            throw BenchError("\(report.errors) requests got an unexpected answer or none")
+            return CareLoopReport(scenario: scenario.rawValue, connections: connections, world: world,
+                                  readPercent: scenario == .mixed ? readPercent : nil, result: result)
         }
     }
 }
@@ -198,8 +198,8 @@ extension RunScenario {
 extension RunScenario {
     /// The chat scenario: opens the consultations, runs the sockets, completes the consultations, reports.
     func runChat(on server: LoopbackServer, client: HTTPClient) async throws {
-        let report: ChatReport
-        do {
+        try await finish(client, nothing: "no message was delivered during the measured time",
+                         errors: "deliveries were lost or messages refused") { () -> ChatReport? in
             try await server.checkReady(client)
             let world = try await CareWorld.prepare(on: server, client: client, password: password)
             let api = SetupClient(server: server, client: client)
@@ -217,18 +217,8 @@ extension RunScenario {
                 throw error
             }
             await ChatRooms.close(rooms, api: api)
-            report = ChatReport(sockets: connections, consultations: rooms.count,
-                                pace: messagesPerSecond > 0 ? messagesPerSecond : nil, result: result)
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
-        for line in report.lines() { emit(line) }
-        if json { emit(try report.jsonLine()) }
-        guard report.deliveries.requests > 0 else { throw BenchError("no message was delivered during the measured time") }
-        if failOnErrors && report.errors > 0 {
-            throw BenchError("\(report.errors) deliveries were lost or messages refused")
+            return ChatReport(sockets: connections, consultations: rooms.count,
+                              pace: messagesPerSecond > 0 ? messagesPerSecond : nil, result: result)
         }
     }
 }

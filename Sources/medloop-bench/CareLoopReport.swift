@@ -3,7 +3,7 @@ import Foundation
 /// The figures of a loop or mixed run: loops completed per second, every step's latency
 /// percentiles and errors, the domain limits met, a sample answer of each kind of error, and in
 /// mixed the reads apart from the loop's steps.
-struct CareLoopReport: Encodable {
+struct CareLoopReport: ScenarioReport {
     var scenario: String
     var connections: Int
     var patients: Int
@@ -88,11 +88,5 @@ struct CareLoopReport: Encodable {
             lines.append("error answer \(key): \(sample)")
         }
         return lines
-    }
-
-    func jsonLine() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The figures of a chat run: messages sent per second, and each delivery to a socket of the other
 /// party as a timed request (its latency percentiles; a delivery that never came is an error).
-struct ChatReport: Encodable {
+struct ChatReport: ScenarioReport {
     var scenario = "chat"
     var sockets: Int
     var consultations: Int
@@ -43,11 +43,5 @@ struct ChatReport: Encodable {
             lines.append("error frames \(errorFrames)" + (errorSample.map { ", the first: \($0)" } ?? ""))
         }
         return lines
-    }
-
-    func jsonLine() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

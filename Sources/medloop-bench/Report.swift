@@ -62,7 +62,7 @@ struct Figures: Encodable {
 
 /// The figures of one run, as BENCHMARKS.md's table lists them: the main lane's figures at the top
 /// level (one JSON object per run), and for signin-burst the reads per phase and the sign-ins.
-struct Report: Encodable {
+struct Report: ScenarioReport {
     var scenario: String
     var connections: Int
     var distinctRequests: Int
@@ -157,9 +157,34 @@ struct Report: Encodable {
     }
 
     /// The same figures as one JSON object on one line.
+}
+
+/// What a scenario's run reports: its lines for people, its figures as JSON, how many requests (or
+/// deliveries) were measured and how many went wrong.
+protocol ScenarioReport: Encodable {
+    func lines() -> [String]
+    /// Requests (deliveries, in chat) completed in the measured time.
+    var measured: Int { get }
+    var errors: Int { get }
+}
+
+extension ScenarioReport {
+    /// The figures as one JSON line, keys sorted.
     func jsonLine() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
+}
+
+extension Report {
+    var measured: Int { main.requests }
+}
+
+extension CareLoopReport {
+    var measured: Int { requests }
+}
+
+extension ChatReport {
+    var measured: Int { deliveries.requests }
 }

@@ -69,50 +69,45 @@ struct Seed: AsyncParsableCommand {
 
     /// Generates the directory with a progress bar on standard error, then says what it wrote.
     private func generateDirectory(_ count: Int, into database: Database, now: Date) async throws {
-        let clock = ContinuousClock()
-        let started = clock.now
-        drawProgress(0, of: count)
-        let written = try await DirectoryGenerator.generate(doctors: count, into: database, now: now) { done in
-            drawProgress(done, of: count)
+        let (written, seconds) = try await withProgress(of: count, unit: "doctors") { progress in
+            try await DirectoryGenerator.generate(doctors: count, into: database, now: now, progress: progress)
         }
-        FileHandle.standardError.write(Data("\n".utf8))
-        let (seconds, attoseconds) = (clock.now - started).components
-        let elapsed = Double(seconds) + Double(attoseconds) / 1e18
-        say("Wrote \(written) doctors in " + String(format: "%.1f", elapsed) + " s (\(database.engine.rawValue)).")
+        say("Wrote \(written) doctors in \(seconds) s (\(database.engine.rawValue)).")
     }
 }
 
 extension Seed {
     /// Generates the patients with a progress bar on standard error, then says what it wrote.
     private func generatePatients(_ count: Int, services: AppServices) async throws {
-        let clock = ContinuousClock()
-        let started = clock.now
-        drawProgress(0, of: count, unit: "patients")
-        let written = try await PatientGenerator.generate(patients: count, into: services.database, cipher: services.stores.cipher,
-                                                          now: services.clock.now()) { done in
-            drawProgress(done, of: count, unit: "patients")
+        let (written, seconds) = try await withProgress(of: count, unit: "patients") { progress in
+            try await PatientGenerator.generate(patients: count, into: services.database, cipher: services.stores.cipher,
+                                                now: services.clock.now(), progress: progress)
         }
-        FileHandle.standardError.write(Data("\n".utf8))
-        let (seconds, attoseconds) = (clock.now - started).components
-        let elapsed = Double(seconds) + Double(attoseconds) / 1e18
-        say("Wrote \(written) patients in " + String(format: "%.1f", elapsed) + " s (\(services.database.engine.rawValue)).")
+        say("Wrote \(written) patients in \(seconds) s (\(services.database.engine.rawValue)).")
     }
 
     /// Generates the history with a progress bar (days) on standard error, then says what it wrote.
     private func generateHistory(_ days: Int, services: AppServices) async throws {
-        let clock = ContinuousClock()
-        let started = clock.now
-        drawProgress(0, of: days, unit: "days")
-        let summary = try await HistoryGenerator.generate(days: days, into: services.database, cipher: services.stores.cipher,
-                                                          now: services.clock.now()) { done in
-            drawProgress(done, of: days, unit: "days")
+        let (summary, seconds) = try await withProgress(of: days, unit: "days") { progress in
+            try await HistoryGenerator.generate(days: days, into: services.database, cipher: services.stores.cipher,
+                                                now: services.clock.now(), progress: progress)
         }
-        FileHandle.standardError.write(Data("\n".utf8))
-        let (seconds, attoseconds) = (clock.now - started).components
-        let elapsed = Double(seconds) + Double(attoseconds) / 1e18
         say("Wrote \(summary.consultations) consultations, \(summary.prescriptions) prescriptions and \(summary.settlements) settlements "
-            + "for \(summary.patients) patients in " + String(format: "%.1f", elapsed) + " s (\(services.database.engine.rawValue)).")
+            + "for \(summary.patients) patients in \(seconds) s (\(services.database.engine.rawValue)).")
     }
+}
+
+/// Runs `generate`, drawing its progress towards `total` on standard error, and returns what it
+/// made with the seconds it took ("12.3").
+private func withProgress<Made>(of total: Int, unit: String,
+                                _ generate: (@escaping @Sendable (Int) -> Void) async throws -> Made) async throws -> (Made, String) {
+    let clock = ContinuousClock()
+    let started = clock.now
+    drawProgress(0, of: total, unit: unit)
+    let made = try await generate { done in drawProgress(done, of: total, unit: unit) }
+    FileHandle.standardError.write(Data("\n".utf8))
+    let (seconds, attoseconds) = (clock.now - started).components
+    return (made, String(format: "%.1f", Double(seconds) + Double(attoseconds) / 1e18))
 }
 
 /// Redraws `[#########           ] 45% 67500/150000 doctors` in place on standard error.

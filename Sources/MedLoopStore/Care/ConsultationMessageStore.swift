@@ -84,6 +84,20 @@ public struct ConsultationMessageStore: Sendable {
         }
     }
 
+    /// The messages of `ids` that exist, by id (the live streams' fan-out reads a batch at once).
+    public func messages(_ ids: [UUID]) async throws -> [UUID: ConsultationMessage] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await database.read { sql in
+            try await sql.raw("SELECT * FROM consultation_messages WHERE id IN (\(binds: ids.map(\.text)))").all()
+        }
+        var found: [UUID: ConsultationMessage] = [:]
+        for row in rows {
+            let message = try Self.message(from: row)
+            found[message.id] = message
+        }
+        return found
+    }
+
     /// Messages after `after` (oldest first), for history and catching up.
     public func messages(_ consultation: UUID, for account: UUID, after: UUID?, limit: Int) async throws -> [ConsultationMessage] {
         guard try await consultations.consultation(consultation, visibleTo: account) != nil else {

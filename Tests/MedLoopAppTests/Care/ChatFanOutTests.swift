@@ -37,6 +37,30 @@ struct ChatFanOutTests {
         return received.items
     }
 
+    @Test("the fan-out reads a batch's messages in one statement: each by its id, as sent, and no id that names no message")
+    func batchOfMessages() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            let doctor = try await app.signIn(ConsultationRoutesTests.doctorPhone)
+            let (id, _) = try await ConsultationRoutesTests.aPaidConsultation(app, patient: patient)
+            #expect(try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor).status == .ok)
+            var sent: [UUID: String] = [:]
+            for (token, text) in [(patient, "血压还是 150/95"), (doctor, "药量加倍前先复查"), (patient, "好的")] {
+                let reply = try await app.send(.post, "/api/v1/consultations/\(id)/messages", token: token,
+                                               json: ["text": text])
+                let messageId = try #require(reply.string("id"))
+                sent[try #require(UUID(uuidString: messageId))] = text
+            }
+            let read = try await app.services.stores.messages.messages(Array(sent.keys) + [UUID()])
+            #expect(read.count == 3)
+            for (messageId, text) in sent {
+                #expect(read[messageId]?.text == text)
+                #expect(read[messageId]?.consultationId == UUID(uuidString: id))
+            }
+            #expect(try await app.services.stores.messages.messages([]).isEmpty)
+        }
+    }
+
     @Test("a message sent through one server reaches the stream open on another, in both directions, with state changes")
     func acrossServers() async throws {
         try await withApp(live: true) { app in
