@@ -56,8 +56,24 @@ final class TestGate: Sendable {
 /// removed when `body` returns or throws.
 public func withTestDatabase<T: Sendable>(migrate: Bool = true,
                                           _ body: @Sendable (Database) async throws -> T) async throws -> T {
+    // A test that opens a second database while it holds one (two servers, two seeds) does not
+    // wait for a second permit: with every permit held by such tests, none could ever go on.
+    if TestDatabasePermit.held {
+        return try await openTestDatabase(migrate: migrate, body)
+    }
     await openDatabases.enter()
     defer { openDatabases.leave() }
+    return try await TestDatabasePermit.$held.withValue(true) {
+        try await openTestDatabase(migrate: migrate, body)
+    }
+}
+
+/// Whether the current task holds a permit of `openDatabases`.
+private enum TestDatabasePermit {
+    @TaskLocal static var held = false
+}
+
+private func openTestDatabase<T: Sendable>(migrate: Bool, _ body: @Sendable (Database) async throws -> T) async throws -> T {
     var logger = Logger(label: "medloop.test")
     logger.logLevel = .warning
     let database: Database

@@ -80,11 +80,7 @@ extension DoctorStore {
     /// Doctors offering the service (the text package unless another is named), cheapest first.
     public static func priceWalkQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
         let kind = (search.service ?? .textPackage).rawValue
-        var query: SQLQueryString = """
-            SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
-                   d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
-            FROM doctor_services s CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id
-            """
+        var query = summaryColumns() + " FROM doctor_services s CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id"
         // The service line's copy of the city and department leads the walk to that place's lines.
         var place: [SQLQueryString] = []
         if let prefix = search.cityPrefix, prefix.count >= 4 { place.append("s.city_code = \(bind: String(prefix.prefix(4)) + "00")") }
@@ -112,11 +108,7 @@ extension DoctorStore {
 
     /// The exact matches of a one-word search, best first, read from the ranked term index.
     public static func rankedTermQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
-        var query: SQLQueryString = """
-            SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
-                   d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
-            FROM doctor_terms t CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id
-            """
+        var query = summaryColumns() + " FROM doctor_terms t CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id"
         query += serviceJoin(search)
         query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search))
             .joined(separator: " AND ")
@@ -200,10 +192,7 @@ extension DoctorStore {
     /// The SQL of a search (exposed so tests and the benchmark can show its plan).
     public static func searchQuery(_ search: DoctorSearch, engine: Engine, substringOnly: Bool = false) -> SQLQueryString {
         if findsBySearchKey(search, engine: engine) { return searchKeyQuery(search, substringOnly: substringOnly) }
-        var query: SQLQueryString = """
-            SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
-                   d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
-            """
+        var query = summaryColumns()
         let terms = search.terms
         if search.sort == .relevance && !terms.isEmpty && !substringOnly {
             let exact = terms.map { term -> SQLQueryString in
@@ -270,6 +259,21 @@ extension DoctorStore {
         }
     }
 
+    /// The columns of a page's rows, as `page(_:search:)` reads them (`s` is the priced service line).
+    static func summaryColumns() -> SQLQueryString {
+        """
+        SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
+               d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
+        """
+    }
+
+    /// The page's doctors read whole, in the order `keys` gives them (a statement whose rows give
+    /// each doctor's id as `idColumn`).
+    static func doctors(of keys: SQLQueryString, idColumn: String, search: DoctorSearch) -> SQLQueryString {
+        summaryColumns() + " FROM (" + keys + ") p CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id"
+            + serviceJoin(search) + " WHERE d.id = p.\(ident: idColumn)"
+    }
+
     /// The page's order; `relevance` names the column of exact matches when the sort is by relevance
     /// and the search has words.
     private static func orderBy(_ sort: DoctorSort, relevance: String?) -> SQLQueryString {
@@ -313,13 +317,6 @@ extension DoctorStore {
         page += " WHERE " + conditions.joined(separator: " AND ")
         page += orderBy(search.sort, relevance: relevance ? "relevance" : nil)
         page += window(search, engine: .sqlite)
-        var query: SQLQueryString = """
-            SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
-                   d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
-            FROM (
-            """
-        query += page + ") p CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id" + serviceJoin(search)
-        query += " WHERE d.id = p.doctor_id" + orderBy(search.sort, relevance: relevance ? "p.relevance" : nil)
-        return query
+        return doctors(of: page, idColumn: "doctor_id", search: search) + orderBy(search.sort, relevance: relevance ? "p.relevance" : nil)
     }
 }

@@ -48,13 +48,6 @@ extension DoctorStore {
             matches += " AND NOT EXISTS (SELECT 1 FROM doctor_terms t WHERE t.term = \(bind: term) AND t.doctor_id = w.id)"
         }
         matches += window(search, engine: .sqlite)
-        var query: SQLQueryString = """
-            SELECT d.id, d.name, d.title, d.department, d.hospital_id, i.name AS hospital_name, d.city_code,
-                   d.practice_since, d.patients_served, d.rating_total, d.rating_count, s.price_fen
-            FROM (
-            """
-        query += matches + ") p CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id" + serviceJoin(search)
-        query += " WHERE d.id = p.id"
-        return query
+        return doctors(of: matches, idColumn: "id", search: search)
     }
 }
