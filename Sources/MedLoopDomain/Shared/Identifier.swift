@@ -97,7 +97,7 @@ import Synchronization
 private final class V7Clock: Sendable {
     static let shared = V7Clock()
     private let counters = Mutex<[UInt64: UInt16]>([:])
-    private static let remembered = 512
+    private static let remembered = 1 << 16
 
     /// The millisecond and 12-bit counter for the next identifier. Within one millisecond the
     /// counter counts up from a random point in its lower half (2048 steps at least before it
@@ -108,8 +108,12 @@ private final class V7Clock: Sendable {
             if let last = counters[millis] {
                 counter = (last + 1) & 0xFFF
             } else {
-                if counters.count >= V7Clock.remembered, let oldest = counters.keys.min() {
-                    counters[oldest] = nil
+                if counters.count >= V7Clock.remembered {
+                    // Forget the older half at once: a server's milliseconds only grow, and a burst
+                    // of identifiers over many instants (a generator) must not make a millisecond
+                    // still in use start again from a random counter (out of creation order).
+                    let cutoff = counters.keys.sorted()[counters.count / 2]
+                    counters = counters.filter { $0.key >= cutoff }
                 }
                 counter = UInt16.random(in: 0..<0x800)
             }
