@@ -89,11 +89,18 @@ extension SettlementStore {
     /// The cross-region settlement of an order, if it was settled across regions.
     public func crossRegion(orderId: UUID?, medicineOrderId: UUID?) async throws -> CrossRegionRecord? {
         try await database.read { sql in
-            try await sql.raw("""
-                SELECT c.* FROM cross_region_settlements c JOIN settlements s ON s.id = c.id
-                WHERE s.\(Self.bill(orderId: orderId, medicineOrderId: medicineOrderId)) AND s.kind = 'settlement'
-                """).first().map(CrossRegionRecord.init(row:))
+            try await sql.raw(Self.crossRegionQuery(orderId: orderId, medicineOrderId: medicineOrderId))
+                .first().map(CrossRegionRecord.init(row:))
         }
+    }
+
+    /// The cross-region part of a bill's settlement, found through the bill's settlements
+    /// (`settlements_by_order`, `settlements_by_medicine_order`).
+    static func crossRegionQuery(orderId: UUID?, medicineOrderId: UUID?) -> SQLQueryString {
+        """
+        SELECT c.* FROM cross_region_settlements c JOIN settlements s ON s.id = c.id
+        WHERE s.\(bill(orderId: orderId, medicineOrderId: medicineOrderId)) AND s.kind = 'settlement'
+        """
     }
 
     /// Releases a share still reserved at home (a refund before the confirmation); returns whether

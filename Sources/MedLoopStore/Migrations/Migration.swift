@@ -54,6 +54,7 @@ public enum Migrations {
         searchPlans,
         servicePriceByPlace,
         doctorSearchKey,
+        loopLookups,
     ]
 }
 

@@ -12,16 +12,22 @@ extension PrescriptionStore {
 
     /// The record read through `sql` (a unit of work's, when the checks run inside one).
     func medicationRecord(of patient: UUID, at now: Date, in sql: any SQLDatabase) async throws -> [MedicationEntry] {
-        let rows = try await sql.raw("""
-            SELECT p.*, (SELECT MAX(o.dispensed_at) FROM medicine_orders o WHERE o.prescription_id = p.id) AS dispensed_at
-            FROM prescriptions p WHERE p.patient_id = \(bind: patient.text) AND p.state IN ('approved', 'dispensed')
-            ORDER BY p.signed_at DESC LIMIT 200
-            """).all()
+        let rows = try await sql.raw(Self.medicationRecordQuery(of: patient)).all()
         let effective = try zip(rows, try await prescriptions(from: rows, in: sql)).map { row, prescription in
             let start = try row.optionalInstant("dispensed_at") ?? prescription.reviewedAt ?? prescription.createdAt
             return (prescription: prescription, startsOn: CalendarDate.shanghai(start))
         }
         return MedicationRecord.entries(effective, today: .shanghai(now), isChronic: ChronicConditions.isChronic)
+    }
+
+    /// The patient's effective prescriptions, latest first, each with the day it was dispensed
+    /// (its orders read through `medicine_orders_by_prescription`).
+    static func medicationRecordQuery(of patient: UUID) -> SQLQueryString {
+        """
+        SELECT p.*, (SELECT MAX(o.dispensed_at) FROM medicine_orders o WHERE o.prescription_id = p.id) AS dispensed_at
+        FROM prescriptions p WHERE p.patient_id = \(bind: patient.text) AND p.state IN ('approved', 'dispensed')
+        ORDER BY p.signed_at DESC LIMIT 200
+        """
     }
 
     /// The follow-up that renews `prescription` for `caller`: the same doctor, resting on the same

@@ -7,10 +7,7 @@ extension PrescriptionStore {
     /// (a job under a lease runs it); one that a pharmacy order fills is left to the order.
     public func expireLapsed(now: Date, context: AuditContext) async throws -> Int {
         let due = try await database.read { sql in
-            try await sql.raw("""
-                SELECT id FROM prescriptions WHERE state IN ('signed', 'approved') AND valid_until <= \(bind: now.epochMillis)
-                ORDER BY valid_until LIMIT 200
-                """).all().map { try $0.uuid("id") }
+            try await sql.raw(Self.lapsedQuery(now: now)).all().map { try $0.uuid("id") }
         }
         var expired = 0
         for id in due {
@@ -36,5 +33,14 @@ extension PrescriptionStore {
             if done { expired += 1 }
         }
         return expired
+    }
+
+    /// Up to 200 prescriptions past their validity and not yet filled, those lapsed first
+    /// (`prescriptions_by_validity`).
+    static func lapsedQuery(now: Date) -> SQLQueryString {
+        """
+        SELECT id FROM prescriptions WHERE state IN ('signed', 'approved') AND valid_until <= \(bind: now.epochMillis)
+        ORDER BY valid_until LIMIT 200
+        """
     }
 }

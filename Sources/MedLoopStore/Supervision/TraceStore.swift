@@ -199,11 +199,14 @@ public struct TraceStore: Sendable {
             signatureProblems: problems)
     }
 
+    /// Every order of the prescription, latest first (`medicine_orders_by_prescription`).
+    static func ordersQuery(of prescription: UUID) -> SQLQueryString {
+        "SELECT * FROM medicine_orders WHERE prescription_id = \(bind: prescription.text) ORDER BY created_at DESC"
+    }
+
     /// The order that fills the prescription: the live one, or else the latest that ran out.
     private static func order(of prescription: UUID, in sql: any SQLDatabase) async throws -> PrescriptionTrace.Order? {
-        let rows = try await sql.raw("""
-            SELECT * FROM medicine_orders WHERE prescription_id = \(bind: prescription.text) ORDER BY created_at DESC
-            """).all()
+        let rows = try await sql.raw(ordersQuery(of: prescription)).all()
         let ended: Set<String> = ["expired", "cancelled", "refunded"]
         guard let row = try rows.first(where: { !ended.contains(try $0.text("state")) }) ?? rows.first else { return nil }
         let id = try row.text("id")

@@ -13,7 +13,7 @@ import Testing
 /// - An ordered walk (`.walk`): SQLite reads an index that delivers the order (`SEARCH`/`SCAN ...
 ///   USING INDEX`) and builds no `TEMP B-TREE FOR ORDER BY`; PostgreSQL has no `Sort` node and no
 ///   sequential scan of `doctors` (a `Limit` over an `Index Scan` and nested loops). PostgreSQL is
-///   asked with sorts and sequential scans turned off (`DoctorStore.PlannerHint`): on a test table
+///   asked with sorts and sequential scans turned off (`Database.PlannerHint`): on a test table
 ///   of a few thousand doctors it rightly sorts a city's twenty doctors, and a disabled sort is
 ///   still taken when no index gives the order, so the plan proves the index path exists and the
 ///   statement is written so the planner can take it, as it does on 150,000 doctors.

@@ -1,0 +1,52 @@
+import Foundation
+@testable import MedLoopStore
+import MedLoopTestSupport
+import SQLKit
+import Testing
+
+/// The care loop's look-ups by prescription, by bill and by validity walk an index that starts
+/// with what they ask by (M0031), on both engines: without one, each read every medicine order or
+/// every settlement the platform had taken, on each draft, signature and payment. PostgreSQL is
+/// asked with sequential scans turned off: on an empty test table a scan is rightly cheapest, and
+/// turned off it is still taken when no index fits, so the plan shows the path a city's tables take.
+@Suite("Care loop look-ups")
+struct LoopLookupPlanTests {
+    struct Lookup: Sendable, CustomStringConvertible {
+        var description: String
+        var statement: SQLQueryString
+        var index: String
+    }
+
+    static let someone = UUID(uuidString: "0190a1b2-0000-7000-8000-000000000001")!
+
+    static let lookups: [Lookup] = [
+        Lookup(description: "a medication record's dispensing days",
+               statement: PrescriptionStore.medicationRecordQuery(of: someone), index: "medicine_orders_by_prescription"),
+        Lookup(description: "a trace's orders of a prescription",
+               statement: TraceStore.ordersQuery(of: someone), index: "medicine_orders_by_prescription"),
+        Lookup(description: "an order's cross-region settlement",
+               statement: SettlementStore.crossRegionQuery(orderId: someone, medicineOrderId: nil), index: "settlements_by_order"),
+        Lookup(description: "a medicine order's cross-region settlement",
+               statement: SettlementStore.crossRegionQuery(orderId: nil, medicineOrderId: someone),
+               index: "settlements_by_medicine_order"),
+        Lookup(description: "the prescriptions past their validity",
+               statement: PrescriptionStore.lapsedQuery(now: Date(timeIntervalSince1970: 1_788_000_000)),
+               index: "prescriptions_by_validity"),
+    ]
+
+    @Test("each look-up of the care loop reads through the index that starts with what it asks by", arguments: lookups)
+    func walksItsIndex(_ lookup: Lookup) async throws {
+        try await withTestDatabase { database in
+            let plan = try await database.plan(of: lookup.statement, hints: [.avoidSequentialScans])
+            let shown = plan.joined(separator: " | ")
+            #expect(plan.contains { $0.contains(lookup.index) }, "\(lookup): \(shown)")
+            switch database.engine {
+            case .sqlite:
+                // A full pass names no index, or walks the primary key's.
+                #expect(!plan.contains { $0.hasPrefix("SCAN ") && !$0.contains(" USING ") }, "\(lookup): \(shown)")
+            case .postgres:
+                #expect(!plan.contains { $0.contains("Seq Scan") }, "\(lookup): \(shown)")
+            }
+        }
+    }
+}
