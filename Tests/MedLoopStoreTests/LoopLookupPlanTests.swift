@@ -15,6 +15,9 @@ struct LoopLookupPlanTests {
         var description: String
         var statement: SQLQueryString
         var index: String
+        /// Whether PostgreSQL must take that index too; where another index serves as well on an
+        /// empty table, it need only take no sequential scan.
+        var alsoOnPostgres = true
     }
 
     static let someone = UUID(uuidString: "0190a1b2-0000-7000-8000-000000000001")!
@@ -32,6 +35,10 @@ struct LoopLookupPlanTests {
         Lookup(description: "the prescriptions past their validity",
                statement: PrescriptionStore.lapsedQuery(now: Date(timeIntervalSince1970: 1_788_000_000)),
                index: "prescriptions_by_validity"),
+        Lookup(description: "a department's daily prescriptions per doctor",
+               statement: FraudFacts.departmentPrescriptionCounts("cardiology", from: Date(timeIntervalSince1970: 1_788_000_000),
+                                                                  to: Date(timeIntervalSince1970: 1_788_086_400)),
+               index: "doctors_by_department_account", alsoOnPostgres: false),
     ]
 
     @Test("each look-up of the care loop reads through the index that starts with what it asks by", arguments: lookups)
@@ -39,12 +46,13 @@ struct LoopLookupPlanTests {
         try await withTestDatabase { database in
             let plan = try await database.plan(of: lookup.statement, hints: [.avoidSequentialScans])
             let shown = plan.joined(separator: " | ")
-            #expect(plan.contains { $0.contains(lookup.index) }, "\(lookup): \(shown)")
             switch database.engine {
             case .sqlite:
+                #expect(plan.contains { $0.contains(lookup.index) }, "\(lookup): \(shown)")
                 // A full pass names no index, or walks the primary key's.
                 #expect(!plan.contains { $0.hasPrefix("SCAN ") && !$0.contains(" USING ") }, "\(lookup): \(shown)")
             case .postgres:
+                if lookup.alsoOnPostgres { #expect(plan.contains { $0.contains(lookup.index) }, "\(lookup): \(shown)") }
                 #expect(!plan.contains { $0.contains("Seq Scan") }, "\(lookup): \(shown)")
             }
         }
