@@ -57,6 +57,8 @@ public struct AppServices: Sendable {
     /// whether it seeded.
     public static func start(_ configuration: Configuration, logger: Logger,
                              forServing: Bool = true) async throws -> (AppServices, seeded: Bool) {
+        // Metrics made before the registry is bootstrapped record nothing: the database's first.
+        _ = metricsRegistry
         let cipher = try FieldCipher(dataKey: try configuration.loadDataKey())
         let setup = try await Database.open(configuration.databaseLocation, maxConnections: 2, logger: logger)
         let seeded: Bool

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MedLoopDomain
+import Metrics
 import PostgresKit
 import NIOPosix
 import NIOSSL
@@ -323,6 +324,10 @@ private final class SQLiteBackend: Sendable {
     let readsInFlight: Mutex<[Int]>
     let commitObservers = Observers()
     let logger: Logger
+    /// How long units of work wait for the writer and then hold it (`/metrics`): every write
+    /// of the process goes through it, so held time over wall time is how busy it is.
+    let writerWait = Metrics.Timer(label: "medloop_sqlite_writer_wait_seconds")
+    let writerHeld = Metrics.Timer(label: "medloop_sqlite_writer_held_seconds")
 
     init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
         self.writer = writer
@@ -380,8 +385,14 @@ private final class SQLiteBackend: Sendable {
     }
 
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let asked = ContinuousClock.now
         await writeLock.lock()
-        defer { writeLock.unlock() }
+        let taken = ContinuousClock.now
+        defer {
+            writeLock.unlock()
+            writerWait.recordNanoseconds(Self.nanoseconds(taken - asked))
+            writerHeld.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - taken))
+        }
         let sql = writer.sql(queryLogLevel: nil)
         try await sql.raw("BEGIN IMMEDIATE").run()
         do {
@@ -393,6 +404,11 @@ private final class SQLiteBackend: Sendable {
             try? await sql.raw("ROLLBACK").run()
             throw error
         }
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     func close() async {
