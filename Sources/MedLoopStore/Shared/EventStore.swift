@@ -25,24 +25,35 @@ public struct EventStore: Sendable {
     /// could pass over a number that commits a moment later); the lock is held until the commit,
     /// which follows at once.
     static func write(_ events: [DomainEvent], in tx: Transaction) async throws {
-        if tx.engine == .postgres {
-            try await tx.sql.raw("SELECT pg_advisory_xact_lock(7270002)").run()
-        }
         for chunk in events.chunks(of: 100) {
-            var insert: SQLQueryString = "INSERT INTO domain_events (id, kind, subject_type, subject_id, payload, occurred_at) VALUES "
+            var rows: SQLQueryString = ""
             for (index, event) in chunk.enumerated() {
-                if index > 0 { insert += ", " }
-                insert += """
+                if index > 0 { rows += ", " }
+                rows += """
                     (\(bind: event.id.text), \(bind: event.kind.rawValue), \(bind: event.subjectType), \(bind: event.subjectId.text), \
                     \(bind: event.payload), \(bind: event.occurredAt.epochMillis))
                     """
             }
-            try await tx.sql.raw(insert).run()
+            try await tx.sql.raw(tx.engine == .postgres ? orderedInsert(rows) : """
+                INSERT INTO domain_events (id, kind, subject_type, subject_id, payload, occurred_at) VALUES \(rows)
+                """).run()
         }
-        if tx.engine == .postgres {
-            // Delivered to listeners when (and only if) the transaction commits.
-            try await tx.sql.raw("SELECT pg_notify(\(bind: channel), '')").run()
-        }
+    }
+
+    /// PostgreSQL: the lock, the insert and the notification (delivered to listeners when, and only
+    /// if, the transaction commits) in one statement. Every unit that writes events waits for the
+    /// lock and holds it until it commits, so the round trips made under it are what limits how
+    /// many such units commit a second. The rows are numbered after the lock is taken: they are
+    /// joined with it, and each takes its number as it is inserted.
+    private static func orderedInsert(_ rows: SQLQueryString) -> SQLQueryString {
+        """
+        WITH ordered AS (SELECT pg_advisory_xact_lock(7270002)),
+             written AS (
+                 INSERT INTO domain_events (id, kind, subject_type, subject_id, payload, occurred_at)
+                 SELECT row.* FROM (VALUES \(rows)) AS row (id, kind, subject_type, subject_id, payload, occurred_at), ordered
+                 RETURNING sequence)
+        SELECT pg_notify(\(bind: channel), '') FROM (SELECT COUNT(*) FROM written) AS count
+        """
     }
 
     /// The sequence number of the newest event (0 when there is none).
