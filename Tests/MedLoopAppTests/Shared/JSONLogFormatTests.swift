@@ -145,17 +145,17 @@ struct JSONLogFormatTests {
         }
     }
 
-    @Test("when the output stalls, the writer drops lines rather than waiting and then says how many it dropped")
+    @Test("when the output stalls, the writer drops lines rather than waiting and then says how many it dropped",
+          .timeLimit(.minutes(1)))
     func writerReportsDrops() throws {
         let output = try PipeOutput()
         let filler = output.fillPipe()
         let writer = LogWriter(descriptor: output.writeEnd, capacity: 1_000)
         let handler = JSONLogHandler(label: "medloop.test", level: .info, writer: writer)
         let logger = Logger(label: "medloop.test") { _ in handler }
-        let started = ContinuousClock.now
+        // Nothing is read from the full pipe until after the loop: a writer that waited for the pipe
+        // would never let the loop finish, and the time limit fails the test.
         for index in 0..<200 { logger.info("line \(index)") }
-        // Nothing is read from the full pipe yet, so logging must not have waited for it.
-        #expect(ContinuousClock.now - started < .seconds(2))
 
         output.startReading()
         #expect(writer.flush())
