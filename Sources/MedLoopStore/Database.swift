@@ -308,15 +308,15 @@ public struct Transaction: Sendable {
 /// SQLite: one writer connection guarded by a lock (SQLite allows one writer at a time) and a
 /// few read-only connections that WAL lets run beside it.
 ///
-/// Every connection has one thread of its own (a one-thread pool), and SQLiteNIO runs each
-/// statement from prepare to finalize as one item on it. So statements of one connection never
-/// overlap — two overlapping statements keep the connection's read transaction open, and a reader
+/// Every connection has one thread of its own: the writer its `SQLiteWriter` thread, which runs
+/// whole units of work; each reader a one-thread pool, on which SQLiteNIO runs each statement from
+/// prepare to finalize as one item. So statements of one connection never overlap — two overlapping statements keep the connection's read transaction open, and a reader
 /// that is never idle would read an old snapshot for as long as the load lasts (a session signed in
 /// a second ago unknown, a prescription just signed not found) and keep the WAL from being
 /// checkpointed. And the writer's statements never queue behind readers' on a shared pool while
 /// it holds the write lock, nor a short read behind a long one on another connection.
 private final class SQLiteBackend: Sendable {
-    let writer: SQLiteConnection
+    let writer: SQLiteWriter
     let readers: [SQLiteConnection]
     let threads: [NIOThreadPool]
     let writeLock = AsyncLock()
@@ -329,7 +329,7 @@ private final class SQLiteBackend: Sendable {
     let writerWait = Metrics.Timer(label: "medloop_sqlite_writer_wait_seconds")
     let writerHeld = Metrics.Timer(label: "medloop_sqlite_writer_held_seconds")
 
-    init(writer: SQLiteConnection, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
+    init(writer: SQLiteWriter, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
         self.writer = writer
         self.readers = readers
         self.threads = threads
@@ -349,9 +349,14 @@ private final class SQLiteBackend: Sendable {
                                                    on: MultiThreadedEventLoopGroup.singleton.any())
         }
         do {
-            let writer = try await connect()
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
-                try await writer.sql().raw(SQLQueryString(pragma)).run()
+            let writer = try await SQLiteWriter.open(path: path, logger: logger)
+            do {
+                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
+                    try await writer.sql.raw(SQLQueryString(pragma)).run()
+                }
+            } catch {
+                await writer.close()
+                throw error
             }
             var readers: [SQLiteConnection] = []
             for _ in 0..<count {
@@ -393,17 +398,21 @@ private final class SQLiteBackend: Sendable {
             writerWait.recordNanoseconds(Self.nanoseconds(taken - asked))
             writerHeld.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - taken))
         }
-        let sql = writer.sql(queryLogLevel: nil)
-        try await sql.raw("BEGIN IMMEDIATE").run()
-        do {
-            let result = try await body(sql)
-            try await sql.raw("COMMIT").run()
-            commitObservers.notify()
-            return result
-        } catch {
-            try? await sql.raw("ROLLBACK").run()
-            throw error
+        let sql = writer.sql
+        // The unit runs on the writer's thread, so its statements do not travel between threads.
+        let result = try await withTaskExecutorPreference(writer.thread) {
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
         }
+        commitObservers.notify()
+        return result
     }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {
@@ -412,9 +421,10 @@ private final class SQLiteBackend: Sendable {
     }
 
     func close() async {
-        for connection in readers + [writer] {
+        for connection in readers {
             try? await connection.close()
         }
+        await writer.close()
         for thread in threads { try? await thread.shutdownGracefully() }
     }
 }

@@ -99,6 +99,9 @@ public func isUniqueViolation(_ error: any Error) -> Bool {
     if let postgres = error as? PSQLError {
         return postgres.serverInfo?[.sqlState] == "23505"
     }
+    if let sqlite = error as? SQLiteStatementError {
+        return sqlite.isUniqueViolation
+    }
     if let sqlite = error as? SQLiteError {
         return sqlite.reason == .constraintUniqueFailed || sqlite.reason == .constraintPrimaryKeyFailed
             || sqlite.message.contains("UNIQUE constraint failed")
