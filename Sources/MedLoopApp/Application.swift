@@ -35,6 +35,8 @@ public struct AppServices: Sendable {
     let assets: WebAssets
 
     public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) throws {
+        // The directory cache's counters are made below; made before the registry, they would count nothing.
+        _ = metricsRegistry
         self.configuration = configuration
         self.database = database
         self.cipher = cipher
