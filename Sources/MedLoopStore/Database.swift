@@ -318,7 +318,12 @@ public struct Transaction: Sendable {
 private final class SQLiteBackend: Sendable {
     let writer: SQLiteWriter
     let readers: [SQLiteConnection]
+    /// Copies committed pages from the WAL into the database file (`checkpointContinually`).
+    let checkpointer: SQLiteConnection
     let threads: [NIOThreadPool]
+    /// Units of work committed so far, for the checkpointer to see whether there is work.
+    let commits = Atomic<Int>(0)
+    private let checkpoints = Mutex<Task<Void, Never>?>(nil)
     let writeLock = AsyncLock()
     /// Read bodies running on each reader, to send the next one to the least busy.
     let readsInFlight: Mutex<[Int]>
@@ -329,9 +334,11 @@ private final class SQLiteBackend: Sendable {
     let writerWait = Metrics.Timer(label: "medloop_sqlite_writer_wait_seconds")
     let writerHeld = Metrics.Timer(label: "medloop_sqlite_writer_held_seconds")
 
-    init(writer: SQLiteWriter, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
+    init(writer: SQLiteWriter, readers: [SQLiteConnection], checkpointer: SQLiteConnection, threads: [NIOThreadPool],
+         logger: Logger) {
         self.writer = writer
         self.readers = readers
+        self.checkpointer = checkpointer
         self.threads = threads
         self.readsInFlight = Mutex(Array(repeating: 0, count: readers.count))
         self.logger = logger
@@ -351,7 +358,9 @@ private final class SQLiteBackend: Sendable {
         do {
             let writer = try await SQLiteWriter.open(path: path, logger: logger)
             do {
-                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
+                // The writer never checkpoints: the checkpointer does, off the write lock.
+                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0"]
+                    + sessionPragmas {
                     try await writer.sql.raw(SQLQueryString(pragma)).run()
                 }
             } catch {
@@ -366,7 +375,14 @@ private final class SQLiteBackend: Sendable {
                 }
                 readers.append(reader)
             }
-            return SQLiteBackend(writer: writer, readers: readers, threads: threads, logger: logger)
+            let checkpointer = try await connect()
+            for pragma in sessionPragmas {
+                try await checkpointer.sql().raw(SQLQueryString(pragma)).run()
+            }
+            let backend = SQLiteBackend(writer: writer, readers: readers, checkpointer: checkpointer, threads: threads,
+                                        logger: logger)
+            backend.checkpoints.withLock { $0 = Task { await backend.checkpointContinually() } }
+            return backend
         } catch {
             for thread in threads { try? await thread.shutdownGracefully() }
             throw error
@@ -390,17 +406,19 @@ private final class SQLiteBackend: Sendable {
     }
 
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        // The unit, from its wait for the lock on, runs on the writer's thread: its statements do
+        // not travel between threads, and the lock passes from one unit to the next on that thread.
+        // Units wait for the thread as well as for the lock, so the wait is timed from here.
         let asked = ContinuousClock.now
-        await writeLock.lock()
-        let taken = ContinuousClock.now
-        defer {
-            writeLock.unlock()
-            writerWait.recordNanoseconds(Self.nanoseconds(taken - asked))
-            writerHeld.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - taken))
-        }
-        let sql = writer.sql
-        // The unit runs on the writer's thread, so its statements do not travel between threads.
         let result = try await withTaskExecutorPreference(writer.thread) {
+            await writeLock.lock()
+            let taken = ContinuousClock.now
+            defer {
+                writeLock.unlock()
+                writerWait.recordNanoseconds(Self.nanoseconds(taken - asked))
+                writerHeld.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - taken))
+            }
+            let sql = writer.sql
             try await sql.raw("BEGIN IMMEDIATE").run()
             do {
                 let result = try await body(sql)
@@ -411,8 +429,28 @@ private final class SQLiteBackend: Sendable {
                 throw error
             }
         }
+        commits.add(1, ordering: .relaxed)
         commitObservers.notify()
         return result
+    }
+
+    /// Checkpoints the WAL a moment after commits, on a connection and thread of its own. A
+    /// checkpoint writes pages into the database file and waits for the disk (fsync); left to
+    /// SQLite, the committing writer did it, holding the write lock through the wait. A passive
+    /// checkpoint takes no lock that writers or readers wait for.
+    func checkpointContinually() async {
+        var checkpointed = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            let committed = commits.load(ordering: .relaxed)
+            guard committed != checkpointed else { continue }
+            checkpointed = committed
+            do {
+                try await checkpointer.sql(queryLogLevel: nil).raw("PRAGMA wal_checkpoint(PASSIVE)").run()
+            } catch {
+                logger.warning("WAL checkpoint failed", metadata: ["error": .string(String(describing: error))])
+            }
+        }
     }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {
@@ -421,7 +459,11 @@ private final class SQLiteBackend: Sendable {
     }
 
     func close() async {
-        for connection in readers {
+        if let checkpoints = checkpoints.withLock({ $0 }) {
+            checkpoints.cancel()
+            await checkpoints.value
+        }
+        for connection in readers + [checkpointer] {
             try? await connection.close()
         }
         await writer.close()

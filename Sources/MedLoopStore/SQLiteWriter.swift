@@ -33,7 +33,7 @@ final class SQLiteWriter: @unchecked Sendable {
 
     /// Opens the file (created when missing) on a new thread.
     static func open(path: String, logger: Logger) async throws -> SQLiteWriter {
-        let thread = SQLiteWriterThread(name: "medloop-sqlite-writer")
+        let thread = SQLiteWriterThread(name: "sqlite-writer")
         do {
             return try await withTaskExecutorPreference(thread) {
                 var handle: OpaquePointer?
