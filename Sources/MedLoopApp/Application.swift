@@ -25,7 +25,7 @@ public struct AppServices: Sendable {
     /// The consultation streams open in this server.
     let hub = ConsultationHub()
     /// Doctors' profiles and search pages this server keeps (encoded) until they change.
-    let directory = DirectoryCache()
+    let directory: DirectoryCache
     /// The supervision dashboard streams open in this server, fed by the event dispatcher.
     let monitorFeed: MonitorFeed
     /// The fraud and abuse rules and their thresholds, validated at start-up.
@@ -35,8 +35,9 @@ public struct AppServices: Sendable {
     let assets: WebAssets
 
     public init(configuration: Configuration, database: Database, cipher: FieldCipher, clock: any MedLoopClock = SystemClock()) throws {
-        // The directory cache's counters are made below; made before the registry, they would count nothing.
+        // The directory cache's counters, made before the registry, would count nothing.
         _ = metricsRegistry
+        self.directory = DirectoryCache()
         self.configuration = configuration
         self.database = database
         self.cipher = cipher
