@@ -318,12 +318,7 @@ public struct Transaction: Sendable {
 private final class SQLiteBackend: Sendable {
     let writer: SQLiteWriter
     let readers: [SQLiteConnection]
-    /// Copies committed pages from the WAL into the database file (`checkpointContinually`).
-    let checkpointer: SQLiteConnection
     let threads: [NIOThreadPool]
-    /// Units of work committed so far, for the checkpointer to see whether there is work.
-    let commits = Atomic<Int>(0)
-    private let checkpoints = Mutex<Task<Void, Never>?>(nil)
     let writeLock = AsyncLock()
     /// Read bodies running on each reader, to send the next one to the least busy.
     let readsInFlight: Mutex<[Int]>
@@ -334,11 +329,9 @@ private final class SQLiteBackend: Sendable {
     let writerWait = Metrics.Timer(label: "medloop_sqlite_writer_wait_seconds")
     let writerHeld = Metrics.Timer(label: "medloop_sqlite_writer_held_seconds")
 
-    init(writer: SQLiteWriter, readers: [SQLiteConnection], checkpointer: SQLiteConnection, threads: [NIOThreadPool],
-         logger: Logger) {
+    init(writer: SQLiteWriter, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
         self.writer = writer
         self.readers = readers
-        self.checkpointer = checkpointer
         self.threads = threads
         self.readsInFlight = Mutex(Array(repeating: 0, count: readers.count))
         self.logger = logger
@@ -358,9 +351,7 @@ private final class SQLiteBackend: Sendable {
         do {
             let writer = try await SQLiteWriter.open(path: path, logger: logger)
             do {
-                // The writer never checkpoints: the checkpointer does, off the write lock.
-                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0"]
-                    + sessionPragmas {
+                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
                     try await writer.sql.raw(SQLQueryString(pragma)).run()
                 }
             } catch {
@@ -375,14 +366,7 @@ private final class SQLiteBackend: Sendable {
                 }
                 readers.append(reader)
             }
-            let checkpointer = try await connect()
-            for pragma in sessionPragmas {
-                try await checkpointer.sql().raw(SQLQueryString(pragma)).run()
-            }
-            let backend = SQLiteBackend(writer: writer, readers: readers, checkpointer: checkpointer, threads: threads,
-                                        logger: logger)
-            backend.checkpoints.withLock { $0 = Task { await backend.checkpointContinually() } }
-            return backend
+            return SQLiteBackend(writer: writer, readers: readers, threads: threads, logger: logger)
         } catch {
             for thread in threads { try? await thread.shutdownGracefully() }
             throw error
@@ -429,28 +413,8 @@ private final class SQLiteBackend: Sendable {
                 throw error
             }
         }
-        commits.add(1, ordering: .relaxed)
         commitObservers.notify()
         return result
-    }
-
-    /// Checkpoints the WAL a moment after commits, on a connection and thread of its own. A
-    /// checkpoint writes pages into the database file and waits for the disk (fsync); left to
-    /// SQLite, the committing writer did it, holding the write lock through the wait. A passive
-    /// checkpoint takes no lock that writers or readers wait for.
-    func checkpointContinually() async {
-        var checkpointed = 0
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(200))
-            let committed = commits.load(ordering: .relaxed)
-            guard committed != checkpointed else { continue }
-            checkpointed = committed
-            do {
-                try await checkpointer.sql(queryLogLevel: nil).raw("PRAGMA wal_checkpoint(PASSIVE)").run()
-            } catch {
-                logger.warning("WAL checkpoint failed", metadata: ["error": .string(String(describing: error))])
-            }
-        }
     }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {
@@ -459,11 +423,7 @@ private final class SQLiteBackend: Sendable {
     }
 
     func close() async {
-        if let checkpoints = checkpoints.withLock({ $0 }) {
-            checkpoints.cancel()
-            await checkpoints.value
-        }
-        for connection in readers + [checkpointer] {
+        for connection in readers {
             try? await connection.close()
         }
         await writer.close()
