@@ -1,0 +1,77 @@
+import Foundation
+import MedLoopStore
+import MedLoopTestSupport
+import SQLKit
+import Testing
+
+/// What a unit of work's connection does with values and refusals, on either engine. On SQLite the
+/// unit runs on the writer's own connection and thread (`SQLiteWriter`), not through SQLiteNIO.
+@Suite("Units of work: values and refusals")
+struct UnitOfWorkTests {
+    static let scratch: SQLQueryString = """
+        CREATE TABLE scratch (id TEXT PRIMARY KEY, whole BIGINT, measure DOUBLE PRECISION, words TEXT, absent TEXT)
+        """
+
+    @Test("a unit reads back what it wrote, integers, reals, Chinese text and nulls, and so does a read after it commits")
+    func valuesRoundTrip() async throws {
+        try await withTestDatabase(migrate: false) { database in
+            try await database.unitOfWork { try await $0.sql.raw(Self.scratch).run() }
+            let whole = Int64.max - 7
+            let inside = try await database.unitOfWork { tx in
+                try await tx.sql.raw("""
+                    INSERT INTO scratch (id, whole, measure, words, absent)
+                    VALUES (\(bind: "a"), \(bind: whole), \(bind: 29.875), \(bind: "原发性高血压 E11"), \(bind: String?.none))
+                    """).run()
+                return try #require(try await tx.sql.raw("SELECT * FROM scratch WHERE id = \(bind: "a")").first())
+            }
+            let after = try #require(try await database.read { try await $0.raw("SELECT * FROM scratch WHERE id = \(bind: "a")").first() })
+            for row in [inside, after] {
+                #expect(try row.decode(column: "whole", as: Int64.self) == whole)
+                #expect(try row.decode(column: "measure", as: Double.self) == 29.875)
+                #expect(try row.decode(column: "words", as: String.self) == "原发性高血压 E11")
+                #expect(try row.decodeNil(column: "absent"))
+                #expect(Set(row.allColumns) == ["id", "whole", "measure", "words", "absent"])
+            }
+        }
+    }
+
+    @Test("a duplicate key is refused as a unique violation, and nothing of its unit stays")
+    func duplicateLeavesNothing() async throws {
+        try await withTestDatabase(migrate: false) { database in
+            try await database.unitOfWork { try await $0.sql.raw(Self.scratch).run() }
+            try await database.unitOfWork { try await $0.sql.raw("INSERT INTO scratch (id, whole) VALUES (\(bind: "a"), 1)").run() }
+            var refusal: (any Error)?
+            do {
+                try await database.unitOfWork { tx in
+                    try await tx.sql.raw("INSERT INTO scratch (id, whole) VALUES (\(bind: "b"), 2)").run()
+                    try await tx.sql.raw("INSERT INTO scratch (id, whole) VALUES (\(bind: "a"), 3)").run()
+                }
+            } catch {
+                refusal = error
+            }
+            #expect(refusal.map(isUniqueViolation) == true, "\(String(describing: refusal))")
+            let rows = try await database.read { try await $0.raw("SELECT id, whole FROM scratch ORDER BY id").all() }
+            #expect(try rows.map { try $0.decode(column: "id", as: String.self) } == ["a"])
+            #expect(try rows.first?.decode(column: "whole", as: Int64.self) == 1)
+            // The statement that was refused runs again, with other values, as a new one would.
+            try await database.unitOfWork { try await $0.sql.raw("INSERT INTO scratch (id, whole) VALUES (\(bind: "c"), 3)").run() }
+            let count = try await database.read { try await $0.raw("SELECT COUNT(*) AS n FROM scratch").first()?.decode(column: "n", as: Int64.self) }
+            #expect(count == 2)
+        }
+    }
+
+    @Test("a statement the database cannot run fails its unit with the database's reason, and the next unit runs")
+    func badStatement() async throws {
+        try await withTestDatabase(migrate: false) { database in
+            var refusal: (any Error)?
+            do {
+                try await database.unitOfWork { try await $0.sql.raw("SELECT * FROM no_such_table").run() }
+            } catch {
+                refusal = error
+            }
+            #expect(String(reflecting: refusal ?? CancellationError()).contains("no_such_table"))
+            let one = try await database.unitOfWork { try await $0.sql.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int64.self) }
+            #expect(one == 1)
+        }
+    }
+}
