@@ -310,10 +310,10 @@ public struct Transaction: Sendable {
 ///
 /// Every connection has one thread of its own: the writer its `SQLiteWriter` thread, which runs
 /// whole units of work; each reader a one-thread pool, on which SQLiteNIO runs each statement from
-/// prepare to finalize as one item. So statements of one connection never overlap — two overlapping statements keep the connection's read transaction open, and a reader
-/// that is never idle would read an old snapshot for as long as the load lasts (a session signed in
-/// a second ago unknown, a prescription just signed not found) and keep the WAL from being
-/// checkpointed. And the writer's statements never queue behind readers' on a shared pool while
+/// prepare to finalize as one item. So statements of one connection never overlap — two
+/// overlapping statements keep the connection's read transaction open, and a reader that is never
+/// idle would read an old snapshot for as long as the load lasts (a session signed in a second ago
+/// unknown, a prescription just signed not found) and keep the WAL from being checkpointed. And the writer's statements never queue behind readers' on a shared pool while
 /// it holds the write lock, nor a short read behind a long one on another connection.
 private final class SQLiteBackend: Sendable {
     let writer: SQLiteWriter

@@ -3,7 +3,6 @@ import Logging
 import NIOCore
 import SQLKit
 import SQLiteKit
-import Synchronization
 import VaporCSQLite
 
 /// The SQLite writer: one connection on a thread of its own, which also runs the units of work.
@@ -181,8 +180,7 @@ private struct WriterSQLDatabase: SQLDatabase {
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         let (text, values) = serialize(query)
-        let encoder = SQLiteDataEncoder()
-        let binds = try values.map { try encoder.encode($0) }
+        let binds = try values.map { try WriterRow.encoder.encode($0) }
         try await withTaskExecutorPreference(writer.thread) {
             try writer.run(text, binds: binds, onRow: onRow)
         }
@@ -206,6 +204,9 @@ private struct WriterRow: SQLRow {
 
     let columns: Columns
     let values: [SQLiteData]
+    /// Made once: each holds a JSON coder, and every bound value and decoded column uses one.
+    static let encoder = SQLiteDataEncoder()
+    static let decoder = SQLiteDataDecoder()
 
     var allColumns: [String] { columns.names }
 
@@ -220,7 +221,7 @@ private struct WriterRow: SQLRow {
         guard let offset = columns.offsets[column] else {
             throw DecodingError.keyNotFound(SQLColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
-        return try SQLiteDataDecoder().decode(D.self, from: values[offset])
+        return try Self.decoder.decode(D.self, from: values[offset])
     }
 }
 
