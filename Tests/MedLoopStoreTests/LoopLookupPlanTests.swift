@@ -25,6 +25,8 @@ struct LoopLookupPlanTests {
     static let lookups: [Lookup] = [
         Lookup(description: "a medication record's dispensing days",
                statement: PrescriptionStore.medicationRecordQuery(of: someone), index: "medicine_orders_by_prescription"),
+        Lookup(description: "a patient's supplies for the clinical checks",
+               statement: PrescriptionStore.supplyQuery(of: someone), index: "medicine_orders_by_prescription"),
         Lookup(description: "a trace's orders of a prescription",
                statement: TraceStore.ordersQuery(of: someone), index: "medicine_orders_by_prescription"),
         Lookup(description: "an order's cross-region settlement",

@@ -29,7 +29,7 @@ extension Job {
             for item in try await notifications.pending(limit: 200) {
                 var delivered = true
                 do { try await provider.deliver(item) } catch { delivered = false }
-                try await notifications.recordDelivery(item.id, delivered: delivered, at: now)
+                try await notifications.recordDelivery(item, delivered: delivered, at: now)
             }
         }
     }

@@ -56,3 +56,33 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
     /// Patients waiting at or before this position hear that their turn is near.
     public static let turnNearPosition = 2
 }
+
+/// Where one delivery of a notification (one channel: push or SMS) stands in the outbox: pending
+/// until the channel takes it (delivered) or has refused it `maximumAttempts` times (failed).
+/// Both ends are final, so a delivery that a racing server recorded first is not recorded again.
+public enum OutboxDeliveryState: String, Codable, Sendable, CaseIterable, StateMachine {
+    case pending, delivered, failed
+
+    /// The outcome of one attempt: the channel took it, or refused attempt number `attempt` (from 1).
+    public enum Event: Sendable, Equatable {
+        case taken
+        case refused(attempt: Int)
+    }
+
+    /// How many times a channel may refuse a delivery before it is given up.
+    public static let maximumAttempts = 5
+
+    /// The state after an attempt: delivered when taken; still pending after a refusal, until the
+    /// `maximumAttempts`-th, which fails it. 409 `delivery_state` once delivered or failed.
+    public func after(_ event: Event) throws(DomainError) -> OutboxDeliveryState {
+        guard self == .pending else {
+            throw .conflict(code: Self.conflictCode, message: "This delivery was \(rawValue) and is closed.")
+        }
+        switch event {
+        case .taken: return .delivered
+        case .refused(let attempt): return attempt >= Self.maximumAttempts ? .failed : .pending
+        }
+    }
+
+    public static var conflictCode: String { "delivery_state" }
+}

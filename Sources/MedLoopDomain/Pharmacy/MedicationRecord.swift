@@ -33,7 +33,7 @@ public enum MedicationRecord {
         for (prescription, start) in prescriptions {
             for item in prescription.items {
                 let end = start.adding(days: item.days - 1)
-                let active = start <= today && today <= end
+                let active = covers(startsOn: start, days: item.days, today: today)
                 entries.append(MedicationEntry(
                     prescriptionId: prescription.id, doctorAccountId: prescription.doctorAccountId, drugId: item.drug.id,
                     genericNameZh: item.drug.genericNameZh, genericNameEn: item.drug.genericNameEn, dose: item.dose,
@@ -42,6 +42,44 @@ public enum MedicationRecord {
             }
         }
         return entries.sorted { ($0.startsOn, $0.prescriptionId.uuidString) > ($1.startsOn, $1.prescriptionId.uuidString) }
+    }
+
+    /// Whether a supply of `days` days starting on `start` covers `today`: S to S + days − 1.
+    public static func covers(startsOn start: CalendarDate, days: Int, today: CalendarDate) -> Bool {
+        start <= today && today <= start.adding(days: days - 1)
+    }
+
+    /// The first day of an effective prescription's supply: the day it was dispensed, or the day
+    /// it was approved until then (the day it was written, if no approval time is on record).
+    public static func supplyStart(dispensedAt: Date?, reviewedAt: Date?, createdAt: Date) -> CalendarDate {
+        .shanghai(dispensedAt ?? reviewedAt ?? createdAt)
+    }
+
+    /// One item of an effective prescription, as far as the clinical checks need it: the drug and
+    /// the days its supply covers.
+    public struct Supply: Sendable, Hashable {
+        public var prescriptionId: UUID
+        /// The item's place in its prescription, from 0.
+        public var position: Int
+        public var drugId: UUID
+        public var startsOn: CalendarDate
+        public var days: Int
+
+        public init(prescriptionId: UUID, position: Int, drugId: UUID, startsOn: CalendarDate, days: Int) {
+            self.prescriptionId = prescriptionId
+            self.position = position
+            self.drugId = drugId
+            self.startsOn = startsOn
+            self.days = days
+        }
+    }
+
+    /// The drugs the patient takes `today`: those of the supplies that cover it, in the record's
+    /// order (the entries `entries(_:today:isChronic:)` marks active, without building them).
+    public static func activeDrugs(_ supplies: [Supply], today: CalendarDate) -> [UUID] {
+        supplies.filter { covers(startsOn: $0.startsOn, days: $0.days, today: today) }
+            .sorted { ($0.startsOn, $0.prescriptionId.uuidString, $1.position) > ($1.startsOn, $1.prescriptionId.uuidString, $0.position) }
+            .map(\.drugId)
     }
 }
 

@@ -21,6 +21,8 @@ public struct OutboxItem: Sendable {
     public var accountId: UUID
     public var kind: NotificationKind
     public var title: String
+    /// The attempts made so far.
+    public var attempts: Int
 }
 
 /// The inbox and the outbox. A notification is written in the same unit of work as the change it
@@ -85,33 +87,31 @@ public struct NotificationStore: Sendable {
     public func pending(limit: Int) async throws -> [OutboxItem] {
         try await database.read { sql in
             try await sql.raw("""
-                SELECT o.id, o.notification_id, o.channel, o.account_id, n.kind, n.title FROM notification_outbox o
+                SELECT o.id, o.notification_id, o.channel, o.account_id, o.attempts, n.kind, n.title FROM notification_outbox o
                 JOIN notifications n ON n.id = o.notification_id
                 WHERE o.status = 'pending' ORDER BY o.id LIMIT \(literal: limit)
                 """).all().map { row in
                     OutboxItem(id: try row.uuid("id"), notificationId: try row.uuid("notification_id"),
                                channel: try row.text("channel"), accountId: try row.uuid("account_id"),
-                               kind: try row.value("kind", as: NotificationKind.self), title: try row.text("title"))
+                               kind: try row.value("kind", as: NotificationKind.self), title: try row.text("title"),
+                               attempts: try row.decode(column: "attempts", as: Int.self))
                 }
         }
     }
 
-    /// Records the outcome of one delivery attempt; a delivery that was already recorded (by a
-    /// racing server) is left alone.
-    public func recordDelivery(_ id: UUID, delivered: Bool, at now: Date) async throws {
+    /// Records the outcome of one attempt at `item`: the outbox's state machine says what follows,
+    /// and a conditional update on the state and the attempts read applies it, so an outcome a
+    /// racing server recorded first is left alone.
+    public func recordDelivery(_ item: OutboxItem, delivered: Bool, at now: Date) async throws {
+        let attempt = item.attempts + 1
+        let next = try OutboxDeliveryState.pending.after(delivered ? .taken : .refused(attempt: attempt))
         try await database.unitOfWork { tx in
-            if delivered {
-                try await tx.sql.raw("""
-                    UPDATE notification_outbox SET status = 'delivered', delivered_at = \(bind: now.epochMillis), attempts = attempts + 1
-                    WHERE id = \(bind: id.text) AND status = 'pending'
-                    """).run()
-            } else {
-                try await tx.sql.raw("""
-                    UPDATE notification_outbox SET attempts = attempts + 1,
-                        status = CASE WHEN attempts + 1 >= 5 THEN 'failed' ELSE status END
-                    WHERE id = \(bind: id.text) AND status = 'pending'
-                    """).run()
-            }
+            try await tx.sql.raw("""
+                UPDATE notification_outbox SET status = \(bind: next.rawValue), attempts = \(bind: attempt),
+                    delivered_at = \(bind: next == .delivered ? now.epochMillis : nil)
+                WHERE id = \(bind: item.id.text) AND status = \(bind: OutboxDeliveryState.pending.rawValue)
+                  AND attempts = \(bind: item.attempts)
+                """).run()
         }
     }
 }

@@ -14,10 +14,40 @@ extension PrescriptionStore {
     func medicationRecord(of patient: UUID, at now: Date, in sql: any SQLDatabase) async throws -> [MedicationEntry] {
         let rows = try await sql.raw(Self.medicationRecordQuery(of: patient)).all()
         let effective = try zip(rows, try await prescriptions(from: rows, in: sql)).map { row, prescription in
-            let start = try row.optionalInstant("dispensed_at") ?? prescription.reviewedAt ?? prescription.createdAt
-            return (prescription: prescription, startsOn: CalendarDate.shanghai(start))
+            (prescription: prescription, startsOn: MedicationRecord.supplyStart(
+                dispensedAt: try row.optionalInstant("dispensed_at"), reviewedAt: prescription.reviewedAt,
+                createdAt: prescription.createdAt))
         }
         return MedicationRecord.entries(effective, today: .shanghai(now), isChronic: ChronicConditions.isChronic)
+    }
+
+    /// The drugs `patient` takes now, as the medication record counts them: the items of effective
+    /// prescriptions whose supply covers today. The clinical checks ask this inside the unit of
+    /// work of every draft, override and signature, so it reads each item's drug and days, not
+    /// whole prescriptions.
+    func activeMedications(of patient: UUID, at now: Date, in sql: any SQLDatabase) async throws -> [Drug] {
+        let supplies = try await sql.raw(Self.supplyQuery(of: patient)).all().map { row in
+            MedicationRecord.Supply(
+                prescriptionId: try row.uuid("prescription_id"), position: try row.decode(column: "position", as: Int.self),
+                drugId: try row.uuid("drug_id"),
+                startsOn: MedicationRecord.supplyStart(dispensedAt: try row.optionalInstant("dispensed_at"),
+                                                       reviewedAt: try row.optionalInstant("reviewed_at"),
+                                                       createdAt: try row.instant("created_at")),
+                days: try row.decode(column: "days", as: Int.self))
+        }
+        return MedicationRecord.activeDrugs(supplies, today: .shanghai(now)).compactMap { formulary.catalogue.drug($0) }
+    }
+
+    /// The items of the prescriptions `medicationRecordQuery` reads, each with its prescription's
+    /// times and dispensing day.
+    static func supplyQuery(of patient: UUID) -> SQLQueryString {
+        """
+        SELECT i.prescription_id, i.position, i.drug_id, i.days, p.created_at, p.reviewed_at,
+               (SELECT MAX(o.dispensed_at) FROM medicine_orders o WHERE o.prescription_id = p.id) AS dispensed_at
+        FROM prescriptions p JOIN prescription_items i ON i.prescription_id = p.id
+        WHERE p.id IN (SELECT id FROM prescriptions WHERE patient_id = \(bind: patient.text) AND state IN ('approved', 'dispensed')
+                       ORDER BY signed_at DESC LIMIT 200)
+        """
     }
 
     /// The patient's effective prescriptions, latest first, each with the day it was dispensed

@@ -252,10 +252,7 @@ public struct PrescriptionStore: Sendable {
             throw DomainError.notFound(resource: "patient")
         }
         let allergies = try await PatientStore.allergies(of: patient, in: sql).map(\.substance)
-        // Active as the medication record counts it: an effective prescription whose supply,
-        // from the day it was dispensed (or approved), has not run out.
-        let active = try await medicationRecord(of: patient, at: now, in: sql).filter(\.isActive)
-            .compactMap { formulary.catalogue.drug($0.drugId) }
+        let active = try await activeMedications(of: patient, at: now, in: sql)
         return PatientFacts(ageYears: birth.years(until: .shanghai(now)), allergies: allergies,
                             pregnancy: try row.value("pregnancy_status", as: PregnancyStatus.self), activeMedications: active)
     }

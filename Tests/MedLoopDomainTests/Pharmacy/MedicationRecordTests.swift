@@ -142,6 +142,84 @@ struct MedicationRecordTests {
     }
 }
 
+@Suite("Active supplies: the drugs the clinical checks count as taken now")
+struct ActiveSupplyTests {
+    static func supply(_ n: Int, position: Int = 0, _ drug: Drug, from start: String, days: Int) throws -> MedicationRecord.Supply {
+        MedicationRecord.Supply(prescriptionId: aPharmacyFixtureId(n), position: position, drugId: drug.id,
+                                startsOn: try day(start), days: days)
+    }
+
+    @Test("a 7-day supply from 2026-03-02 is taken on 03-02 and 03-08, not on 03-01 or 03-09; a 1-day supply only on its day")
+    func covers() throws {
+        let start = try day("2026-03-02")
+        #expect(!MedicationRecord.covers(startsOn: start, days: 7, today: try day("2026-03-01")))
+        #expect(MedicationRecord.covers(startsOn: start, days: 7, today: try day("2026-03-02")))
+        #expect(MedicationRecord.covers(startsOn: start, days: 7, today: try day("2026-03-08")))
+        #expect(!MedicationRecord.covers(startsOn: start, days: 7, today: try day("2026-03-09")))
+        #expect(MedicationRecord.covers(startsOn: start, days: 1, today: start))
+        #expect(!MedicationRecord.covers(startsOn: start, days: 1, today: try day("2026-03-03")))
+    }
+
+    @Test("a supply starts the day it was dispensed, else the day it was approved, else the day it was written, in Shanghai")
+    func supplyStart() throws {
+        // 2026-03-01 16:30 UTC is 2026-03-02 00:30 in Shanghai.
+        let written = Date(timeIntervalSince1970: 1_772_380_800)
+        let approved = Date(timeIntervalSince1970: 1_772_382_600)
+        let dispensed = Date(timeIntervalSince1970: 1_772_553_600)
+        #expect(MedicationRecord.supplyStart(dispensedAt: dispensed, reviewedAt: approved, createdAt: written).description
+                == "2026-03-04")
+        #expect(MedicationRecord.supplyStart(dispensedAt: nil, reviewedAt: approved, createdAt: written).description == "2026-03-02")
+        #expect(MedicationRecord.supplyStart(dispensedAt: nil, reviewedAt: nil, createdAt: written).description == "2026-03-02")
+    }
+
+    @Test("on 2026-03-10 the drugs taken are those whose supply covers the day, the latest start first, a prescription's items in order")
+    func activeDrugs() throws {
+        let shelf = try PharmacyShelf()
+        let supplies = [
+            // 2026-01-10 + 28 days ends 02-06: no longer taken.
+            try Self.supply(1, shelf.amlodipine, from: "2026-01-10", days: 28),
+            // 2026-02-15 + 28 days ends 03-14.
+            try Self.supply(3, shelf.metformin, from: "2026-02-15", days: 28),
+            try Self.supply(4, position: 1, shelf.metformin, from: "2026-03-08", days: 7),
+            try Self.supply(4, position: 0, shelf.amlodipine, from: "2026-03-08", days: 3),
+            // Starts tomorrow: not taken yet.
+            try Self.supply(5, shelf.amlodipine, from: "2026-03-11", days: 7),
+        ]
+        #expect(MedicationRecord.activeDrugs(supplies, today: try day("2026-03-10"))
+                == [shelf.amlodipine.id, shelf.metformin.id, shelf.metformin.id])
+        #expect(MedicationRecord.activeDrugs(supplies, today: try day("2026-03-11")) == [shelf.amlodipine.id, shelf.metformin.id,
+                                                                                         shelf.metformin.id])
+        #expect(MedicationRecord.activeDrugs(supplies, today: try day("2026-03-15")) == [shelf.amlodipine.id])
+        #expect(MedicationRecord.activeDrugs([], today: try day("2026-03-10")).isEmpty)
+    }
+
+    @Test("for any prescriptions, their supplies' drugs taken today are the drugs of the record's active entries, in its order")
+    func agreesWithTheRecord() async throws {
+        let shelf = try PharmacyShelf()
+        let drugs = [shelf.amlodipine, shelf.metformin]
+        let origin = try day("2026-01-01")
+        let item = zip(Gen.int(in: 0...1), Gen.int(in: 1...84))
+        let written = zip(Gen.int(in: 0...90), item.array(of: 1...3)).array(of: 0...5)
+        await propertyCheck(input: written, Gen.int(in: 0...120)) { written, todayOffset in
+            var taken: [(prescription: Prescription, startsOn: CalendarDate)] = []
+            var supplies: [MedicationRecord.Supply] = []
+            for (n, (startOffset, items)) in written.enumerated() {
+                guard let prescription = try? aPrescriptionTaken(n + 1, for: "I10", items.map { (drug: drugs[$0.0], days: $0.1) })
+                else { Issue.record("no prescription"); return }
+                let start = origin.adding(days: startOffset)
+                taken.append((prescription, start))
+                for (position, written) in prescription.items.enumerated() {
+                    supplies.append(MedicationRecord.Supply(prescriptionId: prescription.id, position: position,
+                                                            drugId: written.drug.id, startsOn: start, days: written.days))
+                }
+            }
+            let today = origin.adding(days: todayOffset)
+            let record = MedicationRecord.entries(taken, today: today, isChronic: ChronicConditions.isChronic)
+            #expect(MedicationRecord.activeDrugs(supplies.reversed(), today: today) == record.filter(\.isActive).map(\.drugId))
+        }
+    }
+}
+
 @Suite("Chronic conditions: what long prescriptions and refills are for")
 struct ChronicConditionsTests {
     static let conditions: [(String, Bool)] = [
