@@ -221,7 +221,24 @@ private struct WriterRow: SQLRow {
         guard let offset = columns.offsets[column] else {
             throw DecodingError.keyNotFound(SQLColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
-        return try Self.decoder.decode(D.self, from: values[offset])
+        let value = values[offset]
+        // The types the stores read most, converted without `SQLiteDataDecoder`'s dynamic cast
+        // (and, for optionals, the single-value decoder it allocates); anything else goes to it.
+        switch value {
+        case .text(let text):
+            if D.self == String.self { return unsafeBitCast(text, to: D.self) }
+            if D.self == String?.self { return unsafeBitCast(String?.some(text), to: D.self) }
+        case .integer(let integer):
+            if D.self == Int64.self { return unsafeBitCast(Int64(integer), to: D.self) }
+            if D.self == Int64?.self { return unsafeBitCast(Int64?.some(Int64(integer)), to: D.self) }
+            if D.self == Int.self { return unsafeBitCast(Int(integer), to: D.self) }
+        case .null:
+            if D.self == String?.self { return unsafeBitCast(String?.none, to: D.self) }
+            if D.self == Int64?.self { return unsafeBitCast(Int64?.none, to: D.self) }
+        case .float, .blob:
+            break
+        }
+        return try Self.decoder.decode(D.self, from: value)
     }
 }
 

@@ -30,6 +30,13 @@ struct UnitOfWorkTests {
                 #expect(try row.decode(column: "measure", as: Double.self) == 29.875)
                 #expect(try row.decode(column: "words", as: String.self) == "原发性高血压 E11")
                 #expect(try row.decodeNil(column: "absent"))
+                // Optionals and Int, present and absent, as the stores' row helpers ask for them.
+                #expect(try row.decode(column: "whole", as: Int64?.self) == whole)
+                #expect(try row.decode(column: "whole", as: Int.self) == Int(whole))
+                #expect(try row.decode(column: "words", as: String?.self) == "原发性高血压 E11")
+                #expect(try row.decode(column: "absent", as: String?.self) == nil)
+                #expect(try row.decode(column: "absent", as: Int64?.self) == nil)
+                #expect(throws: (any Error).self) { try row.decode(column: "absent", as: String.self) }
                 #expect(Set(row.allColumns) == ["id", "whole", "measure", "words", "absent"])
             }
         }
