@@ -308,17 +308,17 @@ public struct Transaction: Sendable {
 /// SQLite: one writer connection guarded by a lock (SQLite allows one writer at a time) and a
 /// few read-only connections that WAL lets run beside it.
 ///
-/// Every connection has one thread of its own: the writer its `SQLiteWriter` thread, which runs
-/// whole units of work; each reader a one-thread pool, on which SQLiteNIO runs each statement from
-/// prepare to finalize as one item. So statements of one connection never overlap — two
+/// Every connection has one thread of its own (`SQLiteThreadConnection`), and the work that uses
+/// it runs there: a unit of work on the writer's, a read on its reader's. A statement runs from its
+/// first step to its reset in one go, so statements of one connection never overlap — two
 /// overlapping statements keep the connection's read transaction open, and a reader that is never
 /// idle would read an old snapshot for as long as the load lasts (a session signed in a second ago
-/// unknown, a prescription just signed not found) and keep the WAL from being checkpointed. And the writer's statements never queue behind readers' on a shared pool while
-/// it holds the write lock, nor a short read behind a long one on another connection.
+/// unknown, a prescription just signed not found) and keep the WAL from being checkpointed. And
+/// the writer's statements never queue behind readers' on a shared pool while it holds the write
+/// lock, nor a short read behind a long one on another connection.
 private final class SQLiteBackend: Sendable {
-    let writer: SQLiteWriter
-    let readers: [SQLiteConnection]
-    let threads: [NIOThreadPool]
+    let writer: SQLiteThreadConnection
+    let readers: [SQLiteThreadConnection]
     let writeLock = AsyncLock()
     /// Read bodies running on each reader, to send the next one to the least busy.
     let readsInFlight: Mutex<[Int]>
@@ -329,10 +329,9 @@ private final class SQLiteBackend: Sendable {
     let writerWait = Metrics.Timer(label: "medloop_sqlite_writer_wait_seconds")
     let writerHeld = Metrics.Timer(label: "medloop_sqlite_writer_held_seconds")
 
-    init(writer: SQLiteWriter, readers: [SQLiteConnection], threads: [NIOThreadPool], logger: Logger) {
+    init(writer: SQLiteThreadConnection, readers: [SQLiteThreadConnection], logger: Logger) {
         self.writer = writer
         self.readers = readers
-        self.threads = threads
         self.readsInFlight = Mutex(Array(repeating: 0, count: readers.count))
         self.logger = logger
     }
@@ -340,35 +339,25 @@ private final class SQLiteBackend: Sendable {
     static func open(path: String, readers count: Int, logger: Logger) async throws -> SQLiteBackend {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var threads: [NIOThreadPool] = []
-        func connect() async throws -> SQLiteConnection {
-            let thread = NIOThreadPool(numberOfThreads: 1)
-            thread.start()
-            threads.append(thread)
-            return try await SQLiteConnection.open(storage: .file(path: path), threadPool: thread, logger: logger,
-                                                   on: MultiThreadedEventLoopGroup.singleton.any())
-        }
+        var opened: [SQLiteThreadConnection] = []
         do {
-            let writer = try await SQLiteWriter.open(path: path, logger: logger)
-            do {
-                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
-                    try await writer.sql.raw(SQLQueryString(pragma)).run()
-                }
-            } catch {
-                await writer.close()
-                throw error
+            let writer = try await SQLiteThreadConnection.open(path: path, name: "sqlite-writer", logger: logger)
+            opened.append(writer)
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
+                try await writer.sql.raw(SQLQueryString(pragma)).run()
             }
-            var readers: [SQLiteConnection] = []
-            for _ in 0..<count {
-                let reader = try await connect()
+            var readers: [SQLiteThreadConnection] = []
+            for number in 1...count {
+                let reader = try await SQLiteThreadConnection.open(path: path, name: "sqlite-reader-\(number)", logger: logger)
+                opened.append(reader)
                 for pragma in sessionPragmas + ["PRAGMA query_only = ON"] {
-                    try await reader.sql().raw(SQLQueryString(pragma)).run()
+                    try await reader.sql.raw(SQLQueryString(pragma)).run()
                 }
                 readers.append(reader)
             }
-            return SQLiteBackend(writer: writer, readers: readers, threads: threads, logger: logger)
+            return SQLiteBackend(writer: writer, readers: readers, logger: logger)
         } catch {
-            for thread in threads { try? await thread.shutdownGracefully() }
+            for connection in opened { await connection.close() }
             throw error
         }
     }
@@ -386,7 +375,8 @@ private final class SQLiteBackend: Sendable {
             return least
         }
         defer { readsInFlight.withLock { $0[index] -= 1 } }
-        return try await body(readers[index].sql(queryLogLevel: nil))
+        let reader = readers[index]
+        return try await withTaskExecutorPreference(reader.thread) { try await body(reader.sql) }
     }
 
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -423,11 +413,8 @@ private final class SQLiteBackend: Sendable {
     }
 
     func close() async {
-        for connection in readers {
-            try? await connection.close()
-        }
+        for connection in readers { await connection.close() }
         await writer.close()
-        for thread in threads { try? await thread.shutdownGracefully() }
     }
 }
 

@@ -5,7 +5,7 @@ import SQLKit
 import Testing
 
 /// What a unit of work's connection does with values and refusals, on either engine. On SQLite the
-/// unit runs on the writer's own connection and thread (`SQLiteWriter`), not through SQLiteNIO.
+/// unit runs on the writer's own connection and thread (`SQLiteThreadConnection`), not through SQLiteNIO.
 @Suite("Units of work: values and refusals")
 struct UnitOfWorkTests {
     static let scratch: SQLQueryString = """
@@ -79,6 +79,63 @@ struct UnitOfWorkTests {
             #expect(String(reflecting: refusal ?? CancellationError()).contains("no_such_table"))
             let one = try await database.unitOfWork { try await $0.sql.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int64.self) }
             #expect(one == 1)
+        }
+    }
+
+    @Test("a read the database cannot run names its reason, and the readers answer the reads after it")
+    func badRead() async throws {
+        try await withTestDatabase(migrate: false) { database in
+            var refusal: (any Error)?
+            do {
+                _ = try await database.read { try await $0.raw("SELECT * FROM no_such_table").all() }
+            } catch {
+                refusal = error
+            }
+            #expect(String(reflecting: refusal ?? CancellationError()).contains("no_such_table"))
+            // More reads than readers, so that every reader answers one.
+            let ones = try await withThrowingTaskGroup(of: Int64?.self) { group in
+                for _ in 0..<16 {
+                    group.addTask { try await database.read { try await $0.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int64.self) } }
+                }
+                return try await group.reduce(into: [Int64?]()) { $0.append($1) }
+            }
+            #expect(ones == Array(repeating: 1, count: 16))
+        }
+    }
+
+    @Test("reads beside units of work see each unit whole or not at all, and every unit once it has committed")
+    func readsBesideWrites() async throws {
+        try await withTestDatabase(migrate: false) { database in
+            try await database.unitOfWork { try await $0.sql.raw(Self.scratch).run() }
+            let counts = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                group.addTask {
+                    // 40 units of two rows each.
+                    for unit in 0..<40 {
+                        try await database.unitOfWork { tx in
+                            for row in 0..<2 {
+                                try await tx.sql.raw("INSERT INTO scratch (id, whole) VALUES (\(bind: "\(unit)-\(row)"), \(bind: unit))").run()
+                            }
+                        }
+                    }
+                    return []
+                }
+                for _ in 0..<8 {
+                    group.addTask {
+                        var seen: [Int64] = []
+                        for _ in 0..<20 {
+                            seen.append(try await database.read {
+                                try await $0.raw("SELECT COUNT(*) AS n FROM scratch").first()?.decode(column: "n", as: Int64.self) ?? -1
+                            })
+                        }
+                        return seen
+                    }
+                }
+                return try await group.reduce(into: [Int64]()) { $0 += $1 }
+            }
+            #expect(counts.count == 160)
+            #expect(counts.allSatisfy { $0 >= 0 && $0 <= 80 && $0 % 2 == 0 }, "\(counts)")
+            let total = try await database.read { try await $0.raw("SELECT COUNT(*) AS n FROM scratch").first()?.decode(column: "n", as: Int64.self) }
+            #expect(total == 80)
         }
     }
 }

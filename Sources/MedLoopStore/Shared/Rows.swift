@@ -2,7 +2,6 @@ import Foundation
 import MedLoopDomain
 import PostgresNIO
 import SQLKit
-import SQLiteNIO
 
 /// Typed reads of the columns MedLoop stores, one convention for both engines.
 extension SQLRow {
@@ -101,10 +100,6 @@ public func isUniqueViolation(_ error: any Error) -> Bool {
     }
     if let sqlite = error as? SQLiteStatementError {
         return sqlite.isUniqueViolation
-    }
-    if let sqlite = error as? SQLiteError {
-        return sqlite.reason == .constraintUniqueFailed || sqlite.reason == .constraintPrimaryKeyFailed
-            || sqlite.message.contains("UNIQUE constraint failed")
     }
     return false
 }

@@ -5,34 +5,39 @@ import SQLKit
 import SQLiteKit
 import VaporCSQLite
 
-/// The SQLite writer: one connection on a thread of its own, which also runs the units of work.
+/// An SQLite connection on a thread of its own, which also runs the work that uses it: the
+/// writer's units of work, and the readers' reads.
 ///
 /// A unit of work holds the writer from `BEGIN IMMEDIATE` to `COMMIT`, and every other write of
 /// the process waits for it. Through SQLiteNIO each statement was a round trip: handed to the
-/// connection's thread, its rows to an event loop, and the unit's task resumed on the shared pool,
-/// three thread wake-ups a statement, and on a busy machine each wake-up waits for a core. Here a
-/// unit's task prefers this thread (`withTaskExecutorPreference`), so its statements run where it
-/// runs, one after another, and the blocking calls still never run on the shared pool. Prepared
-/// statements are kept and reused, so a unit's statements are parsed once per process.
-final class SQLiteWriter: @unchecked Sendable {
-    /// The thread's executor; the unit of work's task runs on it.
-    let thread: SQLiteWriterThread
-    /// Touched only on `thread`, by the one unit that holds the writer (or while opening and closing).
+/// connection's thread, its rows to an event loop, and the task resumed on the shared pool, three
+/// thread wake-ups a statement, and on a busy machine each wake-up waits for a core. Here the task
+/// that uses a connection prefers its thread (`withTaskExecutorPreference`), so its statements run
+/// where it runs, one after another, and the blocking calls still never run on the shared pool.
+/// Prepared statements are kept and reused, so a statement is parsed once per connection. Each
+/// statement runs from its first step to its reset in one go, so two statements of a connection
+/// never overlap and a reader holds no read transaction between them.
+final class SQLiteThreadConnection: @unchecked Sendable {
+    /// The thread's executor; the tasks that use the connection run on it.
+    let thread: SQLiteConnectionThread
+    /// Touched only on `thread` (by the one unit that holds the writer, by a reader's reads one
+    /// statement at a time, or while opening and closing).
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     let logger: Logger
-    /// More distinct statements than a process's units use; past it the cache starts again.
+    /// More distinct statements than a process's units or a reader's reads use; past it the cache
+    /// starts again.
     private static let statementLimit = 512
 
-    private init(thread: SQLiteWriterThread, handle: OpaquePointer, logger: Logger) {
+    private init(thread: SQLiteConnectionThread, handle: OpaquePointer, logger: Logger) {
         self.thread = thread
         self.handle = handle
         self.logger = logger
     }
 
-    /// Opens the file (created when missing) on a new thread.
-    static func open(path: String, logger: Logger) async throws -> SQLiteWriter {
-        let thread = SQLiteWriterThread(name: "sqlite-writer")
+    /// Opens the file (created when missing) on a new thread called `name`.
+    static func open(path: String, name: String, logger: Logger) async throws -> SQLiteThreadConnection {
+        let thread = SQLiteConnectionThread(name: name)
         do {
             return try await withTaskExecutorPreference(thread) {
                 var handle: OpaquePointer?
@@ -44,7 +49,7 @@ final class SQLiteWriter: @unchecked Sendable {
                     throw error
                 }
                 sqlite_nio_sqlite3_extended_result_codes(handle, 1)
-                return SQLiteWriter(thread: thread, handle: handle, logger: logger)
+                return SQLiteThreadConnection(thread: thread, handle: handle, logger: logger)
             }
         } catch {
             thread.stop()
@@ -52,10 +57,10 @@ final class SQLiteWriter: @unchecked Sendable {
         }
     }
 
-    /// The writer as an `SQLDatabase`; its statements run on the writer's thread.
-    var sql: any SQLDatabase { WriterSQLDatabase(writer: self) }
+    /// The connection as an `SQLDatabase`; its statements run on the connection's thread.
+    var sql: any SQLDatabase { ThreadConnectionSQLDatabase(connection: self) }
 
-    /// Closes the connection and ends the thread. The writer cannot be used afterwards.
+    /// Closes the connection and ends the thread. The connection cannot be used afterwards.
     func close() async {
         await withTaskExecutorPreference(thread) {
             for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
@@ -65,9 +70,9 @@ final class SQLiteWriter: @unchecked Sendable {
         thread.stop()
     }
 
-    /// Runs one statement and hands each row to `onRow`. Called on the writer's thread only.
+    /// Runs one statement and hands each row to `onRow`. Called on the connection's thread only.
     fileprivate func run(_ query: String, binds: [SQLiteData], onRow: (any SQLRow) -> Void) throws {
-        assert(thread.isCurrent, "a writer statement ran off the writer's thread")
+        assert(thread.isCurrent, "an SQLite statement ran off its connection's thread")
         let statement = try prepared(query)
         defer {
             sqlite_nio_sqlite3_reset(statement)
@@ -76,14 +81,14 @@ final class SQLiteWriter: @unchecked Sendable {
         for (offset, value) in binds.enumerated() {
             try check(bind(value, at: Int32(offset + 1), of: statement))
         }
-        var columns: WriterRow.Columns?
+        var columns: ConnectionRow.Columns?
         while true {
             let status = sqlite_nio_sqlite3_step(statement)
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else { throw SQLiteStatementError(code: status, message: Self.message(handle)) }
-            let names = columns ?? WriterRow.Columns(statement: statement)
+            let names = columns ?? ConnectionRow.Columns(statement: statement)
             columns = names
-            onRow(WriterRow(columns: names, values: try (0..<Int32(names.names.count)).map { try value(at: $0, of: statement) }))
+            onRow(ConnectionRow(columns: names, values: try (0..<Int32(names.names.count)).map { try value(at: $0, of: statement) }))
         }
     }
 
@@ -153,7 +158,7 @@ final class SQLiteWriter: @unchecked Sendable {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 }
 
-/// A statement the writer's SQLite refused: its extended result code and message.
+/// A statement SQLite refused: its extended result code and message.
 public struct SQLiteStatementError: Error, CustomStringConvertible {
     public let code: Int32
     public let message: String
@@ -164,12 +169,12 @@ public struct SQLiteStatementError: Error, CustomStringConvertible {
     public var description: String { "SQLite error \(code): \(message)" }
 }
 
-/// The writer through SQLKit. Statements run on the writer's thread: the unit of work's task
-/// prefers it, so when called from the unit there is no hop at all.
-private struct WriterSQLDatabase: SQLDatabase {
-    let writer: SQLiteWriter
+/// A connection through SQLKit. Statements run on the connection's thread: the task that uses the
+/// connection prefers it, so there is no hop at all.
+private struct ThreadConnectionSQLDatabase: SQLDatabase {
+    let connection: SQLiteThreadConnection
 
-    var logger: Logger { writer.logger }
+    var logger: Logger { connection.logger }
     var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
     var dialect: any SQLDialect { SQLiteDialect() }
     var queryLogLevel: Logger.Level? { nil }
@@ -180,15 +185,15 @@ private struct WriterSQLDatabase: SQLDatabase {
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         let (text, values) = serialize(query)
-        let binds = try values.map { try WriterRow.encoder.encode($0) }
-        try await withTaskExecutorPreference(writer.thread) {
-            try writer.run(text, binds: binds, onRow: onRow)
+        let binds = try values.map { try ConnectionRow.encoder.encode($0) }
+        try await withTaskExecutorPreference(connection.thread) {
+            try connection.run(text, binds: binds, onRow: onRow)
         }
     }
 }
 
-/// A row the writer read, decoded as SQLiteKit decodes its rows.
-private struct WriterRow: SQLRow {
+/// A row a connection read, decoded as SQLiteKit decodes its rows.
+private struct ConnectionRow: SQLRow {
     /// A statement's column names, shared by its rows.
     final class Columns: Sendable {
         let names: [String]
@@ -250,8 +255,8 @@ private struct SQLColumnKey: CodingKey {
     init?(intValue: Int) { nil }
 }
 
-/// A thread of its own that runs the jobs of the tasks that prefer it (the writer's units of work).
-final class SQLiteWriterThread: TaskExecutor, @unchecked Sendable {
+/// A thread of its own that runs the jobs of the tasks that prefer it (a connection's work).
+final class SQLiteConnectionThread: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     /// Guarded by `condition`.
     private var jobs: [UnownedJob] = []
