@@ -35,6 +35,32 @@ struct MigrationTests {
         }
     }
 
+    @Test("on SQLite, a database that keeps planner statistics gets them for the indexes later migrations create; a new one gets none")
+    func statisticsAfterMigrations() async throws {
+        let table = Migration(version: 9001, name: "grades") { _ in
+            ["CREATE TABLE grades (id BIGINT PRIMARY KEY, grade TEXT NOT NULL)",
+             "INSERT INTO grades (id, grade) VALUES (1, 'a'), (2, 'a'), (3, 'b')"]
+        }
+        let index = Migration(version: 9002, name: "grades_by_grade") { _ in ["CREATE INDEX grades_by_grade ON grades (grade)"] }
+        try await withTestDatabase(migrate: false) { database in
+            guard database.engine == .sqlite else { return }
+            func statistics() async throws -> [String]? {
+                try await database.read { sql in
+                    guard try await sql.raw("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").first() != nil else { return nil }
+                    return try await sql.raw("SELECT idx FROM sqlite_stat1 WHERE tbl = 'grades' ORDER BY idx").all()
+                        .map { try $0.decode(column: "idx", as: String.self) }
+                }
+            }
+            try await Migrator(database: database, migrations: [table]).migrate()
+            #expect(try await statistics() == nil)
+            try await database.unitOfWork { try await $0.sql.raw("ANALYZE").run() }
+            // The primary key's index (`id` is not SQLite's row id) has them; the later index not yet.
+            #expect(try await statistics() == ["sqlite_autoindex_grades_1"])
+            try await Migrator(database: database, migrations: [table, index]).migrate()
+            #expect(try await statistics() == ["grades_by_grade", "sqlite_autoindex_grades_1"])
+        }
+    }
+
     @Test("a unit of work that throws leaves nothing behind")
     func rollback() async throws {
         struct Boom: Error {}
