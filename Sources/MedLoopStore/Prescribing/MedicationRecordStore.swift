@@ -7,16 +7,13 @@ extension PrescriptionStore {
     /// The patient's medications, most recent first: each item of an approved or dispensed
     /// prescription, its supply counted from the day it was dispensed (or approved, until then).
     public func medicationRecord(of patient: UUID, at now: Date) async throws -> [MedicationEntry] {
-        try await database.read { sql in try await medicationRecord(of: patient, at: now, in: sql) }
-    }
-
-    /// The record read through `sql` (a unit of work's, when the checks run inside one).
-    func medicationRecord(of patient: UUID, at now: Date, in sql: any SQLDatabase) async throws -> [MedicationEntry] {
-        let rows = try await sql.raw(Self.medicationRecordQuery(of: patient)).all()
-        let effective = try zip(rows, try await prescriptions(from: rows, in: sql)).map { row, prescription in
-            (prescription: prescription, startsOn: MedicationRecord.supplyStart(
-                dispensedAt: try row.optionalInstant("dispensed_at"), reviewedAt: prescription.reviewedAt,
-                createdAt: prescription.createdAt))
+        let effective = try await database.read { sql in
+            let rows = try await sql.raw(Self.medicationRecordQuery(of: patient)).all()
+            return try zip(rows, try await prescriptions(from: rows, in: sql)).map { row, prescription in
+                (prescription: prescription, startsOn: MedicationRecord.supplyStart(
+                    dispensedAt: try row.optionalInstant("dispensed_at"), reviewedAt: prescription.reviewedAt,
+                    createdAt: prescription.createdAt))
+            }
         }
         return MedicationRecord.entries(effective, today: .shanghai(now), isChronic: ChronicConditions.isChronic)
     }
