@@ -110,18 +110,19 @@ struct AuditSampleRoutes: SupervisionRouteGroup {
     // MARK: Results
 
     /// Results per doctor within the caller's scope, for one doctor (`?doctor=`) or one sample
-    /// (`?sample=`) when asked.
+    /// (`?sample=`) when asked, a page of doctors at a time (`limit`, `cursor`).
     @Sendable func results(_ request: Request, context: AppContext) async throws -> ListView<DoctorAuditResultView> {
         let scope = try await regions.scope(.drawAuditSamples, context, action: "audit_sample.results", resourceType: "audit_sample")
-        let found = try await samples.results(regionPrefix: scope.prefix, doctor: try request.uuidQuery("doctor"),
-                                              sample: try request.uuidQuery("sample"))
-        return ListView(items: found.map(DoctorAuditResultView.init), nextCursor: nil)
+        let paging = try Paging(request)
+        let page = try await samples.results(regionPrefix: scope.prefix, doctor: try request.uuidQuery("doctor"),
+                                             sample: try request.uuidQuery("sample"), limit: paging.limit, cursor: paging.cursor)
+        return ListView(items: page.items.map(DoctorAuditResultView.init), nextCursor: page.nextCursor)
     }
 
     /// The calling doctor's own results and the verdicts on their sampled prescriptions.
     @Sendable func ownResults(_ request: Request, context: AppContext) async throws -> OwnAuditResultsView {
         let caller = try await authorizer.require(.prescribe, context, action: "audit_sample.own_results", resourceType: "audit_sample")
-        let result = try await samples.results(regionPrefix: nil, doctor: caller.accountId, sample: nil).first
+        let result = try await samples.results(regionPrefix: nil, doctor: caller.accountId, sample: nil, limit: 1, cursor: nil).items.first
         let items = try await samples.judged(ofDoctor: caller.accountId, limit: 100)
         return OwnAuditResultsView(
             result: DoctorAuditResultView(result ?? .none(caller.accountId)),

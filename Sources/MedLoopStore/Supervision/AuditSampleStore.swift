@@ -293,17 +293,26 @@ public struct AuditSampleStore: Sendable {
     // MARK: Results
 
     /// Results per doctor over the samples of `regionPrefix` (`nil`: every sample), for one
-    /// doctor or one sample when given.
-    public func results(regionPrefix: String?, doctor: UUID?, sample: UUID?) async throws -> [DoctorAuditResult] {
-        try await database.read { sql in
-            var query: SQLQueryString = """
-                SELECT t.doctor_account_id, t.verdict, t.category, COUNT(*) AS n
-                FROM audit_sample_items t JOIN audit_samples s ON s.id = t.sample_id WHERE 1 = 1
-                """
-            if let regionPrefix { query += " AND s.region_prefix LIKE \(bind: regionPrefix + "%")" }
-            if let doctor { query += " AND t.doctor_account_id = \(bind: doctor.text)" }
-            if let sample { query += " AND t.sample_id = \(bind: sample.text)" }
-            query += " GROUP BY t.doctor_account_id, t.verdict, t.category"
+    /// doctor or one sample when given: a page of `limit` doctors in the order of their account
+    /// ids, after the doctor the cursor names. The page's doctors are found first, walking
+    /// `audit_sample_items_by_doctor` in that order and stopping after the page, then only their
+    /// items are counted.
+    public func results(regionPrefix: String?, doctor: UUID?, sample: UUID?, limit: Int,
+                        cursor: String?) async throws -> Page<DoctorAuditResult> {
+        var conditions: [SQLQueryString] = []
+        if let regionPrefix { conditions.append("s.region_prefix LIKE \(bind: regionPrefix + "%")") }
+        if let doctor { conditions.append("t.doctor_account_id = \(bind: doctor.text)") }
+        if let sample { conditions.append("t.sample_id = \(bind: sample.text)") }
+        var after = conditions
+        if let cursor { after.append("t.doctor_account_id > \(bind: try Cursor.decode(cursor))") }
+        let from: SQLQueryString = " FROM audit_sample_items t JOIN audit_samples s ON s.id = t.sample_id WHERE 1 = 1"
+        let doctors: SQLQueryString = "SELECT DISTINCT t.doctor_account_id" + from
+            + after.map { " AND " + $0 }.reduce("", +)
+            + " ORDER BY t.doctor_account_id LIMIT \(literal: limit + 1)"
+        let query: SQLQueryString = "SELECT t.doctor_account_id, t.verdict, t.category, COUNT(*) AS n" + from
+            + conditions.map { " AND " + $0 }.reduce("", +)
+            + " AND t.doctor_account_id IN (" + doctors + ") GROUP BY t.doctor_account_id, t.verdict, t.category"
+        let results = try await database.read { sql in
             let tallies = try await sql.raw(query).all().map { row in
                 AuditTally(doctorAccountId: try row.uuid("doctor_account_id"),
                            verdict: try row.optionalValue("verdict", as: AuditVerdict.self),
@@ -312,6 +321,8 @@ public struct AuditSampleStore: Sendable {
             }
             return DoctorAuditResult.results(from: tallies)
         }
+        let next = results.count > limit ? results[limit - 1].doctorAccountId.text : nil
+        return Page(items: Array(results.prefix(limit)), nextCursor: next.map(Cursor.encode))
     }
 
     /// The judged items of `doctor`'s prescriptions, latest verdict first (at most `limit`).

@@ -304,6 +304,16 @@ struct AuditSampleAppTests {
             #expect((first["byCategory"] as? [String: Int]) == ["supply": 1])
             let second = try #require(byDoctor[endocrinologist])
             #expect(second["sampled"] as? Int == 2 && second["judged"] as? Int == 1 && second["inappropriateRateBasisPoints"] as? Int == 0)
+            // A page of one doctor at a time, in the order of their account ids, until no cursor is left.
+            let firstPage = try await app.send(.get, "/api/v1/audit-samples/results?limit=1", token: operatorToken)
+            let cursor = try #require(firstPage.string("nextCursor"))
+            let secondPage = try await app.send(.get, "/api/v1/audit-samples/results?limit=1&cursor=\(cursor)", token: operatorToken)
+            #expect(secondPage.string("nextCursor") == nil)
+            let paged = (firstPage.items + secondPage.items).map { ($0["doctorId"] as? String ?? "").lowercased() }
+            #expect(paged == [cardiologist, endocrinologist].sorted())
+            #expect(try await app.send(.get, "/api/v1/audit-samples/results?limit=0", token: operatorToken).status == .badRequest)
+            #expect(try await app.send(.get, "/api/v1/audit-samples/results?limit=101", token: operatorToken).status == .badRequest)
+            #expect(try await app.send(.get, "/api/v1/audit-samples/results?cursor=%21%21", token: operatorToken).status == .badRequest)
             let one = try await app.send(.get, "/api/v1/audit-samples/results?doctor=\(endocrinologist)", token: operatorToken)
             #expect(one.items.count == 1)
             #expect(try await app.send(.get, "/api/v1/audit-samples/results?doctor=nope", token: operatorToken).status == .badRequest)

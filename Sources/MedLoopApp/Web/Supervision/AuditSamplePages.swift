@@ -91,12 +91,16 @@ struct AuditSamplePages: Sendable {
         var sample = described(try web.object(await web.api.get("audit-samples/\(id)", context: context), context: context),
                                context: context)
         sample["itemList"] = (sample["items"] as? [[String: Any]] ?? []).map { judged($0, context: context) }
-        let results = try web.object(await web.api.get("audit-samples/results", query: [("sample", id)], context: context),
-                                     context: context)
-        return web.page("audit-sample-show", title: "samples.sample.title", [
-            "sample": sample,
-            "results": (results["items"] as? [[String: Any]] ?? []).map { result($0, context: context) },
-        ], context: context)
+        // Every doctor of the sample: at most one a prescription, so at most 500, in pages of 100.
+        var results: [[String: Any]] = []
+        var cursor: String?
+        repeat {
+            let query = [("sample", id), ("limit", "100")] + (cursor.map { [("cursor", $0)] } ?? [])
+            let page = try web.object(await web.api.get("audit-samples/results", query: query, context: context), context: context)
+            results += (page["items"] as? [[String: Any]] ?? []).map { result($0, context: context) }
+            cursor = page["nextCursor"] as? String
+        } while cursor != nil
+        return web.page("audit-sample-show", title: "samples.sample.title", ["sample": sample, "results": results], context: context)
     }
 
     // MARK: Pharmacists
