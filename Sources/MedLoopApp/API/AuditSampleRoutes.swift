@@ -38,19 +38,24 @@ struct AuditSampleRoutes: SupervisionRouteGroup {
     /// Draws a sample; with an `Idempotency-Key`, a retry returns the first sample.
     @Sendable func draw(_ request: Request, context: AppContext) async throws -> Response {
         let scope = try await regions.scope(.drawAuditSamples, context, action: "audit_sample.draw", resourceType: "audit_sample")
-        let handler: @Sendable (Request) async throws -> (HTTPResponse.Status, any Encodable & Sendable) = { request in
+        // The population is read and drawn from before the unit of work that stores the sample.
+        let prepare: @Sendable (Request) async throws -> (AuditSampleRequest, AuditSampleStore.DrawnPrescriptions) = { request in
             let body = try await request.decodeJSON(as: DrawBody.self, context: context)
             let sampleRequest = try AuditSampleRequest(
                 seed: body.seed ?? Int64.random(in: 0...AuditSampleRequest.maximumSeed), from: body.from, to: body.to,
                 doctorAccountId: body.doctorId, department: body.department, drugClass: body.drugClass, size: body.size)
-            let (sample, items) = try await samples.draw(sampleRequest, regionPrefix: scope.prefix, by: scope.caller,
+            return (sampleRequest, try await samples.population(sampleRequest, regionPrefix: scope.prefix))
+        }
+        let handler: @Sendable (Request, (AuditSampleRequest, AuditSampleStore.DrawnPrescriptions)) async throws
+            -> (HTTPResponse.Status, any Encodable & Sendable) = { _, prepared in
+            let (sample, items) = try await samples.draw(prepared.0, prepared.1, regionPrefix: scope.prefix, by: scope.caller,
                                                          context: context.auditContext(at: clock.now()))
             return (.created, AuditSampleView(sample, items: items))
         }
         if request.headers[.idempotencyKey] != nil {
-            return try await idempotent.respond(to: request, context: context, handler)
+            return try await idempotent.respond(to: request, context: context, prepare: prepare, handler)
         }
-        let (status, value) = try await handler(request)
+        let (status, value) = try await handler(request, try await prepare(request))
         var response = try JSONCoding.encoder.encode(AnyEncodable(value), from: request, context: context)
         response.status = status
         return response

@@ -21,6 +21,17 @@ struct IdempotentPost: Sendable {
     func respond(to request: Request, context: AppContext,
                  _ handler: @escaping @Sendable (Request) async throws -> (HTTPResponse.Status, any Encodable & Sendable))
         async throws -> Response {
+        try await respond(to: request, context: context, prepare: { _ in }, { request, _ in try await handler(request) })
+    }
+
+    /// As `respond(to:context:_:)`, with `prepare` run first, outside the unit of work: reads that
+    /// need no lock (what a sample is drawn from), so that on SQLite the writer is not held while
+    /// they run. A key used before is answered without preparing; a refusal from `prepare` leaves
+    /// nothing, as one from `handler` does.
+    func respond<Prepared: Sendable>(
+        to request: Request, context: AppContext, prepare: @escaping @Sendable (Request) async throws -> Prepared,
+        _ handler: @escaping @Sendable (Request, Prepared) async throws -> (HTTPResponse.Status, any Encodable & Sendable)
+    ) async throws -> Response {
         let caller = try context.requireCaller()
         guard let key = request.headers[.idempotencyKey], (1...255).contains(key.utf8.count) else {
             throw AppError(.badRequest, code: "idempotency_key_required",
@@ -30,11 +41,12 @@ struct IdempotentPost: Sendable {
         let hash = Hashing.sha256Hex(Data("\(request.method.rawValue) \(request.uri.path)\n".utf8) + Data(buffer: body))
         if let earlier = try await replay(account: caller.accountId, key: key, hash: hash) { return earlier }
         let collected = Request(head: request.head, body: .init(buffer: body))
+        let prepared = try await prepare(collected)
         do {
             let (status, data) = try await database.unitOfWork { tx in
                 try await store.claim(account: caller.accountId, key: key, requestHash: hash, now: clock.now(), in: tx)
                 crashPoints.reach("idempotency.claimed")
-                let (status, value) = try await handler(collected)
+                let (status, value) = try await handler(collected, prepared)
                 crashPoints.reach("idempotency.applied")
                 let data = try JSONCoding.encoder.encode(value)
                 try await store.answer(account: caller.accountId, key: key, status: status.code,

@@ -21,29 +21,46 @@ public struct AuditSampleStore: Sendable {
 
     // MARK: Drawing
 
-    /// Draws a sample over the prescriptions signed in the request's period that match its
-    /// filters and lie in `regionPrefix` (a regulator's region; `nil` for the whole platform),
-    /// assigns each to a pharmacist outside its prescriber's institutions, and stores the sample,
-    /// its items and assignments with an audit entry and an event, all in one unit of work.
+    /// What a draw reads of the prescriptions, before its unit of work: the population's size and
+    /// the drawn prescriptions, in drawing order, each with its prescriber. A city's period can
+    /// hold up to `maximumPopulation` prescriptions, and on SQLite every write of the city would
+    /// wait while the one writer read them; signed prescriptions keep their prescriber, so the
+    /// draw is the same read before or inside the unit.
+    public struct DrawnPrescriptions: Sendable {
+        let population: Int
+        let drawn: [(prescription: UUID, doctor: UUID, facts: AuditItemFacts)]
+    }
+
+    /// Reads the population of `request` in `regionPrefix` and draws from it by the request's seed.
     ///
-    /// - Throws: 422 `sample_larger_than_population`, `population_too_large` or
-    ///   `no_eligible_reviewer`; nothing is stored then.
-    public func draw(_ request: AuditSampleRequest, regionPrefix: String?, by caller: Caller,
+    /// - Throws: 422 `sample_larger_than_population` or `population_too_large`.
+    public func population(_ request: AuditSampleRequest, regionPrefix: String?) async throws -> DrawnPrescriptions {
+        try await database.read { sql in
+            let population = try await populationIds(request, regionPrefix: regionPrefix, in: sql)
+            let drawn = try AuditSampling.draw(from: population, size: request.size, seed: request.seed)
+            let facts = try await prescriberFacts(drawn, in: sql)
+            return DrawnPrescriptions(population: Set(population).count, drawn: try drawn.map { id in
+                guard let fact = facts[id] else { throw StoredValueError(column: "prescriptions.id", value: "missing") }
+                return (id, fact.doctor, fact.facts)
+            })
+        }
+    }
+
+    /// Stores the sample of `request` drawn as `prescriptions` (read by `population`) in
+    /// `regionPrefix` (a regulator's region; `nil` for the whole platform): assigns each item to a
+    /// pharmacist outside its prescriber's institutions, and stores the sample, its items and
+    /// assignments with an audit entry and an event, all in one unit of work.
+    ///
+    /// - Throws: 422 `no_eligible_reviewer`; nothing is stored then.
+    public func draw(_ request: AuditSampleRequest, _ prescriptions: DrawnPrescriptions, regionPrefix: String?, by caller: Caller,
                      context: AuditContext) async throws -> (AuditSample, [AuditSampleItem]) {
         try await database.unitOfWork { tx in
-            let population = try await populationIds(request, regionPrefix: regionPrefix, in: tx.sql)
-            let drawn = try AuditSampling.draw(from: population, size: request.size, seed: request.seed)
-            let facts = try await prescriberFacts(drawn, in: tx.sql)
             let candidates = try await reviewers(regionPrefix: regionPrefix, in: tx.sql)
-            let drawnFacts = try drawn.map { id in
-                guard let fact = facts[id] else { throw StoredValueError(column: "prescriptions.id", value: "missing") }
-                return fact
-            }
-            let assigned = try AuditSampling.assign(drawnFacts.map(\.facts), to: candidates, seed: request.seed)
+            let assigned = try AuditSampling.assign(prescriptions.drawn.map(\.facts), to: candidates, seed: request.seed)
             let sample = AuditSample(
                 id: .v7(at: context.at), seed: request.seed, from: request.from, to: request.to,
                 doctorAccountId: request.doctorAccountId, department: request.department, drugClass: request.drugClass,
-                regionPrefix: regionPrefix ?? "", size: request.size, population: Set(population).count,
+                regionPrefix: regionPrefix ?? "", size: request.size, population: prescriptions.population,
                 drawnBy: caller.accountId, createdAt: context.at)
             try await tx.sql.raw("""
                 INSERT INTO audit_samples (id, seed, period_from, period_to, doctor_account_id, department, drug_class,
@@ -54,15 +71,15 @@ public struct AuditSampleStore: Sendable {
                         \(bind: sample.drawnBy.text), \(bind: sample.createdAt.epochMillis))
                 """).run()
             var items: [AuditSampleItem] = []
-            for (position, (prescription, fact)) in zip(drawn, drawnFacts).enumerated() {
-                let item = AuditSampleItem(sampleId: sample.id, position: position, prescriptionId: prescription,
-                                           doctorAccountId: fact.doctor, pharmacistAccountId: assigned[position],
+            for (position, drawn) in prescriptions.drawn.enumerated() {
+                let item = AuditSampleItem(sampleId: sample.id, position: position, prescriptionId: drawn.prescription,
+                                           doctorAccountId: drawn.doctor, pharmacistAccountId: assigned[position],
                                            assignedAt: context.at)
                 try await tx.sql.raw("""
                     INSERT INTO audit_sample_items (sample_id, position, prescription_id, doctor_account_id,
                                                     prescriber_institutions, pharmacist_account_id, assigned_at)
-                    VALUES (\(bind: sample.id.text), \(bind: position), \(bind: prescription.text), \(bind: fact.doctor.text),
-                            \(bind: Self.institutionList(fact.facts.prescriberInstitutions)), \(bind: item.pharmacistAccountId.text),
+                    VALUES (\(bind: sample.id.text), \(bind: position), \(bind: drawn.prescription.text), \(bind: drawn.doctor.text),
+                            \(bind: Self.institutionList(drawn.facts.prescriberInstitutions)), \(bind: item.pharmacistAccountId.text),
                             \(bind: context.at.epochMillis))
                     """).run()
                 items.append(item)
