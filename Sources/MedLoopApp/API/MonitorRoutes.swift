@@ -32,7 +32,11 @@ struct MonitorRoutes: SupervisionRouteGroup {
         let region = try await scopedRegion(request, context, action: "supervision.stream.open")
         let (monitor, accounts, clock, tokenHash) = (stores.monitor, stores.accounts, clock, context.tokenHash)
         let stream = MonitorStream(feed: feed, scope: region?.coveredPrefix,
-                                   figures: { try await monitor.figures(region: region, now: clock.now()) },
+                                   figures: { [feed] in
+                                       try await feed.figures.figures(of: region?.value ?? "") {
+                                           try await monitor.figures(region: region, now: clock.now())
+                                       }
+                                   },
                                    isAuthorised: {
                                        // A session that cannot be checked (the database gone) ends the stream too:
                                        // the client reconnects, and is asked again.

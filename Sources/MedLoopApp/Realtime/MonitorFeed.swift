@@ -9,8 +9,11 @@ import Synchronization
 /// The supervision dashboard streams open in this server: every committed domain event, from
 /// whichever server, is pushed to them (issue 20, part 2). Events reach it only through the event
 /// outbox (`EventDispatcher`), so a change made on any server reaches the streams on all. It
-/// hands on what changed and nothing more; each stream computes its own region's figures.
+/// hands on what changed; the streams of one region share that region's figures (`figures`).
 final class MonitorFeed: EventSubscriber, Sendable {
+    /// Each region's figures, once for all of this server's streams of it that ask together: a
+    /// change makes every stream of its region ask at about the same moment.
+    let figures = SharedFigures(freshFor: .milliseconds(250))
     private let subscribers = Mutex<[UUID: AsyncStream<MonitorChange>.Continuation]>([:])
     /// Where an event's subject lies when its payload does not say (`MonitorStore.region`).
     private let locate: @Sendable (_ subjectType: String, _ id: UUID) async throws -> RegionCode?
@@ -51,6 +54,30 @@ final class MonitorFeed: EventSubscriber, Sendable {
             }
         }
         for target in targets { target.yield(change) }
+    }
+}
+
+/// Dashboard figures by scope, each computed once for every caller that asks within `freshFor`
+/// of the computation's start (the callers that come while it runs wait for it too). A scope's
+/// entry is replaced by the next computation, so there is at most one a scope.
+final class SharedFigures: Sendable {
+    private let latest = Mutex<[String: (started: ContinuousClock.Instant, task: Task<DashboardFigures, any Error>)]>([:])
+    let freshFor: Duration
+
+    init(freshFor: Duration) {
+        self.freshFor = freshFor
+    }
+
+    /// The figures of `scope`: those computed within `freshFor`, or `compute`'s.
+    func figures(of scope: String, _ compute: @escaping @Sendable () async throws -> DashboardFigures) async throws -> DashboardFigures {
+        let now = ContinuousClock.now
+        let task = latest.withLock { latest in
+            if let entry = latest[scope], now - entry.started < freshFor { return entry.task }
+            let task = Task { try await compute() }
+            latest[scope] = (now, task)
+            return task
+        }
+        return try await task.value
     }
 }
 

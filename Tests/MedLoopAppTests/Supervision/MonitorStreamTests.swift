@@ -59,3 +59,44 @@ struct MonitorStreamTests {
         _ = try? await running.value
     }
 }
+
+/// How many times each scope's figures were computed.
+private final class Computations: Sendable {
+    let counts = Mutex<[String: Int]>([:])
+}
+
+@Suite("Supervision: dashboard figures shared by the streams of a region")
+struct SharedFiguresTests {
+    @Test("twenty streams of one region asking together compute its figures once; another region's are its own")
+    func oncePerRegion() async throws {
+        let shared = SharedFigures(freshFor: .seconds(600))
+        let computed = Computations()
+        let ask: @Sendable (String) async throws -> DashboardFigures = { scope in
+            try await shared.figures(of: scope) {
+                computed.counts.withLock { $0[scope, default: 0] += 1 }
+                return MonitorStreamTests.figures
+            }
+        }
+        try await withThrowingTaskGroup(of: DashboardFigures.self) { group in
+            for stream in 0..<20 { group.addTask { try await ask(stream < 15 ? "330800" : "420100") } }
+            for try await figures in group { #expect(figures == MonitorStreamTests.figures) }
+        }
+        #expect(computed.counts.withLock { $0 } == ["330800": 1, "420100": 1])
+    }
+
+    @Test("figures older than the freshness window are computed again, and a failed computation is not kept past it")
+    func computedAgain() async throws {
+        struct Busy: Error {}
+        let shared = SharedFigures(freshFor: .zero)
+        let computed = Computations()
+        for _ in 0..<3 {
+            _ = try await shared.figures(of: "") {
+                computed.counts.withLock { $0["", default: 0] += 1 }
+                return MonitorStreamTests.figures
+            }
+        }
+        #expect(computed.counts.withLock { $0 } == ["": 3])
+        await #expect(throws: Busy.self) { try await shared.figures(of: "") { throw Busy() } }
+        #expect(try await shared.figures(of: "") { MonitorStreamTests.figures } == MonitorStreamTests.figures)
+    }
+}
