@@ -39,16 +39,16 @@ struct AuditSampleRoutes: SupervisionRouteGroup {
     @Sendable func draw(_ request: Request, context: AppContext) async throws -> Response {
         let scope = try await regions.scope(.drawAuditSamples, context, action: "audit_sample.draw", resourceType: "audit_sample")
         // The population is read and drawn from before the unit of work that stores the sample.
-        let prepare: @Sendable (Request) async throws -> (AuditSampleRequest, AuditSampleStore.DrawnPrescriptions) = { request in
+        typealias Drawn = (request: AuditSampleRequest, prescriptions: AuditSampleStore.DrawnPrescriptions)
+        let prepare: @Sendable (Request) async throws -> Drawn = { request in
             let body = try await request.decodeJSON(as: DrawBody.self, context: context)
             let sampleRequest = try AuditSampleRequest(
                 seed: body.seed ?? Int64.random(in: 0...AuditSampleRequest.maximumSeed), from: body.from, to: body.to,
                 doctorAccountId: body.doctorId, department: body.department, drugClass: body.drugClass, size: body.size)
             return (sampleRequest, try await samples.population(sampleRequest, regionPrefix: scope.prefix))
         }
-        let handler: @Sendable (Request, (AuditSampleRequest, AuditSampleStore.DrawnPrescriptions)) async throws
-            -> (HTTPResponse.Status, any Encodable & Sendable) = { _, prepared in
-            let (sample, items) = try await samples.draw(prepared.0, prepared.1, regionPrefix: scope.prefix, by: scope.caller,
+        let handler: @Sendable (Request, Drawn) async throws -> (HTTPResponse.Status, any Encodable & Sendable) = { _, drawn in
+            let (sample, items) = try await samples.draw(drawn.request, drawn.prescriptions, regionPrefix: scope.prefix, by: scope.caller,
                                                          context: context.auditContext(at: clock.now()))
             return (.created, AuditSampleView(sample, items: items))
         }
