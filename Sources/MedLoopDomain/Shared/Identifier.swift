@@ -10,10 +10,13 @@ extension UUID {
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
         var generator = SystemRandomNumberGenerator()
-        for i in 8..<16 { bytes[i] = generator.next() }
-        bytes[6] = 0x70 | UInt8(counter >> 8)
-        bytes[7] = UInt8(truncatingIfNeeded: counter)
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        for i in 10..<16 { bytes[i] = generator.next() }
+        // The 26-bit counter, most significant bits first, around the version and variant bits
+        // (RFC 9562, 6.2, a fixed-length dedicated counter): 4 + 8 + 6 + 8 bits.
+        bytes[6] = 0x70 | UInt8(truncatingIfNeeded: counter >> 22)
+        bytes[7] = UInt8(truncatingIfNeeded: counter >> 14)
+        bytes[8] = 0x80 | UInt8(truncatingIfNeeded: counter >> 8) & 0x3F
+        bytes[9] = UInt8(truncatingIfNeeded: counter)
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
@@ -96,17 +99,20 @@ import Synchronization
 /// recent millisecond keeps its own counter.
 private final class V7Clock: Sendable {
     static let shared = V7Clock()
-    private let counters = Mutex<[UInt64: UInt16]>([:])
+    private let counters = Mutex<[UInt64: UInt32]>([:])
     private static let remembered = 1 << 16
+    /// The counter's bits. With 12 (the version's random field alone), a fixed instant that a
+    /// process's tests share ran past 2,048 identifiers and wrapped, and later ones sorted first.
+    static let counterBits: UInt32 = 26
 
-    /// The millisecond and 12-bit counter for the next identifier. Within one millisecond the
-    /// counter counts up from a random point in its lower half (2048 steps at least before it
-    /// could wrap); instants are never moved.
-    func next(millis: UInt64) -> (UInt64, UInt16) {
+    /// The millisecond and 26-bit counter for the next identifier. Within one millisecond the
+    /// counter counts up from a random point in its lower half (33 million steps at least before
+    /// it could wrap); instants are never moved.
+    func next(millis: UInt64) -> (UInt64, UInt32) {
         counters.withLock { counters in
-            let counter: UInt16
+            let counter: UInt32
             if let last = counters[millis] {
-                counter = (last + 1) & 0xFFF
+                counter = (last + 1) & (1 << V7Clock.counterBits - 1)
             } else {
                 if counters.count >= V7Clock.remembered {
                     // Forget the older half at once: a server's milliseconds only grow, and a burst
@@ -115,7 +121,7 @@ private final class V7Clock: Sendable {
                     let cutoff = counters.keys.sorted()[counters.count / 2]
                     counters = counters.filter { $0.key >= cutoff }
                 }
-                counter = UInt16.random(in: 0..<0x800)
+                counter = UInt32.random(in: 0..<(1 << (V7Clock.counterBits - 1)))
             }
             counters[millis] = counter
             return (millis, counter)
