@@ -87,7 +87,8 @@ public struct Stores: Sendable {
                                             prescriptions: prescriptions, pharmacies: pharmacies, cipher: cipher,
                                             settlements: settlements)
         credentials = CredentialStore(database: database, audit: audit, cipher: cipher, dataDirectory: dataDirectory,
-                                      notifications: notifications, consultations: consultations, signingKeys: signingKeys)
+                                      notifications: notifications, consultations: consultations, doctors: doctors,
+                                      signingKeys: signingKeys)
         alerts = AlertStore(database: database, audit: audit)
         monitor = MonitorStore(database: database, audit: audit)
         auditSamples = AuditSampleStore(database: database, audit: audit)

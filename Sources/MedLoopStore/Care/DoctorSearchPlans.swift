@@ -9,7 +9,7 @@ extension DoctorStore {
     /// matches are fewer than a page); on SQLite a text walk before a word's trigram matches. Tests and the benchmark show their plans.
     public static func searchStatements(_ search: DoctorSearch, engine: Engine) -> [SQLQueryString] {
         if walksServiceInPriceOrder(search) { return [priceWalkQuery(search, engine: engine)] }
-        guard walksTermInRankOrder(search) else { return textStatements(search, engine: engine, substringOnly: false) }
+        guard walksTermInOrder(search) else { return textStatements(search, engine: engine, substringOnly: false) }
         guard let term = search.terms.first, term.count >= 3 else { return [rankedTermQuery(search, engine: engine)] }
         var rest = search
         rest.offset = 0

@@ -16,11 +16,11 @@ extension DoctorStore {
             let rows = try await database.readPrepared { sql in try await sql.raw(Self.priceWalkQuery(search, engine: engine)).all() }
             return try page(rows, search: search)
         }
-        guard Self.walksTermInRankOrder(search) else {
+        guard Self.walksTermInOrder(search) else {
             return try page(try await rows(of: search, substringOnly: false, mayWalk: true), search: search)
         }
-        // One word, best first: walk the word's exact matches in rank order and stop at the page;
-        // only when they run out do substring-only matches follow (relevance puts exact first).
+        // One word, best first: walk the word's exact matches in the page's order and stop at the
+        // page; only when they run out do substring-only matches follow (relevance puts exact first).
         let exact = try await database.readPrepared { sql in try await sql.raw(Self.rankedTermQuery(search, engine: engine)).all() }
         // A condition has no substring matches; a word of 3+ characters may.
         guard exact.count < wanted, let term = search.terms.first, term.count >= 3 else {
@@ -55,15 +55,16 @@ extension DoctorStore {
         }
     }
 
-    /// Whether the ranked term index answers `search` directly: one word sorted by relevance, one
-    /// word of fewer than 3 characters sorted by rating (it has exact matches only, and the term
-    /// index keeps them in rating order), or one condition (its ICD-10 code is a term) sorted by
-    /// relevance or rating.
-    static func walksTermInRankOrder(_ search: DoctorSearch) -> Bool {
+    /// Whether a term index answers `search` directly, walking the term's entries in the page's
+    /// order: one word sorted by relevance; one word of fewer than 3 characters (it has exact
+    /// matches only) or one condition (its ICD-10 code is a term) sorted by relevance, rating or
+    /// patients served. The term indexes keep rank order and patients-served order, not price.
+    static func walksTermInOrder(_ search: DoctorSearch) -> Bool {
+        let walkedSorts: Set<DoctorSort> = [.relevance, .rating, .patientsServed]
         if search.terms.count == 1 && search.condition == nil {
-            return search.sort == .relevance || (search.sort == .rating && search.terms[0].count < 3)
+            return search.sort == .relevance || (walkedSorts.contains(search.sort) && search.terms[0].count < 3)
         }
-        return search.terms.isEmpty && search.conditionCodes.count == 1 && (search.sort == .relevance || search.sort == .rating)
+        return search.terms.isEmpty && search.conditionCodes.count == 1 && walkedSorts.contains(search.sort)
     }
 
     /// The term a ranked walk follows: the word, or the condition's code.
@@ -106,21 +107,23 @@ extension DoctorStore {
         return Page(items: summaries, nextCursor: hasMore ? Cursor.encode("o:\(search.offset + search.limit)") : nil)
     }
 
-    /// The exact matches of a one-word search, best first, read from the ranked term index.
+    /// The exact matches of a one-word search in the page's order, read from a term index: the
+    /// standing, city and department filters are checked on the index entries (M0032), so a
+    /// doctor row is read only for an entry that passes them.
     public static func rankedTermQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
         var query = summaryColumns() + " FROM doctor_terms t CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id"
         query += serviceJoin(search)
-        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search))
+        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search, placedIn: "t"))
             .joined(separator: " AND ")
-        query += " ORDER BY t.rank_score DESC, t.doctor_id" + window(search, engine: engine)
-        return query
+        query += search.sort == .patientsServed ? " ORDER BY t.patients_served DESC, t.doctor_id" : " ORDER BY t.rank_score DESC, t.doctor_id"
+        return query + window(search, engine: engine)
     }
 
     /// How many exact matches a one-word search has (only asked when paging past them).
     static func rankedTermCount(_ search: DoctorSearch) -> SQLQueryString {
         var query: SQLQueryString = "SELECT COUNT(*) AS n FROM doctor_terms t CROSS JOIN doctors d"
         query += serviceJoin(search)
-        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search))
+        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search, placedIn: "t"))
             .joined(separator: " AND ")
         return query
     }
@@ -167,13 +170,14 @@ extension DoctorStore {
             : " LEFT JOIN doctor_services s ON s.doctor_id = d.id AND s.kind = \(bind: kind)"
     }
 
-    /// The filters every search applies to the doctor row.
-    static func filters(_ search: DoctorSearch) -> [SQLQueryString] {
-        var conditions: [SQLQueryString] = ["d.qualification = \(bind: QualificationStatus.approved.rawValue)"]
-        if let department = search.department { conditions.append("d.department = \(bind: department)") }
+    /// The filters every search applies to the doctor: standing, department and city on the doctor
+    /// row `d`, or on the rows named by `placedIn` that keep copies of them; the hospital on `d`.
+    static func filters(_ search: DoctorSearch, placedIn place: String = "d") -> [SQLQueryString] {
+        var conditions: [SQLQueryString] = ["\(unsafeRaw: place).qualification = \(bind: QualificationStatus.approved.rawValue)"]
+        if let department = search.department { conditions.append("\(unsafeRaw: place).department = \(bind: department)") }
         if let prefix = search.cityPrefix {
-            conditions.append(prefix.count >= 4 ? "d.city_code = \(bind: String(prefix.prefix(4)) + "00")"
-                                                : "d.city_code LIKE \(bind: prefix + "%")")
+            conditions.append(prefix.count >= 4 ? "\(unsafeRaw: place).city_code = \(bind: String(prefix.prefix(4)) + "00")"
+                                                : "\(unsafeRaw: place).city_code LIKE \(bind: prefix + "%")")
         }
         if let hospital = search.hospitalId { conditions.append("d.hospital_id = \(bind: hospital.text)") }
         return conditions

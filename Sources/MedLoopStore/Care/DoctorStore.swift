@@ -114,12 +114,7 @@ public struct DoctorStore: Sendable {
         for code in Set(draft.conditions.map { $0.uppercased() }) {
             try await tx.sql.raw("INSERT INTO doctor_conditions (doctor_id, icd10) VALUES (\(bind: id.text), \(bind: code))").run()
         }
-        let rank = DoctorIndex.rankScore(ratingTotal: 0, ratingCount: 0, patientsServed: 0)
-        for term in terms {
-            try await tx.sql.raw("""
-                INSERT INTO doctor_terms (term, doctor_id, rank_score) VALUES (\(bind: term), \(bind: id.text), \(bind: rank))
-                """).run()
-        }
+        try await insertTerms(terms, of: id.text, in: tx)
         if tx.engine == .sqlite {
             // The doctor's search key is their row id now, and their row id in the trigram index (M0030).
             try await tx.sql.raw("UPDATE doctors SET search_key = rowid WHERE id = \(bind: id.text)").run()
@@ -146,7 +141,7 @@ public struct DoctorStore: Sendable {
     /// hospital is found by its new name and no longer by the old one.
     func reindex(doctorsOf hospital: UUID, hospitalName: String, in tx: Transaction) async throws {
         let doctors = try await tx.sql.raw("""
-            SELECT id, name, department, specialties, training, rank_score FROM doctors WHERE hospital_id = \(bind: hospital.text)
+            SELECT id, name, department, specialties, training FROM doctors WHERE hospital_id = \(bind: hospital.text)
             """).all()
         for row in doctors {
             let id = try row.text("id")
@@ -157,13 +152,8 @@ public struct DoctorStore: Sendable {
                                           specialties: specialties.isEmpty ? [] : specialties.components(separatedBy: "|"),
                                           conditions: conditions, hospitalName: hospitalName)
             let text = DoctorIndex.text(terms: terms, training: try row.text("training"))
-            let rank = try row.int64("rank_score")
             try await tx.sql.raw("DELETE FROM doctor_terms WHERE doctor_id = \(bind: id)").run()
-            for term in terms {
-                try await tx.sql.raw("""
-                    INSERT INTO doctor_terms (term, doctor_id, rank_score) VALUES (\(bind: term), \(bind: id), \(bind: rank))
-                    """).run()
-            }
+            try await insertTerms(terms, of: id, in: tx)
             try await tx.sql.raw("UPDATE doctors SET search_text = \(bind: text) WHERE id = \(bind: id)").run()
             if tx.engine == .sqlite {
                 try await tx.sql.raw("""
@@ -173,8 +163,32 @@ public struct DoctorStore: Sendable {
         }
     }
 
+    /// Writes a doctor's search terms, each with what searches filter and order them by, copied
+    /// from the doctor's row (M0032), inside `tx`.
+    private func insertTerms(_ terms: Set<String>, of doctor: String, in tx: Transaction) async throws {
+        for term in terms {
+            try await tx.sql.raw("""
+                INSERT INTO doctor_terms (term, doctor_id, rank_score, qualification, department, city_code, patients_served)
+                SELECT \(bind: term), id, rank_score, qualification, department, city_code, patients_served FROM doctors
+                WHERE id = \(bind: doctor)
+                """).run()
+        }
+    }
+
+    /// Sets a doctor's standing, in their row and in every search term of theirs (searches list
+    /// approved doctors only), inside `tx`.
+    func setQualification(_ standing: QualificationStatus, of doctor: UUID, at time: Date, in tx: Transaction) async throws {
+        try await tx.sql.raw("""
+            UPDATE doctors SET qualification = \(bind: standing.rawValue), updated_at = \(bind: time.epochMillis)
+            WHERE id = \(bind: doctor.text)
+            """).run()
+        try await tx.sql.raw("""
+            UPDATE doctor_terms SET qualification = \(bind: standing.rawValue) WHERE doctor_id = \(bind: doctor.text)
+            """).run()
+    }
+
     /// Recomputes a doctor's rank score from their counters, in the doctor row and in every
-    /// search term of theirs, inside `tx` (after a rating or a consultation).
+    /// search term of theirs with their patients served, inside `tx` (after a rating or a consultation).
     func refreshRank(of doctor: UUID, in tx: Transaction) async throws {
         guard let row = try await tx.sql.raw("""
             SELECT rating_total, rating_count, patients_served FROM doctors WHERE id = \(bind: doctor.text)
@@ -182,7 +196,10 @@ public struct DoctorStore: Sendable {
         let score = DoctorIndex.rankScore(ratingTotal: try row.int64("rating_total"), ratingCount: try row.int64("rating_count"),
                                           patientsServed: try row.int64("patients_served"))
         try await tx.sql.raw("UPDATE doctors SET rank_score = \(bind: score) WHERE id = \(bind: doctor.text)").run()
-        try await tx.sql.raw("UPDATE doctor_terms SET rank_score = \(bind: score) WHERE doctor_id = \(bind: doctor.text)").run()
+        try await tx.sql.raw("""
+            UPDATE doctor_terms SET rank_score = \(bind: score), patients_served = \(bind: try row.int64("patients_served"))
+            WHERE doctor_id = \(bind: doctor.text)
+            """).run()
     }
 
     /// Sets one line of a doctor's menu (a new price, a pause, a cap).
@@ -262,6 +279,27 @@ public struct DoctorStore: Sendable {
                 hospitalId: try row.uuid("hospital_id"), cityCode: try row.text("city_code"), practiceSites: sites,
                 conditions: conditions, counters: counters)
             return DoctorProfile(doctor: doctor, services: services, hospitalName: try row.text("hospital_name"))
+        }
+    }
+}
+
+extension DoctorStore {
+    /// What `medloop check` asks of the search terms: each keeps its doctor's standing, department,
+    /// city, rank and patients served (M0032), as searches filter and order by them.
+    static func termProblems(in database: Database) async throws -> [String] {
+        try await database.read { sql in
+            // A database part-way through its migrations has no copies yet.
+            guard try await sql.raw("SELECT version FROM schema_migrations WHERE version = \(bind: Migrations.termPlaces.version)")
+                .first() != nil else { return [] }
+            let rows = try await sql.raw("""
+                SELECT t.doctor_id, COUNT(*) AS n FROM doctor_terms t JOIN doctors d ON d.id = t.doctor_id
+                WHERE t.qualification <> d.qualification OR t.department <> d.department OR t.city_code <> d.city_code
+                   OR t.rank_score <> d.rank_score OR t.patients_served <> d.patients_served
+                GROUP BY t.doctor_id ORDER BY t.doctor_id LIMIT 20
+                """).all()
+            return try rows.map { row in
+                "doctor \(try row.text("doctor_id")): \(try row.int64("n")) search terms disagree with the doctor's standing, place, rank or patients served"
+            }
         }
     }
 }

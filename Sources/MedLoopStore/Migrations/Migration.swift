@@ -55,6 +55,7 @@ public enum Migrations {
         servicePriceByPlace,
         doctorSearchKey,
         loopLookups,
+        termPlaces,
     ]
 }
 

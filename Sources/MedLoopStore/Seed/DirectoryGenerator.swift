@@ -92,7 +92,7 @@ public enum DirectoryGenerator {
     /// Drops the secondary indexes of `doctor_terms` before a bulk load, or builds them again after.
     static func setTermIndexes(present: Bool, in database: Database) async throws {
         try await database.unitOfWork { tx in
-            for statement in Migrations.doctorTermIndexes {
+            for statement in Migrations.placedTermIndexes {
                 guard let name = statement.split(separator: " ").dropFirst(2).first else { continue }
                 if present {
                     try await tx.sql.raw(SQLQueryString(statement.replacingOccurrences(of: "CREATE INDEX", with: "CREATE INDEX IF NOT EXISTS"))).run()

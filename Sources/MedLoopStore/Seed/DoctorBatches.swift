@@ -31,7 +31,9 @@ struct BatchPlan: Sendable {
             INSERT INTO doctor_services (doctor_id, kind, price_fen, paused, daily_cap, city_code, department) VALUES
             """, bindsPerRow: 5)
         var conditions = MultiRowInsert("INSERT INTO doctor_conditions (doctor_id, icd10) VALUES", bindsPerRow: 2)
-        var terms = MultiRowInsert("INSERT INTO doctor_terms (term, doctor_id, rank_score) VALUES", bindsPerRow: 2)
+        var terms = MultiRowInsert("""
+            INSERT INTO doctor_terms (term, doctor_id, rank_score, qualification, department, city_code, patients_served) VALUES
+            """, bindsPerRow: 5)
 
         for number in (offset + start)..<(offset + start + count) {
             let doctor = SyntheticDoctor.make(number: number, seed: seed, year: year, directory: directory)
@@ -64,7 +66,10 @@ struct BatchPlan: Sendable {
                 conditions.add("(\(bind: id), \(bind: code))")
             }
             for term in indexTerms {
-                terms.add("(\(bind: term), \(bind: id), \(literal: doctor.rankScore))")
+                terms.add("""
+                    (\(bind: term), \(bind: id), \(literal: doctor.rankScore), \(bind: doctor.qualification.rawValue), \
+                    \(bind: doctor.department.code), \(bind: doctor.workplace.cityCode), \(literal: doctor.patientsServed))
+                    """)
             }
         }
         // Doctors first: every other row refers to one. On SQLite the batch's doctors, the ones

@@ -4,8 +4,8 @@ import SQLKit
 
 /// The promises the database keeps after any run, crash or restart (`medloop check`, and the
 /// crash test): the books balance, no idempotency key is claimed without its answer, and every
-/// order's money in escrow is what its state says (`Escrow.heldFen`), and every insurance
-/// settlement adds up.
+/// order's money in escrow is what its state says (`Escrow.heldFen`), every insurance
+/// settlement adds up, and every search term agrees with its doctor.
 public struct ConsistencyCheck: Sendable {
     let database: Database
 
@@ -21,6 +21,7 @@ public struct ConsistencyCheck: Sendable {
         problems += try await escrowProblems()
         problems += try await medicineEscrowProblems()
         problems += try await SettlementStore.problems(in: database)
+        problems += try await DoctorStore.termProblems(in: database)
         return problems
     }
 

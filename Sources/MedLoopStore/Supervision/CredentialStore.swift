@@ -88,15 +88,18 @@ public struct CredentialStore: Sendable {
     let audit: AuditStore
     let notifications: NotificationStore
     let consultations: ConsultationStore
+    let doctors: DoctorStore
     let signingKeys: SigningKeyStore
     let files: FileFolder
 
     public init(database: Database, audit: AuditStore, cipher: FieldCipher, dataDirectory: URL,
-                notifications: NotificationStore, consultations: ConsultationStore, signingKeys: SigningKeyStore) {
+                notifications: NotificationStore, consultations: ConsultationStore, doctors: DoctorStore,
+                signingKeys: SigningKeyStore) {
         self.database = database
         self.audit = audit
         self.notifications = notifications
         self.consultations = consultations
+        self.doctors = doctors
         self.signingKeys = signingKeys
         self.files = FileFolder(dataDirectory: dataDirectory, name: "credentials", cipher: cipher)
     }
@@ -360,10 +363,7 @@ public struct CredentialStore: Sendable {
         switch kind {
         case .doctor:
             guard let doctor else { return [] }
-            try await tx.sql.raw("""
-                UPDATE doctors SET qualification = \(bind: standing.rawValue), updated_at = \(bind: context.at.epochMillis)
-                WHERE id = \(bind: doctor.text)
-                """).run()
+            try await doctors.setQualification(standing, of: doctor, at: context.at, in: tx)
             try await audit.append(AuditRecord(action: "doctor.qualification.\(standing.rawValue)", resourceType: "doctor",
                                                resourceId: doctor.text), context: context, in: tx)
             if standing == .suspended {

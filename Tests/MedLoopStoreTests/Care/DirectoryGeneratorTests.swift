@@ -63,7 +63,7 @@ struct DirectoryGeneratorTests {
                     : "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'doctor_terms_by_%'"
                 return try await sql.raw(query).all().map { try $0.decode(column: "name", as: String.self) }
             }
-            #expect(Set(names) == ["doctor_terms_by_doctor", "doctor_terms_by_rank"])
+            #expect(Set(names) == ["doctor_terms_by_doctor", "doctor_terms_by_rank", "doctor_terms_by_patients"])
         }
     }
 

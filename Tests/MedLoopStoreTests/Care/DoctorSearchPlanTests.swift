@@ -72,8 +72,17 @@ struct DoctorSearchPlanTests {
             // Two words: the intersection of both words' candidates.
             Shape(name: "q=心血管内科 高血压", search: DoctorSearch(text: "心血管内科 高血压"), expectations: [.termCandidates]),
             Shape(name: "q=E11&sort=price", search: DoctorSearch(text: "E11", sort: .price), expectations: [.termCandidates]),
-            Shape(name: "q=儿科&sort=patientsServed", search: DoctorSearch(text: "儿科", sort: .patientsServed),
-                  expectations: [.termCandidates]),
+            // A word with exact matches only, or a condition, walks the term's entries in patients-served
+            // order; a city or a department is checked on the entries themselves (M0032).
+            Shape(name: "q=儿科&sort=patientsServed", search: DoctorSearch(text: "儿科", sort: .patientsServed), expectations: [.walk]),
+            Shape(name: "q=儿科&city=310100&sort=patientsServed", search: DoctorSearch(text: "儿科", city: "310100", sort: .patientsServed),
+                  expectations: [.walk]),
+            Shape(name: "condition=E11.9&sort=patientsServed", search: DoctorSearch(condition: "E11.9", sort: .patientsServed),
+                  expectations: [.walk]),
+            Shape(name: "condition=E11.9&department=endocrinology&city=310100",
+                  search: DoctorSearch(department: "endocrinology", condition: "E11.9", city: "310100"), expectations: [.walk]),
+            Shape(name: "q=I10&department=cardiology", search: DoctorSearch(text: "I10", department: "cardiology"),
+                  expectations: [.walk, .textWalk, .termCandidates]),
             Shape(name: "q=高血压&sort=rating", search: DoctorSearch(text: "高血压", sort: .rating), expectations: [.textWalk, .termCandidates]),
             // PostgreSQL filters the doctor rows by the words' text (`filtersDoctorByText`).
             Shape(name: "q=高血压&sort=patientsServed&city=330800", search: DoctorSearch(text: "高血压", city: "330800", sort: .patientsServed),
