@@ -42,9 +42,12 @@ final class MonitorFeed: EventSubscriber, Sendable {
     var openStreams: Int { subscribers.withLock { $0.count } }
 
     func handle(_ stored: StoredEvent) async {
+        var change = MonitorChange(stored.event)
+        // Figures computed before this change was seen may not show it: every later ask computes
+        // afresh, whichever stream or server's event made it ask.
+        if change.movesFigures { figures.forgetAll() }
         let targets = subscribers.withLock { Array($0.values) }
         guard !targets.isEmpty else { return }
-        var change = MonitorChange(stored.event)
         if change.region == nil {
             // Once per event and server, not per stream: a region's streams are told only of its own.
             do {
@@ -58,8 +61,9 @@ final class MonitorFeed: EventSubscriber, Sendable {
 }
 
 /// Dashboard figures by scope, each computed once for every caller that asks within `freshFor`
-/// of the computation's start (the callers that come while it runs wait for it too). A scope's
-/// entry is replaced by the next computation, so there is at most one a scope.
+/// of the computation's start (the callers that come while it runs wait for it too), unless a
+/// change came in between (`forgetAll`). A scope's entry is replaced by the next computation, so
+/// there is at most one a scope.
 final class SharedFigures: Sendable {
     private let latest = Mutex<[String: (started: ContinuousClock.Instant, task: Task<DashboardFigures, any Error>)]>([:])
     let freshFor: Duration
@@ -78,6 +82,11 @@ final class SharedFigures: Sendable {
             return task
         }
         return try await task.value
+    }
+
+    /// Forgets every computation, finished or running: the next ask of each scope computes anew.
+    func forgetAll() {
+        latest.withLock { $0.removeAll() }
     }
 }
 

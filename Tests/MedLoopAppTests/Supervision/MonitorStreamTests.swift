@@ -84,6 +84,30 @@ struct SharedFiguresTests {
         #expect(computed.counts.withLock { $0 } == ["330800": 1, "420100": 1])
     }
 
+    @Test("figures computed before a change that moves them are not given to an ask after it; a chat message keeps them")
+    func computedAgainAfterAChange() async throws {
+        let feed = MonitorFeed(locate: { _, _ in nil })
+        let computed = Computations()
+        let ask = { @Sendable in
+            try await feed.figures.figures(of: "3308") {
+                computed.counts.withLock { $0["3308", default: 0] += 1 }
+                return MonitorStreamTests.figures
+            }
+        }
+        let now = Date(timeIntervalSince1970: 1_788_000_000)
+        _ = try await ask()
+        _ = try await ask()
+        #expect(computed.counts.withLock { $0 } == ["3308": 1])
+        let message = try DomainEvent.consultation(.messageSent, UUID(), payload: ["seq": 1], at: now)
+        await feed.handle(StoredEvent(sequence: 1, event: message))
+        _ = try await ask()
+        #expect(computed.counts.withLock { $0 } == ["3308": 1])
+        await feed.handle(StoredEvent(sequence: 2, event: .order(.orderPaid, UUID(), state: "paid", at: now)))
+        _ = try await ask()
+        _ = try await ask()
+        #expect(computed.counts.withLock { $0 } == ["3308": 2])
+    }
+
     @Test("figures older than the freshness window are computed again, and a failed computation is not kept past it")
     func computedAgain() async throws {
         struct Busy: Error {}
