@@ -33,20 +33,19 @@ extension TraceStore {
                     queuedAt: try row.instant("queued_at"), acceptedAt: try row.optionalInstant("accepted_at"),
                     completedAt: try row.optionalInstant("completed_at"), diagnosis: try row.optionalText("diagnosis_icd10"))))
             }
-            let prescriptions = try await sql.raw("""
-                SELECT p.* FROM prescriptions p JOIN institutions i ON i.id = p.institution_id
+            // The day's prescriptions, and their items by the same filter: a province's day holds
+            // more prescriptions than a statement takes binds.
+            let signedThatDay: SQLQueryString = """
+                FROM prescriptions p JOIN institutions i ON i.id = p.institution_id
                 WHERE p.signed_at >= \(bind: from) AND p.signed_at < \(bind: to) AND i.region_code LIKE \(bind: prefix)
-                ORDER BY p.signed_at, p.id
-                """).all()
+                """
+            let prescriptions = try await sql.raw("SELECT p.* " + signedThatDay + " ORDER BY p.signed_at, p.id").all()
             var items: [String: [ProvincialRecord.Prescription.Item]] = [:]
-            if !prescriptions.isEmpty {
-                for item in try await sql.raw("""
-                    SELECT prescription_id, drug_id, quantity FROM prescription_items
-                    WHERE prescription_id IN (\(binds: try prescriptions.map { try $0.text("id") })) ORDER BY prescription_id, position
-                    """).all() {
-                    items[try item.text("prescription_id"), default: []].append(.init(
-                        drugId: try item.uuid("drug_id"), quantity: try item.decode(column: "quantity", as: Int.self)))
-                }
+            let itemsThatDay: SQLQueryString = "SELECT it.prescription_id, it.drug_id, it.quantity FROM prescription_items it"
+                + " WHERE it.prescription_id IN (SELECT p.id " + signedThatDay + ") ORDER BY it.prescription_id, it.position"
+            for item in try await sql.raw(itemsThatDay).all() {
+                items[try item.text("prescription_id"), default: []].append(.init(
+                    drugId: try item.uuid("drug_id"), quantity: try item.decode(column: "quantity", as: Int.self)))
             }
             for row in prescriptions {
                 records.append(.prescription(.init(
@@ -57,19 +56,16 @@ extension TraceStore {
                     reviewerAccountId: try row.optionalUUID("reviewer_account_id"), reviewedAt: try row.optionalInstant("reviewed_at"),
                     items: items[try row.text("id")] ?? [])))
             }
-            let orders = try await sql.raw("""
-                SELECT o.* FROM medicine_orders o JOIN institutions i ON i.id = o.pharmacy_id
+            let dispensedThatDay: SQLQueryString = """
+                FROM medicine_orders o JOIN institutions i ON i.id = o.pharmacy_id
                 WHERE o.dispensed_at >= \(bind: from) AND o.dispensed_at < \(bind: to) AND i.region_code LIKE \(bind: prefix)
-                ORDER BY o.dispensed_at, o.id
-                """).all()
+                """
+            let orders = try await sql.raw("SELECT o.* " + dispensedThatDay + " ORDER BY o.dispensed_at, o.id").all()
             var codes: [String: [String]] = [:]
-            if !orders.isEmpty {
-                for code in try await sql.raw("""
-                    SELECT order_id, code FROM dispensed_codes WHERE order_id IN (\(binds: try orders.map { try $0.text("id") }))
-                    ORDER BY order_id, code
-                    """).all() {
-                    codes[try code.text("order_id"), default: []].append(try code.text("code"))
-                }
+            let codesThatDay: SQLQueryString = "SELECT c.order_id, c.code FROM dispensed_codes c WHERE c.order_id IN (SELECT o.id "
+                + dispensedThatDay + ") ORDER BY c.order_id, c.code"
+            for code in try await sql.raw(codesThatDay).all() {
+                codes[try code.text("order_id"), default: []].append(try code.text("code"))
             }
             for row in orders {
                 records.append(.dispense(.init(

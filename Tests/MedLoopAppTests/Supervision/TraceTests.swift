@@ -264,6 +264,11 @@ struct SupervisionTraceTests {
             #expect(records.compactMap { $0["type"] as? String } == ["header", "consultation", "prescription", "dispense", "settlement", "settlement"])
             let dispense = try #require(records.first { $0["type"] as? String == "dispense" })
             #expect(dispense["codes"] as? [String] == loop.codes.sorted())
+            // The prescription's items, read by the day's filter (a province's day holds more
+            // prescriptions than a statement takes binds).
+            let prescription = try #require(records.first { $0["type"] as? String == "prescription" })
+            let items = try #require(prescription["items"] as? [[String: Any]])
+            #expect(!items.isEmpty && items.allSatisfy { ($0["quantity"] as? Int ?? 0) > 0 && $0["drugId"] is String })
             #expect((dispense["prescriptionId"] as? String)?.lowercased() == loop.prescription.lowercased())
             #expect(records.contains { ($0["medicineOrderId"] as? String)?.lowercased() == loop.order.lowercased() })
             // No plain personal identifier: no phone, no name, no national ID.
