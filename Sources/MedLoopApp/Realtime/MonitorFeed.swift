@@ -13,15 +13,16 @@ import Synchronization
 final class MonitorFeed: EventSubscriber, Sendable {
     /// Each region's figures, once for all of this server's streams of it that ask together: a
     /// change makes every stream of its region ask at about the same moment.
-    let figures = SharedFigures(freshFor: .milliseconds(250))
+    let figures: SharedFigures
     private let subscribers = Mutex<[UUID: AsyncStream<MonitorChange>.Continuation]>([:])
     /// Where an event's subject lies when its payload does not say (`MonitorStore.region`).
     private let locate: @Sendable (_ subjectType: String, _ id: UUID) async throws -> RegionCode?
     private let logger: Logger
 
     init(locate: @escaping @Sendable (_ subjectType: String, _ id: UUID) async throws -> RegionCode?,
-         logger: Logger = Logger(label: "medloop.monitor")) {
+         figuresFreshFor: Duration = .milliseconds(250), logger: Logger = Logger(label: "medloop.monitor")) {
         self.locate = locate
+        self.figures = SharedFigures(freshFor: figuresFreshFor)
         self.logger = logger
     }
 

@@ -86,7 +86,8 @@ struct SharedFiguresTests {
 
     @Test("figures computed before a change that moves them are not given to an ask after it; a chat message keeps them")
     func computedAgainAfterAChange() async throws {
-        let feed = MonitorFeed(locate: { _, _ in nil })
+        // Fresh for ten minutes: only a change makes the feed compute again, however slow the machine.
+        let feed = MonitorFeed(locate: { _, _ in nil }, figuresFreshFor: .seconds(600))
         let computed = Computations()
         let ask = { @Sendable in
             try await feed.figures.figures(of: "3308") {
