@@ -319,7 +319,8 @@ public struct Transaction: Sendable {
 private final class SQLiteBackend: Sendable {
     let writer: SQLiteThreadConnection
     let readers: [SQLiteThreadConnection]
-    let writeLock = AsyncLock()
+    let checkpointer: SQLiteCheckpointer
+    let writeLock: AsyncLock
     /// Read bodies running on each reader, to send the next one to the least busy.
     let readsInFlight: Mutex<[Int]>
     let commitObservers = Observers()
@@ -329,9 +330,12 @@ private final class SQLiteBackend: Sendable {
     let writerWait = Metrics.Timer(label: "medloop_sqlite_writer_wait_seconds")
     let writerHeld = Metrics.Timer(label: "medloop_sqlite_writer_held_seconds")
 
-    init(writer: SQLiteThreadConnection, readers: [SQLiteThreadConnection], logger: Logger) {
+    init(writer: SQLiteThreadConnection, readers: [SQLiteThreadConnection], writeLock: AsyncLock,
+         checkpointer: SQLiteCheckpointer, logger: Logger) {
         self.writer = writer
         self.readers = readers
+        self.writeLock = writeLock
+        self.checkpointer = checkpointer
         self.readsInFlight = Mutex(Array(repeating: 0, count: readers.count))
         self.logger = logger
     }
@@ -343,7 +347,9 @@ private final class SQLiteBackend: Sendable {
         do {
             let writer = try await SQLiteThreadConnection.open(path: path, name: "sqlite-writer", logger: logger)
             opened.append(writer)
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] + sessionPragmas {
+            // The writer checkpoints by itself only as a backstop (`SQLiteCheckpointer`).
+            let backstop = "PRAGMA wal_autocheckpoint = \(SQLiteCheckpointer.backstopPages)"
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", backstop] + sessionPragmas {
                 try await writer.sql.raw(SQLQueryString(pragma)).run()
             }
             var readers: [SQLiteThreadConnection] = []
@@ -355,7 +361,9 @@ private final class SQLiteBackend: Sendable {
                 }
                 readers.append(reader)
             }
-            return SQLiteBackend(writer: writer, readers: readers, logger: logger)
+            let writeLock = AsyncLock()
+            let checkpointer = try await SQLiteCheckpointer.start(path: path, writeLock: writeLock, logger: logger)
+            return SQLiteBackend(writer: writer, readers: readers, writeLock: writeLock, checkpointer: checkpointer, logger: logger)
         } catch {
             for connection in opened { await connection.close() }
             throw error
@@ -403,6 +411,7 @@ private final class SQLiteBackend: Sendable {
                 throw error
             }
         }
+        checkpointer.committed()
         commitObservers.notify()
         return result
     }
@@ -413,6 +422,7 @@ private final class SQLiteBackend: Sendable {
     }
 
     func close() async {
+        await checkpointer.stop()
         for connection in readers { await connection.close() }
         await writer.close()
     }

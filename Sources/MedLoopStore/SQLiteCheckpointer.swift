@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import SQLKit
+import Synchronization
+
+/// Copies the pages the writer commits to the write-ahead log into the database file, from a
+/// connection and a thread of its own, every `interval` after a commit.
+///
+/// SQLite's own checkpoint runs inside the `COMMIT` that takes the log past its size, on the
+/// writer's connection, while the unit of work holds the writer: its `fsync` calls (up to 146 ms
+/// measured under the chat benchmark, BENCHMARKS.md) made every write of the process wait. A
+/// passive checkpoint takes no write lock, so here commits go on while it copies and syncs; it does
+/// not wait for commits to pause, which under steady load they never would.
+///
+/// The log starts again from its beginning only when a write finds every page of it copied, and
+/// under steady load a commit always lands between a passive checkpoint and the next write: the
+/// log grew to 560 MB in a benchmark run. Nor does a restarting checkpoint get its turn by itself:
+/// SQLite's busy handler polls for the write lock, and the next unit of work takes it first. So
+/// once the log holds `restartPages`, the passive pass is followed by a restarting one made while
+/// holding the writer's lock: it copies only what the passive passes left (a moment's commits), so
+/// the writes wait for little (about 25 ms, twice a second under the `loop` benchmark, whose units
+/// write 35,000 log pages a second). The writer's own checkpoint stays as a backstop at a larger
+/// log (`backstopPages`).
+final class SQLiteCheckpointer: Sendable {
+    /// Log pages (4 KiB) past which a pass restarts the log.
+    static let restartPages = 16_000
+    /// Log pages past which the writer checkpoints by itself.
+    static let backstopPages = 40_000
+    private let connection: SQLiteThreadConnection
+    /// The lock every unit of work of the writer holds.
+    private let writeLock: AsyncLock
+    private let commits = Atomic<Int>(0)
+    private let loop: Mutex<Task<Void, Never>?> = Mutex(nil)
+
+    private init(connection: SQLiteThreadConnection, writeLock: AsyncLock) {
+        self.connection = connection
+        self.writeLock = writeLock
+    }
+
+    /// Opens the checkpointer's connection to `path` and starts its passes; `writeLock` is the
+    /// lock the writer's units of work hold.
+    static func start(path: String, writeLock: AsyncLock, interval: Duration = .milliseconds(100),
+                      logger: Logger) async throws -> SQLiteCheckpointer {
+        let connection = try await SQLiteThreadConnection.open(path: path, name: "sqlite-checkpointer", logger: logger)
+        // A restarting checkpoint waits this long for readers of older pages to finish, while the
+        // writes wait for it; a reader still busy then (a long report) leaves it to the next pass.
+        try await connection.sql.raw("PRAGMA busy_timeout = 10").run()
+        let checkpointer = SQLiteCheckpointer(connection: connection, writeLock: writeLock)
+        let task = Task { [checkpointer] in
+            var copied = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                let committed = checkpointer.commits.load(ordering: .relaxed)
+                guard committed != copied else { continue }
+                copied = committed
+                do {
+                    try await checkpointer.pass()
+                } catch {
+                    logger.warning("SQLite checkpoint failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+            }
+        }
+        checkpointer.loop.withLock { $0 = task }
+        return checkpointer
+    }
+
+    /// Called after each commit of the writer.
+    func committed() {
+        commits.add(1, ordering: .relaxed)
+    }
+
+    /// One passive checkpoint (every page no reader still needs goes to the file); when the log
+    /// has grown to `restartPages`, a second one for the pages committed meanwhile, and then a
+    /// restarting one between two units of work, for the pages committed during the second.
+    func pass() async throws {
+        try await withTaskExecutorPreference(connection.thread) {
+            // `log`: the pages in the log (-1 when it is not in WAL mode).
+            guard try await checkpoint("PASSIVE") >= Self.restartPages else { return }
+            _ = try await checkpoint("PASSIVE")
+            await writeLock.lock()
+            defer { writeLock.unlock() }
+            _ = try await checkpoint("RESTART")
+        }
+    }
+
+    /// The pages in the log after a checkpoint of `mode`.
+    private func checkpoint(_ mode: String) async throws -> Int {
+        let row = try await connection.sql.raw("PRAGMA wal_checkpoint(\(unsafeRaw: mode))").first()
+        return try row?.decode(column: "log", as: Int.self) ?? 0
+    }
+
+    /// Stops the passes and closes the connection.
+    func stop() async {
+        let task = loop.withLock { task in
+            defer { task = nil }
+            return task
+        }
+        task?.cancel()
+        await task?.value
+        await connection.close()
+    }
+}
