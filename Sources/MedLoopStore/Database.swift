@@ -102,8 +102,7 @@ public final class Database: Sendable {
                             logger: Logger = Logger(label: "medloop.database"), poolAsService: Bool = false) async throws -> Database {
         switch location {
         case .sqlite(let path):
-            let backend = try await SQLiteBackend.open(path: path, readers: 4, logger: logger)
-            return Database(engine: .sqlite, location: location, backend: .sqlite(backend), logger: logger)
+            return try await openSQLite(path: path, checkpoints: .standard, logger: logger)
         case .postgres(let url, let schema):
             var configuration = try DatabaseLocation.postgresConfiguration(url)
             configuration.options.maximumConnections = maxConnections
@@ -250,6 +249,12 @@ public final class Database: Sendable {
         }
     }
 
+    /// An SQLite database whose checkpointer passes by `checkpoints` (tests set them low).
+    static func openSQLite(path: String, checkpoints: SQLiteCheckpointer.Settings, logger: Logger) async throws -> Database {
+        let backend = try await SQLiteBackend.open(path: path, readers: 4, checkpoints: checkpoints, logger: logger)
+        return Database(engine: .sqlite, location: .sqlite(path: path), backend: .sqlite(backend), logger: logger)
+    }
+
     /// Closes every connection. The database cannot be used afterwards.
     public func close() async {
         switch backend {
@@ -340,7 +345,8 @@ private final class SQLiteBackend: Sendable {
         self.logger = logger
     }
 
-    static func open(path: String, readers count: Int, logger: Logger) async throws -> SQLiteBackend {
+    static func open(path: String, readers count: Int, checkpoints: SQLiteCheckpointer.Settings,
+                     logger: Logger) async throws -> SQLiteBackend {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var opened: [SQLiteThreadConnection] = []
@@ -348,7 +354,7 @@ private final class SQLiteBackend: Sendable {
             let writer = try await SQLiteThreadConnection.open(path: path, name: "sqlite-writer", logger: logger)
             opened.append(writer)
             // The writer checkpoints by itself only as a backstop (`SQLiteCheckpointer`).
-            let backstop = "PRAGMA wal_autocheckpoint = \(SQLiteCheckpointer.backstopPages)"
+            let backstop = "PRAGMA wal_autocheckpoint = \(checkpoints.backstopPages)"
             for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", backstop] + sessionPragmas {
                 try await writer.sql.raw(SQLQueryString(pragma)).run()
             }
@@ -362,7 +368,7 @@ private final class SQLiteBackend: Sendable {
                 readers.append(reader)
             }
             let writeLock = AsyncLock()
-            let checkpointer = try await SQLiteCheckpointer.start(path: path, writeLock: writeLock, logger: logger)
+            let checkpointer = try await SQLiteCheckpointer.start(path: path, writeLock: writeLock, settings: checkpoints, logger: logger)
             return SQLiteBackend(writer: writer, readers: readers, writeLock: writeLock, checkpointer: checkpointer, logger: logger)
         } catch {
             for connection in opened { await connection.close() }

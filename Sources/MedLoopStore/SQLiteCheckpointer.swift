@@ -16,40 +16,48 @@ import Synchronization
 /// under steady load a commit always lands between a passive checkpoint and the next write: the
 /// log grew to 560 MB in a benchmark run. Nor does a restarting checkpoint get its turn by itself:
 /// SQLite's busy handler polls for the write lock, and the next unit of work takes it first. So
-/// once the log holds `restartPages`, the passive pass is followed by a restarting one made while
+/// once the log holds `Settings.restartPages`, the passive pass is followed by a restarting one made while
 /// holding the writer's lock: it copies only what the passive passes left (a moment's commits), so
 /// the writes wait for little (about 25 ms, twice a second under the `loop` benchmark, whose units
 /// write 35,000 log pages a second). The writer's own checkpoint stays as a backstop at a larger
-/// log (`backstopPages`).
+/// log (`Settings.backstopPages`).
 final class SQLiteCheckpointer: Sendable {
-    /// Log pages (4 KiB) past which a pass restarts the log.
-    static let restartPages = 16_000
-    /// Log pages past which the writer checkpoints by itself.
-    static let backstopPages = 40_000
+    /// When passes run and when they restart the log.
+    struct Settings: Sendable {
+        /// How long after a commit a pass runs.
+        var interval: Duration = .milliseconds(100)
+        /// Log pages (4 KiB) past which a pass restarts the log.
+        var restartPages = 16_000
+        /// Log pages past which the writer checkpoints by itself.
+        var backstopPages = 40_000
+        static let standard = Settings()
+    }
+
     private let connection: SQLiteThreadConnection
+    private let settings: Settings
     /// The lock every unit of work of the writer holds.
     private let writeLock: AsyncLock
     private let commits = Atomic<Int>(0)
     private let loop: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    private init(connection: SQLiteThreadConnection, writeLock: AsyncLock) {
+    private init(connection: SQLiteThreadConnection, writeLock: AsyncLock, settings: Settings) {
         self.connection = connection
         self.writeLock = writeLock
+        self.settings = settings
     }
 
     /// Opens the checkpointer's connection to `path` and starts its passes; `writeLock` is the
     /// lock the writer's units of work hold.
-    static func start(path: String, writeLock: AsyncLock, interval: Duration = .milliseconds(100),
-                      logger: Logger) async throws -> SQLiteCheckpointer {
+    static func start(path: String, writeLock: AsyncLock, settings: Settings, logger: Logger) async throws -> SQLiteCheckpointer {
         let connection = try await SQLiteThreadConnection.open(path: path, name: "sqlite-checkpointer", logger: logger)
         // A restarting checkpoint waits this long for readers of older pages to finish, while the
         // writes wait for it; a reader still busy then (a long report) leaves it to the next pass.
         try await connection.sql.raw("PRAGMA busy_timeout = 10").run()
-        let checkpointer = SQLiteCheckpointer(connection: connection, writeLock: writeLock)
+        let checkpointer = SQLiteCheckpointer(connection: connection, writeLock: writeLock, settings: settings)
         let task = Task { [checkpointer] in
             var copied = 0
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: settings.interval)
                 let committed = checkpointer.commits.load(ordering: .relaxed)
                 guard committed != copied else { continue }
                 copied = committed
@@ -70,12 +78,12 @@ final class SQLiteCheckpointer: Sendable {
     }
 
     /// One passive checkpoint (every page no reader still needs goes to the file); when the log
-    /// has grown to `restartPages`, a second one for the pages committed meanwhile, and then a
+    /// has grown to `Settings.restartPages`, a second one for the pages committed meanwhile, and then a
     /// restarting one between two units of work, for the pages committed during the second.
     func pass() async throws {
         try await withTaskExecutorPreference(connection.thread) {
             // `log`: the pages in the log (-1 when it is not in WAL mode).
-            guard try await checkpoint("PASSIVE") >= Self.restartPages else { return }
+            guard try await checkpoint("PASSIVE") >= settings.restartPages else { return }
             _ = try await checkpoint("PASSIVE")
             await writeLock.lock()
             defer { writeLock.unlock() }

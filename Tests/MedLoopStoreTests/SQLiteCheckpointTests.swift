@@ -1,5 +1,6 @@
 import Foundation
-import MedLoopStore
+import Logging
+@testable import MedLoopStore
 import SQLKit
 import Testing
 
@@ -30,6 +31,40 @@ struct SQLiteCheckpointTests {
                 visits = (try? await Self.visits(inCopyOf: path, in: folder, attempt: attempt)) ?? 0
             }
             #expect(visits == 50)
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
+    }
+
+    @Test("a log written without a pause starts again from its beginning once it holds the restart threshold")
+    func logRestartsUnderSteadyWrites() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("medloop-checkpoint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("medloop.sqlite").path
+        // Restart at 64 pages (256 KiB); the writer's own checkpoint far beyond what is written.
+        let settings = SQLiteCheckpointer.Settings(interval: .milliseconds(20), restartPages: 64, backstopPages: 100_000)
+        let database = try await Database.openSQLite(path: path, checkpoints: settings, logger: Logger(label: "medloop.test"))
+        do {
+            try await database.unitOfWork { try await $0.sql.raw("CREATE TABLE scan (id INTEGER PRIMARY KEY, image TEXT)").run() }
+            // 3,000 commits of 16 KiB each, one after another: at least 12,000 log pages (48 MB). With
+            // a commit always landing between a passive checkpoint and the next write, the log
+            // would never start again and its file would hold them all; restarted, it holds what
+            // is written between two passes.
+            let image = String(repeating: "7", count: 16_384)
+            for number in 1...3000 {
+                try await database.unitOfWork { tx in
+                    try await tx.sql.raw("INSERT INTO scan (id, image) VALUES (\(bind: number), \(bind: image))").run()
+                }
+            }
+            let log = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+            #expect(log > 0 && log < 24_000_000, "the log file grew to \(log) bytes")
+            let scans = try await database.read { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM scan").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(scans == 3000)
         } catch {
             await database.close()
             throw error
