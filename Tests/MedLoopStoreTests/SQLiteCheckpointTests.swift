@@ -11,8 +11,7 @@ import Testing
 struct SQLiteCheckpointTests {
     @Test("a few commits reach the database file itself without waiting for the log to fill up")
     func commitsReachTheFile() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("medloop-checkpoint-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try Self.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("medloop.sqlite").path
         let database = try await Database.open(.sqlite(path: path))
@@ -40,8 +39,7 @@ struct SQLiteCheckpointTests {
 
     @Test("a log written without a pause starts again from its beginning once it holds the restart threshold")
     func logRestartsUnderSteadyWrites() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("medloop-checkpoint-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try Self.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("medloop.sqlite").path
         // Restart at 64 pages (256 KiB); the writer's own checkpoint far beyond what is written.
@@ -70,6 +68,13 @@ struct SQLiteCheckpointTests {
             throw error
         }
         await database.close()
+    }
+
+    /// A new empty folder for one test's database files.
+    private static func scratchFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("medloop-checkpoint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
     }
 
     /// The visits in a copy of the file at `path` alone, without its log.
