@@ -255,6 +255,12 @@ public final class Database: Sendable {
         return Database(engine: .sqlite, location: .sqlite(path: path), backend: .sqlite(backend), logger: logger)
     }
 
+    /// The checkpointer of an SQLite database (nil on PostgreSQL).
+    var sqliteCheckpointer: SQLiteCheckpointer? {
+        guard case .sqlite(let sqlite) = backend else { return nil }
+        return sqlite.checkpointer
+    }
+
     /// Closes every connection. The database cannot be used afterwards.
     public func close() async {
         switch backend {

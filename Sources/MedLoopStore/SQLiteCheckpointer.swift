@@ -38,6 +38,7 @@ final class SQLiteCheckpointer: Sendable {
     /// The lock every unit of work of the writer holds.
     private let writeLock: AsyncLock
     private let commits = Atomic<Int>(0)
+    private let restarted = Atomic<Int>(0)
     private let loop: Mutex<Task<Void, Never>?> = Mutex(nil)
 
     private init(connection: SQLiteThreadConnection, writeLock: AsyncLock, settings: Settings) {
@@ -82,19 +83,24 @@ final class SQLiteCheckpointer: Sendable {
     /// restarting one between two units of work, for the pages committed during the second.
     func pass() async throws {
         try await withTaskExecutorPreference(connection.thread) {
-            // `log`: the pages in the log (-1 when it is not in WAL mode).
-            guard try await checkpoint("PASSIVE") >= settings.restartPages else { return }
+            guard try await checkpoint("PASSIVE").pages >= settings.restartPages else { return }
             _ = try await checkpoint("PASSIVE")
             await writeLock.lock()
             defer { writeLock.unlock() }
-            _ = try await checkpoint("RESTART")
+            if try await !checkpoint("RESTART").isBusy { restarted.add(1, ordering: .relaxed) }
         }
     }
 
-    /// The pages in the log after a checkpoint of `mode`.
-    private func checkpoint(_ mode: String) async throws -> Int {
+    /// How many restarting checkpoints have done their work (`pass()`).
+    var restarts: Int {
+        restarted.load(ordering: .relaxed)
+    }
+
+    /// A checkpoint of `mode`: whether it was kept from finishing, and the pages in the log after
+    /// it (-1 when the log is not in use).
+    private func checkpoint(_ mode: String) async throws -> (isBusy: Bool, pages: Int) {
         let row = try await connection.sql.raw("PRAGMA wal_checkpoint(\(unsafeRaw: mode))").first()
-        return try row?.decode(column: "log", as: Int.self) ?? 0
+        return (try row?.decode(column: "busy", as: Int.self) != 0, try row?.decode(column: "log", as: Int.self) ?? 0)
     }
 
     /// Stops the passes and closes the connection.
