@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import MedLoopDomain
-import Metrics
 import PostgresKit
 import NIOPosix
 import NIOSSL
@@ -9,7 +8,6 @@ import PostgresNIO
 import SQLKit
 import SQLiteKit
 import ServiceLifecycle
-import Synchronization
 
 /// The database engines MedLoop runs on.
 public enum Engine: String, Sendable {
@@ -102,7 +100,7 @@ public final class Database: Sendable {
                             logger: Logger = Logger(label: "medloop.database"), poolAsService: Bool = false) async throws -> Database {
         switch location {
         case .sqlite(let path):
-            return try await openSQLite(path: path, checkpoints: .standard, logger: logger)
+            return try await openSQLite(path: path, checkpoints: .standard, sharing: .standard, logger: logger)
         case .postgres(let url, let schema):
             var configuration = try DatabaseLocation.postgresConfiguration(url)
             configuration.options.maximumConnections = maxConnections
@@ -249,9 +247,11 @@ public final class Database: Sendable {
         }
     }
 
-    /// An SQLite database whose checkpointer passes by `checkpoints` (tests set them low).
-    static func openSQLite(path: String, checkpoints: SQLiteCheckpointer.Settings, logger: Logger) async throws -> Database {
-        let backend = try await SQLiteBackend.open(path: path, readers: 4, checkpoints: checkpoints, logger: logger)
+    /// An SQLite database whose checkpointer passes by `checkpoints` and whose units of work share
+    /// transactions by `sharing` (tests set them apart).
+    static func openSQLite(path: String, checkpoints: SQLiteCheckpointer.Settings, sharing: SQLiteBackend.Sharing,
+                           logger: Logger) async throws -> Database {
+        let backend = try await SQLiteBackend.open(path: path, readers: 4, checkpoints: checkpoints, sharing: sharing, logger: logger)
         return Database(engine: .sqlite, location: .sqlite(path: path), backend: .sqlite(backend), logger: logger)
     }
 
@@ -259,6 +259,12 @@ public final class Database: Sendable {
     var sqliteCheckpointer: SQLiteCheckpointer? {
         guard case .sqlite(let sqlite) = backend else { return nil }
         return sqlite.checkpointer
+    }
+
+    /// How many transactions the SQLite writer has committed (nil on PostgreSQL).
+    var sqliteCommits: Int? {
+        guard case .sqlite(let sqlite) = backend else { return nil }
+        return sqlite.commits
     }
 
     /// Closes every connection. The database cannot be used afterwards.
@@ -313,130 +319,6 @@ public struct Transaction: Sendable {
         query.appendInterpolation(binds: from)
         query.appendLiteral(") RETURNING id")
         return try await sql.raw(query).first() != nil
-    }
-}
-
-/// SQLite: one writer connection guarded by a lock (SQLite allows one writer at a time) and a
-/// few read-only connections that WAL lets run beside it.
-///
-/// Every connection has one thread of its own (`SQLiteThreadConnection`), and the work that uses
-/// it runs there: a unit of work on the writer's, a read on its reader's. A statement runs from its
-/// first step to its reset in one go, so statements of one connection never overlap — two
-/// overlapping statements keep the connection's read transaction open, and a reader that is never
-/// idle would read an old snapshot for as long as the load lasts (a session signed in a second ago
-/// unknown, a prescription just signed not found) and keep the WAL from being checkpointed. And
-/// the writer's statements never queue behind readers' on a shared pool while it holds the write
-/// lock, nor a short read behind a long one on another connection.
-private final class SQLiteBackend: Sendable {
-    let writer: SQLiteThreadConnection
-    let readers: [SQLiteThreadConnection]
-    let checkpointer: SQLiteCheckpointer
-    let writeLock: AsyncLock
-    /// Read bodies running on each reader, to send the next one to the least busy.
-    let readsInFlight: Mutex<[Int]>
-    let commitObservers = Observers()
-    let logger: Logger
-    /// How long units of work wait for the writer and then hold it (`/metrics`): every write
-    /// of the process goes through it, so held time over wall time is how busy it is.
-    let writerWait = Metrics.Timer(label: "medloop_sqlite_writer_wait_seconds")
-    let writerHeld = Metrics.Timer(label: "medloop_sqlite_writer_held_seconds")
-
-    init(writer: SQLiteThreadConnection, readers: [SQLiteThreadConnection], writeLock: AsyncLock,
-         checkpointer: SQLiteCheckpointer, logger: Logger) {
-        self.writer = writer
-        self.readers = readers
-        self.writeLock = writeLock
-        self.checkpointer = checkpointer
-        self.readsInFlight = Mutex(Array(repeating: 0, count: readers.count))
-        self.logger = logger
-    }
-
-    static func open(path: String, readers count: Int, checkpoints: SQLiteCheckpointer.Settings,
-                     logger: Logger) async throws -> SQLiteBackend {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var opened: [SQLiteThreadConnection] = []
-        do {
-            let writer = try await SQLiteThreadConnection.open(path: path, name: "sqlite-writer", logger: logger)
-            opened.append(writer)
-            // The writer checkpoints by itself only as a backstop (`SQLiteCheckpointer`).
-            let backstop = "PRAGMA wal_autocheckpoint = \(checkpoints.backstopPages)"
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", backstop] + sessionPragmas {
-                try await writer.sql.raw(SQLQueryString(pragma)).run()
-            }
-            var readers: [SQLiteThreadConnection] = []
-            for number in 1...count {
-                let reader = try await SQLiteThreadConnection.open(path: path, name: "sqlite-reader-\(number)", logger: logger)
-                opened.append(reader)
-                for pragma in sessionPragmas + ["PRAGMA query_only = ON"] {
-                    try await reader.sql.raw(SQLQueryString(pragma)).run()
-                }
-                readers.append(reader)
-            }
-            let writeLock = AsyncLock()
-            let checkpointer = try await SQLiteCheckpointer.start(path: path, writeLock: writeLock, settings: checkpoints, logger: logger)
-            return SQLiteBackend(writer: writer, readers: readers, writeLock: writeLock, checkpointer: checkpointer, logger: logger)
-        } catch {
-            for connection in opened { await connection.close() }
-            throw error
-        }
-    }
-
-    /// Every connection: wait for the writer rather than fail, enforce foreign keys, and keep
-    /// 12 MiB of pages (the default 2 MiB sends most reads of a large directory back to the file,
-    /// a system call each; five connections stay well inside the memory target). No memory map:
-    /// mapped pages count as the server's resident memory; see BENCHMARKS.md.
-    static let sessionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON", "PRAGMA cache_size = -12288"]
-
-    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let index = readsInFlight.withLock { counts -> Int in
-            let least = counts.indices.min { counts[$0] < counts[$1] } ?? 0
-            counts[least] += 1
-            return least
-        }
-        defer { readsInFlight.withLock { $0[index] -= 1 } }
-        let reader = readers[index]
-        return try await withTaskExecutorPreference(reader.thread) { try await body(reader.sql) }
-    }
-
-    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        // The unit, from its wait for the lock on, runs on the writer's thread: its statements do
-        // not travel between threads, and the lock passes from one unit to the next on that thread.
-        // Units wait for the thread as well as for the lock, so the wait is timed from here.
-        let asked = ContinuousClock.now
-        let result = try await withTaskExecutorPreference(writer.thread) {
-            await writeLock.lock()
-            let taken = ContinuousClock.now
-            defer {
-                writeLock.unlock()
-                writerWait.recordNanoseconds(Self.nanoseconds(taken - asked))
-                writerHeld.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - taken))
-            }
-            let sql = writer.sql
-            try await sql.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
-        }
-        checkpointer.committed()
-        commitObservers.notify()
-        return result
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-
-    func close() async {
-        await checkpointer.stop()
-        for connection in readers { await connection.close() }
-        await writer.close()
     }
 }
 

@@ -44,7 +44,8 @@ struct SQLiteCheckpointTests {
         let path = folder.appendingPathComponent("medloop.sqlite").path
         // Restart at 64 pages (256 KiB); the writer's own checkpoint far beyond what is written.
         let settings = SQLiteCheckpointer.Settings(interval: .milliseconds(20), restartPages: 64, backstopPages: 100_000)
-        let database = try await Database.openSQLite(path: path, checkpoints: settings, logger: Logger(label: "medloop.test"))
+        let database = try await Database.openSQLite(path: path, checkpoints: settings, sharing: .standard,
+                                                     logger: Logger(label: "medloop.test"))
         do {
             let checkpointer = try #require(database.sqliteCheckpointer)
             try await database.unitOfWork { try await $0.sql.raw("CREATE TABLE scan (id INTEGER PRIMARY KEY, image TEXT)").run() }

@@ -1,0 +1,226 @@
+import Foundation
+import Logging
+import Metrics
+import SQLKit
+import Synchronization
+
+/// SQLite: one writer connection guarded by a lock (SQLite allows one writer at a time) and a
+/// few read-only connections that WAL lets run beside it.
+///
+/// Every connection has one thread of its own (`SQLiteThreadConnection`), and the work that uses
+/// it runs there: a unit of work on the writer's, a read on its reader's. A statement runs from its
+/// first step to its reset in one go, so statements of one connection never overlap — two
+/// overlapping statements keep the connection's read transaction open, and a reader that is never
+/// idle would read an old snapshot for as long as the load lasts (a session signed in a second ago
+/// unknown, a prescription just signed not found) and keep the WAL from being checkpointed. And
+/// the writer's statements never queue behind readers' on a shared pool while it holds the write
+/// lock, nor a short read behind a long one on another connection.
+///
+/// Units of work that queue for the writer share a transaction (group commit): each runs in a
+/// savepoint of its own, and one that finds another unit next in line leaves the transaction open
+/// for it and waits for the `COMMIT` before it answers. A `COMMIT` writes every page the units
+/// changed to the log once — the last leaf of each append-only index, the audit chain's head, the
+/// sequences — rather than once a unit.
+final class SQLiteBackend: Sendable {
+    /// How many units of work may share a transaction, and for how long it stays open: the first
+    /// unit's answer waits for the last one's work.
+    struct Sharing: Sendable {
+        var units = 8
+        var open: Duration = .milliseconds(4)
+        static let standard = Sharing()
+    }
+
+    let writer: SQLiteThreadConnection
+    let readers: [SQLiteThreadConnection]
+    let checkpointer: SQLiteCheckpointer
+    let writeLock: AsyncLock
+    let sharing: Sharing
+    /// Read bodies running on each reader, to send the next one to the least busy.
+    let readsInFlight: Mutex<[Int]>
+    let commitObservers = Observers()
+    let logger: Logger
+    /// How long units of work wait for the writer and then hold it (`/metrics`): every write
+    /// of the process goes through it, so held time over wall time is how busy it is.
+    let writerWait = Metrics.Timer(label: "medloop_sqlite_writer_wait_seconds")
+    let writerHeld = Metrics.Timer(label: "medloop_sqlite_writer_held_seconds")
+    /// The transaction open between units; only the holder of `writeLock` touches it.
+    private let shared = Mutex(SharedTransaction())
+    private let transactionsCommitted = Atomic<Int>(0)
+
+    /// The writer's transaction while units of work share it.
+    private struct SharedTransaction {
+        var isOpen = false
+        var opened = ContinuousClock.now
+        var units = 0
+        /// Units whose work is done in it, waiting for its end.
+        var finished: [CheckedContinuation<Result<Void, any Error>, Never>] = []
+    }
+
+    init(writer: SQLiteThreadConnection, readers: [SQLiteThreadConnection], writeLock: AsyncLock,
+         checkpointer: SQLiteCheckpointer, sharing: Sharing, logger: Logger) {
+        self.writer = writer
+        self.readers = readers
+        self.writeLock = writeLock
+        self.checkpointer = checkpointer
+        self.sharing = sharing
+        self.readsInFlight = Mutex(Array(repeating: 0, count: readers.count))
+        self.logger = logger
+    }
+
+    static func open(path: String, readers count: Int, checkpoints: SQLiteCheckpointer.Settings, sharing: Sharing,
+                     logger: Logger) async throws -> SQLiteBackend {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var opened: [SQLiteThreadConnection] = []
+        do {
+            let writer = try await SQLiteThreadConnection.open(path: path, name: "sqlite-writer", logger: logger)
+            opened.append(writer)
+            // The writer checkpoints by itself only as a backstop (`SQLiteCheckpointer`). A unit's
+            // savepoint keeps the pages it changes in memory, to roll back to.
+            let backstop = "PRAGMA wal_autocheckpoint = \(checkpoints.backstopPages)"
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", backstop, "PRAGMA temp_store = MEMORY"]
+                + sessionPragmas {
+                try await writer.sql.raw(SQLQueryString(pragma)).run()
+            }
+            var readers: [SQLiteThreadConnection] = []
+            for number in 1...count {
+                let reader = try await SQLiteThreadConnection.open(path: path, name: "sqlite-reader-\(number)", logger: logger)
+                opened.append(reader)
+                for pragma in sessionPragmas + ["PRAGMA query_only = ON"] {
+                    try await reader.sql.raw(SQLQueryString(pragma)).run()
+                }
+                readers.append(reader)
+            }
+            let writeLock = AsyncLock()
+            let checkpointer = try await SQLiteCheckpointer.start(path: path, writeLock: writeLock, settings: checkpoints, logger: logger)
+            return SQLiteBackend(writer: writer, readers: readers, writeLock: writeLock, checkpointer: checkpointer,
+                                 sharing: sharing, logger: logger)
+        } catch {
+            for connection in opened { await connection.close() }
+            throw error
+        }
+    }
+
+    /// Every connection: wait for the writer rather than fail, enforce foreign keys, and keep
+    /// 12 MiB of pages (the default 2 MiB sends most reads of a large directory back to the file,
+    /// a system call each; five connections stay well inside the memory target). No memory map:
+    /// mapped pages count as the server's resident memory; see BENCHMARKS.md.
+    static let sessionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON", "PRAGMA cache_size = -12288"]
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let index = readsInFlight.withLock { counts -> Int in
+            let least = counts.indices.min { counts[$0] < counts[$1] } ?? 0
+            counts[least] += 1
+            return least
+        }
+        defer { readsInFlight.withLock { $0[index] -= 1 } }
+        let reader = readers[index]
+        return try await withTaskExecutorPreference(reader.thread) { try await body(reader.sql) }
+    }
+
+    /// Runs `body` in the writer's transaction and returns once that transaction has committed;
+    /// when `body` throws, nothing it wrote stays.
+    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        // The unit, from its wait for the lock on, runs on the writer's thread: its statements do
+        // not travel between threads, and the lock passes from one unit to the next on that thread.
+        // Units wait for the thread as well as for the lock, so the wait is timed from here.
+        let asked = ContinuousClock.now
+        return try await withTaskExecutorPreference(writer.thread) {
+            await writeLock.lock(sharing: true)
+            let taken = ContinuousClock.now
+            writerWait.recordNanoseconds(Self.nanoseconds(taken - asked))
+            let release = { [self] in
+                writerHeld.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - taken))
+                writeLock.unlock()
+            }
+            let sql = writer.sql
+            if !shared.withLock({ $0.isOpen }) {
+                do {
+                    try await sql.raw("BEGIN IMMEDIATE").run()
+                } catch {
+                    release()
+                    throw error
+                }
+                shared.withLock { $0 = SharedTransaction(isOpen: true, opened: taken) }
+            }
+            let outcome: Result<T, any Error>
+            do {
+                try await sql.raw("SAVEPOINT unit").run()
+                let value = try await body(sql)
+                try await sql.raw("RELEASE unit").run()
+                outcome = .success(value)
+            } catch {
+                outcome = .failure(error)
+                do {
+                    try await sql.raw("ROLLBACK TO unit").run()
+                    try await sql.raw("RELEASE unit").run()
+                } catch let rollback {
+                    // SQLite ended the whole transaction (a full disk, an I/O error): the units
+                    // that finished in it are lost with it.
+                    try? await sql.raw("ROLLBACK").run()
+                    end(.failure(rollback))
+                    release()
+                    throw error
+                }
+            }
+            let leavesOpen = shared.withLock { transaction in
+                guard transaction.units + 1 < sharing.units, ContinuousClock.now - transaction.opened < sharing.open,
+                      writeLock.nextWaiterIsSharing else { return false }
+                transaction.units += 1
+                return true
+            }
+            if leavesOpen {
+                guard case .success(let value) = outcome else {
+                    release()
+                    return try outcome.get()
+                }
+                let committed = await withCheckedContinuation { continuation in
+                    shared.withLock { $0.finished.append(continuation) }
+                    release()
+                }
+                try committed.get()
+                return value
+            }
+            do {
+                try await sql.raw("COMMIT").run()
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                end(.failure(error))
+                release()
+                throw error
+            }
+            end(.success(()))
+            release()
+            checkpointer.committed()
+            commitObservers.notify()
+            return try outcome.get()
+        }
+    }
+
+    /// Closes the shared transaction and answers the units that waited for it.
+    private func end(_ result: Result<Void, any Error>) {
+        let finished = shared.withLock { transaction in
+            defer { transaction = SharedTransaction() }
+            return transaction.finished
+        }
+        if case .success = result { transactionsCommitted.add(1, ordering: .relaxed) }
+        for unit in finished { unit.resume(returning: result) }
+    }
+
+    /// How many transactions the writer has committed (fewer than its units of work when they
+    /// shared them).
+    var commits: Int {
+        transactionsCommitted.load(ordering: .relaxed)
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    func close() async {
+        await checkpointer.stop()
+        for connection in readers { await connection.close() }
+        await writer.close()
+    }
+}
