@@ -74,9 +74,12 @@ final class SQLiteThreadConnection: @unchecked Sendable {
     fileprivate func run(_ query: String, binds: [SQLiteData], onRow: (any SQLRow) -> Void) throws {
         assert(thread.isCurrent, "an SQLite statement ran off its connection's thread")
         let statement = try prepared(query)
+        // No `sqlite3_clear_bindings`: it marks for preparing again every statement whose plan
+        // looked at a bound value, which the planner does for almost any `column = ?` (it asks
+        // whether the value is 0 or 1), so every run parsed and planned its statement again (5 %
+        // of the server's time under `loop`, BENCHMARKS.md). The next run binds every parameter.
         defer {
             sqlite_nio_sqlite3_reset(statement)
-            sqlite_nio_sqlite3_clear_bindings(statement)
         }
         for (offset, value) in binds.enumerated() {
             try check(bind(value, at: Int32(offset + 1), of: statement))

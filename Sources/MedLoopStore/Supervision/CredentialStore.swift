@@ -175,7 +175,7 @@ public struct CredentialStore: Sendable {
             try validator.finish()
             let key = Self.holderKey(kind, account: caller.accountId, institution: institution)
             if try await tx.sql.raw("""
-                SELECT id FROM credentials WHERE holder_key = \(bind: key) AND state = \(bind: CredentialState.submitted.rawValue) LIMIT 1
+                SELECT id FROM credentials WHERE holder_key = \(bind: key) AND state = '\(unsafeRaw: CredentialState.submitted.rawValue)' LIMIT 1
                 """).first() != nil {
                 throw Self.pending
             }
