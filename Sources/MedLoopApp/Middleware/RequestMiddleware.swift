@@ -86,7 +86,7 @@ struct RequestMiddleware: RouterMiddleware {
            header.utf8.allSatisfy({ $0.isSafeIdentifierByte }) {
             return header
         }
-        return UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return String(UUID().text.filter { $0 != "-" })
     }
 }
 

@@ -41,7 +41,7 @@ public enum MedicationRecord {
                     isRefillable: isChronic(prescription.diagnosis) && today <= end.adding(days: refillWindowDays)))
             }
         }
-        return entries.sorted { ($0.startsOn, $0.prescriptionId.uuidString) > ($1.startsOn, $1.prescriptionId.uuidString) }
+        return entries.sorted { ($0.startsOn, $0.prescriptionId) > ($1.startsOn, $1.prescriptionId) }
     }
 
     /// Whether a supply of `days` days starting on `start` covers `today`: S to S + days − 1.
@@ -78,7 +78,7 @@ public enum MedicationRecord {
     /// order (the entries `entries(_:today:isChronic:)` marks active, without building them).
     public static func activeDrugs(_ supplies: [Supply], today: CalendarDate) -> [UUID] {
         supplies.filter { covers(startsOn: $0.startsOn, days: $0.days, today: today) }
-            .sorted { ($0.startsOn, $0.prescriptionId.uuidString, $1.position) > ($1.startsOn, $1.prescriptionId.uuidString, $0.position) }
+            .sorted { ($0.startsOn, $0.prescriptionId, $1.position) > ($1.startsOn, $1.prescriptionId, $0.position) }
             .map(\.drugId)
     }
 }

@@ -52,8 +52,8 @@ public enum PharmacyOptions {
             }
         }
         return options.sorted {
-            ($0.distanceKm, $0.bill.totalFen, $0.estimatedMinutes, $0.pharmacy.pharmacyId.uuidString, $0.mode.rawValue)
-                < ($1.distanceKm, $1.bill.totalFen, $1.estimatedMinutes, $1.pharmacy.pharmacyId.uuidString, $1.mode.rawValue)
+            ($0.distanceKm, $0.bill.totalFen, $0.estimatedMinutes, $0.pharmacy.pharmacyId, $0.mode.rawValue)
+                < ($1.distanceKm, $1.bill.totalFen, $1.estimatedMinutes, $1.pharmacy.pharmacyId, $1.mode.rawValue)
         }
     }
 

@@ -38,7 +38,7 @@ public struct FindingKey: Sendable, Hashable, Codable {
 
     public init(rule: FindingRule, drugIds: [UUID]) {
         self.rule = rule
-        self.drugIds = drugIds.sorted { $0.uuidString < $1.uuidString }
+        self.drugIds = drugIds.sorted()
     }
 }
 

@@ -26,7 +26,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        String(zeroPadded: year, width: 4) + "-" + String(zeroPadded: month, width: 2) + "-" + String(zeroPadded: day, width: 2)
     }
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
@@ -50,10 +50,46 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// The Asia/Shanghai calendar day that `instant` falls on (China has one zone, UTC+8, no DST).
     public static func shanghai(_ instant: Date) -> CalendarDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
-        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        return CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+        CalendarDate(daysSince1970: Timestamp.shanghaiMillis(instant).dividedRoundingDown(by: 86_400_000).quotient)
+    }
+
+    /// The day `days` after 1970-01-01 (before it when negative), on the proleptic Gregorian
+    /// calendar. Arithmetic on 400-year eras of 146,097 days, each counted from 1 March so that a
+    /// leap day ends its year: `Calendar` took a time zone and a component set on every call, and
+    /// every instant the API writes and every Shanghai day a rule counts goes through here.
+    init(daysSince1970 days: Int) {
+        let shifted = days + 719_468  // days from 0000-03-01 to 1970-01-01
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        self.year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        self.month = month
+        self.day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+    }
+}
+
+extension String {
+    /// The decimal digits of `value` (not negative), with zeros in front up to `width` of them.
+    init(zeroPadded value: Int, width: Int) {
+        let digits = String(value)
+        self = digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+}
+
+extension Int64 {
+    /// The quotient rounded towards minus infinity and the remainder that goes with it (never
+    /// negative for a positive divisor): an instant before 1970 falls on the day before, not after.
+    func dividedRoundingDown(by divisor: Int64) -> (quotient: Int, remainder: Int64) {
+        var quotient = self / divisor
+        var remainder = self % divisor
+        if remainder < 0 {
+            quotient -= 1
+            remainder += divisor
+        }
+        return (Int(quotient), remainder)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PropertyBased
 import Testing
 @testable import MedLoopDomain
 
@@ -78,6 +79,26 @@ struct CalendarDateTests {
         // New Year's Eve in UTC is already New Year's Day in Shanghai.
         let newYear = Date(timeIntervalSince1970: 1_767_196_800) // 2025-12-31T16:00:00Z
         #expect(CalendarDate.shanghai(newYear) == CalendarDate(year: 2026, month: 1, day: 1))
+    }
+
+    @Test("a count of days from 1970-01-01 names the day it reaches, across leap days and centuries",
+          arguments: [(0, "1970-01-01"), (-1, "1969-12-31"), (59, "1970-03-01"), (10_956, "1999-12-31"),
+                      (11_016, "2000-02-29"), (11_017, "2000-03-01"), (19_782, "2024-02-29"), (20_513, "2026-03-01"),
+                      (-25_509, "1900-02-28"), (-25_508, "1900-03-01"), (2_932_896, "9999-12-31"), (-719_162, "0001-01-01")])
+    func daysSince1970(days: Int, text: String) {
+        #expect(CalendarDate(daysSince1970: days).description == text)
+    }
+
+    @Test("the Shanghai day of any instant is the day Foundation's calendar gives at UTC+8")
+    func shanghaiMatchesCalendar() async {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+        // 1900 to 2200, to the millisecond.
+        await propertyCheck(input: Gen.int64(in: -2_208_988_800_000...7_258_118_400_000)) { millis in
+            let instant = Date(epochMillis: millis)
+            let parts = calendar.dateComponents([.year, .month, .day], from: instant)
+            #expect(CalendarDate.shanghai(instant) == CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!))
+        }
     }
 
     @Test("a date travels through JSON as YYYY-MM-DD and back unchanged")

@@ -1,4 +1,5 @@
 import Foundation
+import PropertyBased
 import Testing
 @testable import MedLoopDomain
 
@@ -69,5 +70,29 @@ struct TimestampTests {
         let instant = Self.halfPastTwelve.addingTimeInterval(0.9996)
         let read = try #require(Timestamp.parse(Timestamp.format(instant)))
         #expect(abs(read.timeIntervalSince(instant)) < 0.001)
+    }
+
+    @Test("an instant stored to the millisecond is written as Foundation's calendar reads it at UTC+8")
+    func formatMatchesCalendar() async {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+        // 1900 to 2200; the milliseconds from the stored whole number, as the database gives them.
+        await propertyCheck(input: Gen.int64(in: -2_208_988_800_000...7_258_118_400_000)) { millis in
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                                from: Date(timeIntervalSince1970: Double(millis.dividedRoundingDown(by: 1000).quotient)))
+            let fraction = millis.dividedRoundingDown(by: 1000).remainder
+            let expected = [String(zeroPadded: parts.year!, width: 4), "-", String(zeroPadded: parts.month!, width: 2), "-",
+                            String(zeroPadded: parts.day!, width: 2), "T", String(zeroPadded: parts.hour!, width: 2), ":",
+                            String(zeroPadded: parts.minute!, width: 2), ":", String(zeroPadded: parts.second!, width: 2),
+                            fraction > 0 ? "." + String(zeroPadded: Int(fraction), width: 3) : "", "+08:00"].joined()
+            #expect(Timestamp.format(Date(epochMillis: millis)) == expected)
+        }
+    }
+
+    @Test("instants before 1970 are written on their own day and second",
+          arguments: [(-1, "1970-01-01T07:59:59.999+08:00"), (-28_800_000, "1970-01-01T00:00:00+08:00"),
+                      (-28_800_001, "1969-12-31T23:59:59.999+08:00"), (-2_208_988_800_000, "1900-01-01T08:00:00+08:00")])
+    func beforeTheEpoch(millis: Int64, text: String) {
+        #expect(Timestamp.format(Date(epochMillis: millis)) == text)
     }
 }
