@@ -1,28 +1,19 @@
 import Synchronization
 
 /// A first-come-first-served lock for async code: holders may suspend while holding it.
-///
-/// A waiter says whether it may share its holder's work (`lock(sharing:)`), and the holder can
-/// ask whether the next in line does: the SQLite writer lets the units of work that queue for it
-/// share one transaction, but nothing else that takes its lock.
 final class AsyncLock: Sendable {
-    private struct Waiter {
-        let continuation: CheckedContinuation<Void, Never>
-        let isSharing: Bool
-    }
-
     private struct State {
         var isLocked = false
-        var waiters: [Waiter] = []
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
 
-    func lock(sharing: Bool = false) async {
+    func lock() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { state -> Bool in
                 if state.isLocked {
-                    state.waiters.append(Waiter(continuation: continuation, isSharing: sharing))
+                    state.waiters.append(continuation)
                     return false
                 }
                 state.isLocked = true
@@ -32,19 +23,13 @@ final class AsyncLock: Sendable {
         }
     }
 
-    /// Whether the waiter that takes the lock next asked to share it. Waiters never leave the
-    /// line, so the answer holds until the holder unlocks.
-    var nextWaiterIsSharing: Bool {
-        state.withLock { $0.waiters.first?.isSharing ?? false }
-    }
-
     func unlock() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if state.waiters.isEmpty {
                 state.isLocked = false
                 return nil
             }
-            return state.waiters.removeFirst().continuation
+            return state.waiters.removeFirst()
         }
         next?.resume()
     }

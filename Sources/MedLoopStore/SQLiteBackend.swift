@@ -17,10 +17,11 @@ import Synchronization
 /// lock, nor a short read behind a long one on another connection.
 ///
 /// Units of work that queue for the writer share a transaction (group commit): each runs in a
-/// savepoint of its own, and one that finds another unit next in line leaves the transaction open
-/// for it and waits for the `COMMIT` before it answers. A `COMMIT` writes every page the units
-/// changed to the log once — the last leaf of each append-only index, the audit chain's head, the
-/// sequences — rather than once a unit.
+/// savepoint of its own, and one that finds another unit on its way to the writer leaves the
+/// transaction open for it and waits for the `COMMIT` before it answers. A `COMMIT` writes every
+/// page the units changed to the log once — the last leaf of each append-only index, the audit
+/// chain's head, the sequences — rather than once a unit. Anything else that takes the writer's
+/// lock (`exclusively`, the checkpointer's restarts) first commits what the units left open.
 final class SQLiteBackend: Sendable {
     /// How many units of work may share a transaction, and for how long it stays open: the first
     /// unit's answer waits for the last one's work.
@@ -32,8 +33,7 @@ final class SQLiteBackend: Sendable {
 
     let writer: SQLiteThreadConnection
     let readers: [SQLiteThreadConnection]
-    let checkpointer: SQLiteCheckpointer
-    let writeLock: AsyncLock
+    let writeLock = AsyncLock()
     let sharing: Sharing
     /// Read bodies running on each reader, to send the next one to the least busy.
     let readsInFlight: Mutex<[Int]>
@@ -43,9 +43,16 @@ final class SQLiteBackend: Sendable {
     /// of the process goes through it, so held time over wall time is how busy it is.
     let writerWait = Metrics.Timer(label: "medloop_sqlite_writer_wait_seconds")
     let writerHeld = Metrics.Timer(label: "medloop_sqlite_writer_held_seconds")
+    /// Transactions the writer committed: fewer than its units of work (`writerHeld`'s count)
+    /// by as many as shared one.
+    let writerCommits = Metrics.Counter(label: "medloop_sqlite_writer_commits_total")
     /// The transaction open between units; only the holder of `writeLock` touches it.
     private let shared = Mutex(SharedTransaction())
+    /// Units of work that have asked for the writer and not yet taken its lock.
+    private let unitsOnTheirWay = Atomic<Int>(0)
     private let transactionsCommitted = Atomic<Int>(0)
+    /// Started once the backend exists, since it takes the lock through `exclusively`.
+    private let checkpointerSlot = Mutex<SQLiteCheckpointer?>(nil)
 
     /// The writer's transaction while units of work share it.
     private struct SharedTransaction {
@@ -56,12 +63,9 @@ final class SQLiteBackend: Sendable {
         var finished: [CheckedContinuation<Result<Void, any Error>, Never>] = []
     }
 
-    init(writer: SQLiteThreadConnection, readers: [SQLiteThreadConnection], writeLock: AsyncLock,
-         checkpointer: SQLiteCheckpointer, sharing: Sharing, logger: Logger) {
+    private init(writer: SQLiteThreadConnection, readers: [SQLiteThreadConnection], sharing: Sharing, logger: Logger) {
         self.writer = writer
         self.readers = readers
-        self.writeLock = writeLock
-        self.checkpointer = checkpointer
         self.sharing = sharing
         self.readsInFlight = Mutex(Array(repeating: 0, count: readers.count))
         self.logger = logger
@@ -91,10 +95,12 @@ final class SQLiteBackend: Sendable {
                 }
                 readers.append(reader)
             }
-            let writeLock = AsyncLock()
-            let checkpointer = try await SQLiteCheckpointer.start(path: path, writeLock: writeLock, settings: checkpoints, logger: logger)
-            return SQLiteBackend(writer: writer, readers: readers, writeLock: writeLock, checkpointer: checkpointer,
-                                 sharing: sharing, logger: logger)
+            let backend = SQLiteBackend(writer: writer, readers: readers, sharing: sharing, logger: logger)
+            let checkpointer = try await SQLiteCheckpointer.start(path: path, settings: checkpoints, logger: logger) { [weak backend] work in
+                try await backend?.exclusively(work)
+            }
+            backend.checkpointerSlot.withLock { $0 = checkpointer }
+            return backend
         } catch {
             for connection in opened { await connection.close() }
             throw error
@@ -125,8 +131,10 @@ final class SQLiteBackend: Sendable {
         // not travel between threads, and the lock passes from one unit to the next on that thread.
         // Units wait for the thread as well as for the lock, so the wait is timed from here.
         let asked = ContinuousClock.now
+        unitsOnTheirWay.add(1, ordering: .relaxed)
         return try await withTaskExecutorPreference(writer.thread) {
-            await writeLock.lock(sharing: true)
+            await writeLock.lock()
+            unitsOnTheirWay.subtract(1, ordering: .relaxed)
             let taken = ContinuousClock.now
             writerWait.recordNanoseconds(Self.nanoseconds(taken - asked))
             let release = { [self] in
@@ -163,9 +171,11 @@ final class SQLiteBackend: Sendable {
                     throw error
                 }
             }
+            // A unit on its way takes the lock soon: as the next holder or after another that
+            // commits first (`exclusively`), so the transaction never stays open unattended.
             let leavesOpen = shared.withLock { transaction in
                 guard transaction.units + 1 < sharing.units, ContinuousClock.now - transaction.opened < sharing.open,
-                      writeLock.nextWaiterIsSharing else { return false }
+                      unitsOnTheirWay.load(ordering: .relaxed) > 0 else { return false }
                 transaction.units += 1
                 return true
             }
@@ -191,20 +201,47 @@ final class SQLiteBackend: Sendable {
             }
             end(.success(()))
             release()
-            checkpointer.committed()
-            commitObservers.notify()
             return try outcome.get()
         }
     }
 
-    /// Closes the shared transaction and answers the units that waited for it.
+    /// Runs `work` while holding the writer's lock with no transaction open on the writer (one
+    /// the units of work left open is committed first).
+    func exclusively(_ work: @Sendable () async throws -> Void) async throws {
+        await writeLock.lock()
+        defer { writeLock.unlock() }
+        if shared.withLock({ $0.isOpen }) {
+            await withTaskExecutorPreference(writer.thread) {
+                do {
+                    try await writer.sql.raw("COMMIT").run()
+                    end(.success(()))
+                } catch {
+                    try? await writer.sql.raw("ROLLBACK").run()
+                    end(.failure(error))
+                }
+            }
+        }
+        try await work()
+    }
+
+    /// The checkpointer (nil only while opening).
+    var checkpointer: SQLiteCheckpointer? {
+        checkpointerSlot.withLock { $0 }
+    }
+
+    /// Closes the shared transaction and answers the units that waited for it; after a commit,
+    /// tells the checkpointer and the observers.
     private func end(_ result: Result<Void, any Error>) {
         let finished = shared.withLock { transaction in
             defer { transaction = SharedTransaction() }
             return transaction.finished
         }
-        if case .success = result { transactionsCommitted.add(1, ordering: .relaxed) }
         for unit in finished { unit.resume(returning: result) }
+        guard case .success = result else { return }
+        transactionsCommitted.add(1, ordering: .relaxed)
+        writerCommits.increment()
+        checkpointer?.committed()
+        commitObservers.notify()
     }
 
     /// How many transactions the writer has committed (fewer than its units of work when they
@@ -219,7 +256,7 @@ final class SQLiteBackend: Sendable {
     }
 
     func close() async {
-        await checkpointer.stop()
+        await checkpointer?.stop()
         for connection in readers { await connection.close() }
         await writer.close()
     }

@@ -35,26 +35,28 @@ final class SQLiteCheckpointer: Sendable {
 
     private let connection: SQLiteThreadConnection
     private let settings: Settings
-    /// The lock every unit of work of the writer holds.
-    private let writeLock: AsyncLock
+    /// Runs its work while holding the writer's lock, between two transactions.
+    private let exclusively: @Sendable (@Sendable () async throws -> Void) async throws -> Void
     private let commits = Atomic<Int>(0)
     private let restarted = Atomic<Int>(0)
     private let loop: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    private init(connection: SQLiteThreadConnection, writeLock: AsyncLock, settings: Settings) {
+    private init(connection: SQLiteThreadConnection, settings: Settings,
+                 exclusively: @escaping @Sendable (@Sendable () async throws -> Void) async throws -> Void) {
         self.connection = connection
-        self.writeLock = writeLock
         self.settings = settings
+        self.exclusively = exclusively
     }
 
-    /// Opens the checkpointer's connection to `path` and starts its passes; `writeLock` is the
-    /// lock the writer's units of work hold.
-    static func start(path: String, writeLock: AsyncLock, settings: Settings, logger: Logger) async throws -> SQLiteCheckpointer {
+    /// Opens the checkpointer's connection to `path` and starts its passes; `exclusively` runs
+    /// its work while holding the writer's lock, with no transaction open on the writer.
+    static func start(path: String, settings: Settings, logger: Logger,
+                      exclusively: @escaping @Sendable (@Sendable () async throws -> Void) async throws -> Void) async throws -> SQLiteCheckpointer {
         let connection = try await SQLiteThreadConnection.open(path: path, name: "sqlite-checkpointer", logger: logger)
         // A restarting checkpoint waits this long for readers of older pages to finish, while the
         // writes wait for it; a reader still busy then (a long report) leaves it to the next pass.
         try await connection.sql.raw("PRAGMA busy_timeout = 10").run()
-        let checkpointer = SQLiteCheckpointer(connection: connection, writeLock: writeLock, settings: settings)
+        let checkpointer = SQLiteCheckpointer(connection: connection, settings: settings, exclusively: exclusively)
         let task = Task { [checkpointer] in
             var copied = 0
             while !Task.isCancelled {
@@ -85,9 +87,9 @@ final class SQLiteCheckpointer: Sendable {
         try await withTaskExecutorPreference(connection.thread) {
             guard try await checkpoint("PASSIVE").pages >= settings.restartPages else { return }
             _ = try await checkpoint("PASSIVE")
-            await writeLock.lock()
-            defer { writeLock.unlock() }
-            if try await !checkpoint("RESTART").isBusy { restarted.add(1, ordering: .relaxed) }
+            try await exclusively {
+                if try await !checkpoint("RESTART").isBusy { restarted.add(1, ordering: .relaxed) }
+            }
         }
     }
 

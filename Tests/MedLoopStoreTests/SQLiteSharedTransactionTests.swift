@@ -70,6 +70,46 @@ struct SQLiteSharedTransactionTests {
         }
     }
 
+    @Test("the checkpointer's restarts between units that share transactions keep every unit's writes")
+    func restartsBetweenSharedUnits() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("medloop-shared-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let settings = SQLiteCheckpointer.Settings(interval: .milliseconds(10), restartPages: 64, backstopPages: 100_000)
+        let database = try await Database.openSQLite(path: folder.appendingPathComponent("medloop.sqlite").path,
+                                                     checkpoints: settings, sharing: Self.sharing, logger: Logger(label: "medloop.test"))
+        do {
+            let checkpointer = try #require(database.sqliteCheckpointer)
+            try await database.unitOfWork { try await $0.sql.raw("CREATE TABLE scan (id INTEGER PRIMARY KEY, image TEXT)").run() }
+            // Eight writers of 16 KiB scans at once, until the log has been restarted twice.
+            let image = String(repeating: "7", count: 16_384)
+            let written = try await withThrowingTaskGroup(of: Int.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        var count = 0
+                        while count < 600 && checkpointer.restarts < 2 {
+                            try await database.unitOfWork { [count] tx in
+                                try await tx.sql.raw("INSERT INTO scan (id, image) VALUES (\(bind: writer * 1000 + count), \(bind: image))").run()
+                            }
+                            count += 1
+                        }
+                        return count
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(checkpointer.restarts >= 2, "no restart in \(written) units")
+            let scans = try await database.read { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM scan").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(scans == written)
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
+    }
+
     private struct Refusal: Error {}
 
     private static func count(in database: Database, id: Int? = nil) async throws -> Int {
