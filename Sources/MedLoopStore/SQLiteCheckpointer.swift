@@ -55,7 +55,12 @@ final class SQLiteCheckpointer: Sendable {
         let connection = try await SQLiteThreadConnection.open(path: path, name: "sqlite-checkpointer", logger: logger)
         // A restarting checkpoint waits this long for readers of older pages to finish, while the
         // writes wait for it; a reader still busy then (a long report) leaves it to the next pass.
-        try await connection.sql.raw("PRAGMA busy_timeout = 10").run()
+        do {
+            try await connection.sql.raw("PRAGMA busy_timeout = 10").run()
+        } catch {
+            await connection.close()
+            throw error
+        }
         let checkpointer = SQLiteCheckpointer(connection: connection, settings: settings, exclusively: exclusively)
         let task = Task { [checkpointer] in
             var copied = 0
