@@ -72,24 +72,19 @@ struct SQLiteSharedTransactionTests {
 
     @Test("the checkpointer's restarts between units that share transactions keep every unit's writes")
     func restartsBetweenSharedUnits() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("medloop-shared-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let settings = SQLiteCheckpointer.Settings(interval: .milliseconds(10), restartPages: 64, backstopPages: 100_000)
-        let database = try await Database.openSQLite(path: folder.appendingPathComponent("medloop.sqlite").path,
-                                                     checkpoints: settings, sharing: Self.sharing, logger: Logger(label: "medloop.test"))
-        do {
+        let restartEarly = SQLiteCheckpointer.Settings(interval: .milliseconds(10), restartPages: 64, backstopPages: 100_000)
+        try await withScratchDatabase(checkpoints: restartEarly) { database in
             let checkpointer = try #require(database.sqliteCheckpointer)
-            try await database.unitOfWork { try await $0.sql.raw("CREATE TABLE scan (id INTEGER PRIMARY KEY, image TEXT)").run() }
-            // Eight writers of 16 KiB scans at once, until the log has been restarted twice.
-            let image = String(repeating: "7", count: 16_384)
+            try await database.unitOfWork { try await $0.sql.raw("CREATE TABLE visit (id INTEGER PRIMARY KEY, note TEXT)").run() }
+            // Eight writers of 16 KiB notes at once, until the log has been restarted twice.
+            let note = String(repeating: "7", count: 16_384)
             let written = try await withThrowingTaskGroup(of: Int.self) { group in
                 for writer in 0..<8 {
                     group.addTask {
                         var count = 0
                         while count < 600 && checkpointer.restarts < 2 {
                             try await database.unitOfWork { [count] tx in
-                                try await tx.sql.raw("INSERT INTO scan (id, image) VALUES (\(bind: writer * 1000 + count), \(bind: image))").run()
+                                try await tx.sql.raw("INSERT INTO visit (id, note) VALUES (\(bind: writer * 1000 + count), \(bind: note))").run()
                             }
                             count += 1
                         }
@@ -99,15 +94,8 @@ struct SQLiteSharedTransactionTests {
                 return try await group.reduce(0, +)
             }
             #expect(checkpointer.restarts >= 2, "no restart in \(written) units")
-            let scans = try await database.read { sql in
-                try await sql.raw("SELECT COUNT(*) AS n FROM scan").first()?.decode(column: "n", as: Int.self)
-            }
-            #expect(scans == written)
-        } catch {
-            await database.close()
-            throw error
+            #expect(try await Self.count(in: database) == written)
         }
-        await database.close()
     }
 
     private struct Refusal: Error {}
@@ -120,12 +108,13 @@ struct SQLiteSharedTransactionTests {
     }
 
     /// Runs `body` on a new database in a scratch folder, and removes both afterwards.
-    private func withScratchDatabase(_ body: (Database) async throws -> Void) async throws {
+    private func withScratchDatabase(checkpoints: SQLiteCheckpointer.Settings = .standard,
+                                     _ body: (Database) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("medloop-shared-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try await Database.openSQLite(path: folder.appendingPathComponent("medloop.sqlite").path,
-                                                     checkpoints: .standard, sharing: Self.sharing, logger: Logger(label: "medloop.test"))
+                                                     checkpoints: checkpoints, sharing: Self.sharing, logger: Logger(label: "medloop.test"))
         do {
             try await body(database)
         } catch {
