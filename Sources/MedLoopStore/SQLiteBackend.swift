@@ -191,16 +191,9 @@ final class SQLiteBackend: Sendable {
                 try committed.get()
                 return value
             }
-            do {
-                try await sql.raw("COMMIT").run()
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                end(.failure(error))
-                release()
-                throw error
-            }
-            end(.success(()))
+            let failure = await commitShared()
             release()
+            if let failure { throw failure }
             return try outcome.get()
         }
     }
@@ -211,17 +204,24 @@ final class SQLiteBackend: Sendable {
         await writeLock.lock()
         defer { writeLock.unlock() }
         if shared.withLock({ $0.isOpen }) {
-            await withTaskExecutorPreference(writer.thread) {
-                do {
-                    try await writer.sql.raw("COMMIT").run()
-                    end(.success(()))
-                } catch {
-                    try? await writer.sql.raw("ROLLBACK").run()
-                    end(.failure(error))
-                }
-            }
+            _ = await withTaskExecutorPreference(writer.thread) { await commitShared() }
         }
         try await work()
+    }
+
+    /// Commits the shared transaction, or rolls it back when the commit fails, and answers the
+    /// units that waited for it. Returns why it failed, if it did. Called holding the lock, on the
+    /// writer's thread.
+    private func commitShared() async -> (any Error)? {
+        do {
+            try await writer.sql.raw("COMMIT").run()
+            end(.success(()))
+            return nil
+        } catch {
+            try? await writer.sql.raw("ROLLBACK").run()
+            end(.failure(error))
+            return error
+        }
     }
 
     /// The checkpointer (nil only while opening).
