@@ -40,9 +40,11 @@ extension DoctorStore {
         return try page(exact + substring, search: search)
     }
 
-    /// The rows of `searchQuery(search, substringOnly:)`: on SQLite, those of a text walk when one
-    /// may be tried and it fills the page (`walksTextFirst`), else the trigram index's.
+    /// The rows of `searchQuery(search, substringOnly:)`: those of the walks of the word's pieces when
+    /// it has few (`vocabularyRows`); else on SQLite those of a text walk when one may be tried and it
+    /// fills the page (`walksTextFirst`), else the trigram index's.
     private func rows(of search: DoctorSearch, substringOnly: Bool, mayWalk: Bool) async throws -> [any SQLRow] {
+        if let walked = try await vocabularyRows(of: search, substringOnly: substringOnly) { return walked }
         let engine = database.engine
         if mayWalk && Self.walksTextFirst(search, engine: engine) {
             let walked = try await database.readPrepared { sql in
@@ -140,7 +142,7 @@ extension DoctorStore {
     }
 
     /// The term as one FTS5 phrase: a substring of the text, whatever its characters.
-    private static func ftsPhrase(_ term: String) -> String {
+    static func ftsPhrase(_ term: String) -> String {
         "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

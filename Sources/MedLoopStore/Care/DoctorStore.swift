@@ -114,7 +114,7 @@ public struct DoctorStore: Sendable {
         for code in Set(draft.conditions.map { $0.uppercased() }) {
             try await tx.sql.raw("INSERT INTO doctor_conditions (doctor_id, icd10) VALUES (\(bind: id.text), \(bind: code))").run()
         }
-        try await insertTerms(terms, of: id.text, in: tx)
+        try await insertTerms(terms, training: draft.training, of: id.text, in: tx)
         if tx.engine == .sqlite {
             // The doctor's search key is their row id now, and their row id in the trigram index (M0030).
             try await tx.sql.raw("UPDATE doctors SET search_key = rowid WHERE id = \(bind: id.text)").run()
@@ -153,7 +153,7 @@ public struct DoctorStore: Sendable {
                                           conditions: conditions, hospitalName: hospitalName)
             let text = DoctorIndex.text(terms: terms, training: try row.text("training"))
             try await tx.sql.raw("DELETE FROM doctor_terms WHERE doctor_id = \(bind: id)").run()
-            try await insertTerms(terms, of: id, in: tx)
+            try await insertTerms(terms, training: try row.text("training"), of: id, in: tx)
             try await tx.sql.raw("UPDATE doctors SET search_text = \(bind: text) WHERE id = \(bind: id)").run()
             if tx.engine == .sqlite {
                 try await tx.sql.raw("""
@@ -164,15 +164,22 @@ public struct DoctorStore: Sendable {
     }
 
     /// Writes a doctor's search terms, each with what searches filter and order them by, copied
-    /// from the doctor's row (M0032), inside `tx`.
-    private func insertTerms(_ terms: Set<String>, of doctor: String, in tx: Transaction) async throws {
+    /// from the doctor's row (M0032), and adds the terms and the training to the search vocabulary
+    /// (M0033), inside `tx`.
+    private func insertTerms(_ terms: Set<String>, training: String, of doctor: String, in tx: Transaction) async throws {
         for term in terms {
             try await tx.sql.raw("""
                 INSERT INTO doctor_terms (term, doctor_id, rank_score, qualification, department, city_code, patients_served)
                 SELECT \(bind: term), id, rank_score, qualification, department, city_code, patients_served FROM doctors
                 WHERE id = \(bind: doctor)
                 """).run()
+            try await tx.sql.raw("INSERT INTO search_vocabulary (term) VALUES (\(bind: term)) ON CONFLICT (term) DO NOTHING").run()
         }
+        guard !training.isEmpty else { return }
+        try await tx.sql.raw("""
+            INSERT INTO search_vocabulary (term, in_training) VALUES (\(bind: training), \(bind: true))
+            ON CONFLICT (term) DO UPDATE SET in_training = \(bind: true)
+            """).run()
     }
 
     /// Sets a doctor's standing, in their row and in every search term of theirs (searches list
@@ -326,9 +333,21 @@ extension DoctorStore {
                    OR t.rank_score <> d.rank_score OR t.patients_served <> d.patients_served
                 GROUP BY t.doctor_id ORDER BY t.doctor_id LIMIT 20
                 """).all()
-            return try rows.map { row in
+            var problems = try rows.map { row in
                 "doctor \(try row.text("doctor_id")): \(try row.int64("n")) search terms disagree with the doctor's standing, place, rank or patients served"
             }
+            guard try await sql.raw("SELECT version FROM schema_migrations WHERE version = \(bind: Migrations.searchVocabulary.version)")
+                .first() != nil else { return problems }
+            // Every term and training is a piece of the vocabulary, or a word in it would not be found (M0033).
+            let missing = try await sql.raw("""
+                SELECT t.term AS piece FROM doctor_terms t WHERE NOT EXISTS (SELECT 1 FROM search_vocabulary v WHERE v.term = t.term)
+                UNION
+                SELECT d.training AS piece FROM doctors d
+                WHERE d.training <> '' AND NOT EXISTS (SELECT 1 FROM search_vocabulary v WHERE v.term = d.training AND v.in_training = \(bind: true))
+                ORDER BY piece LIMIT 20
+                """).all()
+            problems += try missing.map { row in "search term or training \"\(try row.text("piece"))\" is missing from the search vocabulary" }
+            return problems
         }
     }
 }

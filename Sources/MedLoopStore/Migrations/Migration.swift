@@ -56,6 +56,7 @@ public enum Migrations {
         doctorSearchKey,
         loopLookups,
         termPlaces,
+        searchVocabulary,
     ]
 }
 

@@ -44,6 +44,9 @@ public enum DirectoryGenerator {
             throw error
         }
         try await setTermIndexes(present: true, in: database)
+        try await database.unitOfWork { tx in
+            for statement in Migrations.vocabularyFill { try await tx.sql.raw(SQLQueryString(statement)).run() }
+        }
         try await saved?.restore(to: database)
         try await refreshStatistics(database)
         return written
@@ -129,7 +132,7 @@ public enum DirectoryGenerator {
                 try await tx.sql.raw("ANALYZE").run()
                 try await tx.sql.raw("PRAGMA optimize").run()
             case .postgres:
-                try await tx.sql.raw("ANALYZE doctors, doctor_terms, doctor_services, doctor_conditions").run()
+                try await tx.sql.raw("ANALYZE doctors, doctor_terms, doctor_services, doctor_conditions, search_vocabulary").run()
             }
         }
     }

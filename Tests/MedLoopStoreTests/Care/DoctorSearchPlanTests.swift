@@ -42,6 +42,11 @@ struct DoctorSearchPlanTests {
         /// SQLite only (`DoctorStore.walksTextFirst`): a walk of the order's index checking each
         /// doctor's text, as `.walk`, before the word's trigram matches.
         case textWalk
+        /// The lookup of a word's pieces (M0033): the vocabulary read through its trigram index only.
+        case pieces
+        /// The walks of a word's pieces: each reads a term index by its term, in the page's order
+        /// (the walks' few rows are then merged), and doctors are read by key only.
+        case pieceWalk
     }
 
     /// One query shape of `GET /api/v1/doctors`, named as the API takes it.
@@ -60,11 +65,11 @@ struct DoctorSearchPlanTests {
             Shape(name: "q=儿科", search: DoctorSearch(text: "儿科"), expectations: [.walk]),
             // Exact matches walk the term index; the substring-only ones that follow are gathered
             // from the trigram index (a word's own candidates).
-            Shape(name: "q=高血压", search: DoctorSearch(text: "高血压"), expectations: [.walk, .textWalk, .termCandidates]),
+            Shape(name: "q=高血压", search: DoctorSearch(text: "高血压"), expectations: [.walk, .pieces, .pieceWalk]),
             // A two-character word has exact matches only: the term index keeps them in rating order too.
             Shape(name: "q=儿科&sort=rating", search: DoctorSearch(text: "儿科", sort: .rating), expectations: [.walk]),
             Shape(name: "q=儿科&city=310100", search: DoctorSearch(text: "儿科", city: "310100"), expectations: [.walk]),
-            Shape(name: "q=高血压 上海", search: DoctorSearch(text: "高血压 上海"), expectations: [.walk, .textWalk, .termCandidates]),
+            Shape(name: "q=高血压 上海", search: DoctorSearch(text: "高血压 上海"), expectations: [.walk, .pieces, .pieceWalk]),
             Shape(name: "department=cardiology", search: DoctorSearch(department: "cardiology"), expectations: [.walk]),
             Shape(name: "service=videoPerMinute", search: DoctorSearch(service: .videoPerMinute), expectations: [.walk]),
             Shape(name: "condition=E11.9", search: DoctorSearch(condition: "E11.9"), expectations: [.walk]),
@@ -81,14 +86,21 @@ struct DoctorSearchPlanTests {
                   expectations: [.walk]),
             Shape(name: "condition=E11.9&department=endocrinology&city=310100",
                   search: DoctorSearch(department: "endocrinology", condition: "E11.9", city: "310100"), expectations: [.walk]),
+            // `i10` is in no other term: after its exact matches there is nothing to walk.
             Shape(name: "q=I10&department=cardiology", search: DoctorSearch(text: "I10", department: "cardiology"),
-                  expectations: [.walk, .textWalk, .termCandidates]),
-            Shape(name: "q=高血压&sort=rating", search: DoctorSearch(text: "高血压", sort: .rating), expectations: [.textWalk, .termCandidates]),
-            // PostgreSQL filters the doctor rows by the words' text (`filtersDoctorByText`).
+                  expectations: [.walk, .pieces]),
+            Shape(name: "q=高血压&sort=rating", search: DoctorSearch(text: "高血压", sort: .rating), expectations: [.pieces, .pieceWalk]),
             Shape(name: "q=高血压&sort=patientsServed&city=330800", search: DoctorSearch(text: "高血压", city: "330800", sort: .patientsServed),
-                  expectations: [.textWalk, .termCandidates]),
+                  expectations: [.pieces, .pieceWalk]),
             Shape(name: "q=hypertension&department=cardiology&sort=rating",
-                  search: DoctorSearch(text: "hypertension", department: "cardiology", sort: .rating), expectations: [.textWalk, .termCandidates]),
+                  search: DoctorSearch(text: "hypertension", department: "cardiology", sort: .rating), expectations: [.pieces, .pieceWalk]),
+            // A word in the doctors' training has no term entries: a text walk, then the trigram index.
+            Shape(name: "q=医学院&sort=rating", search: DoctorSearch(text: "医学院", sort: .rating),
+                  expectations: [.pieces, .textWalk, .termCandidates]),
+            // PostgreSQL filters the doctor rows by the words' text (`filtersDoctorByText`).
+            Shape(name: "q=医学院&department=cardiology&sort=patientsServed",
+                  search: DoctorSearch(text: "医学院", department: "cardiology", sort: .patientsServed),
+                  expectations: [.pieces, .textWalk, .termCandidates]),
             Shape(name: "condition=E11.9&sort=price", search: DoctorSearch(condition: "E11.9", sort: .price),
                   expectations: [.termCandidates]),
         ]
@@ -146,6 +158,36 @@ struct DoctorSearchPlanTests {
         }
     }
 
+    /// Whether `plan` finds a word's pieces through the vocabulary's trigram index, reading nothing else.
+    static func readsVocabularyByTrigrams(_ plan: [String], engine: Engine) -> Bool {
+        switch engine {
+        case .sqlite:
+            return plan.contains { $0.hasPrefix("SCAN f VIRTUAL TABLE INDEX") } && plan.allSatisfy { !$0.hasPrefix("SCAN") || $0.hasPrefix("SCAN f ") }
+        case .postgres:
+            return plan.contains { $0.contains("search_vocabulary_trgm") } && !plan.contains { $0.contains("Seq Scan") }
+        }
+    }
+
+    /// Whether every read of `doctor_terms` in `plan` searches a term index by its term (or, for the
+    /// exact matches left out, the primary key or the index by doctor), and nothing is scanned whole.
+    static func walksTermIndexes(_ plan: [String], engine: Engine) -> Bool {
+        switch engine {
+        case .sqlite:
+            let termReads = plan.filter { $0.hasPrefix("SEARCH t ") || $0.hasPrefix("SCAN t") || $0.hasPrefix("SEARCH e ") || $0.hasPrefix("SCAN e") }
+            return !termReads.isEmpty && termReads.allSatisfy { read in
+                (read.contains("INDEX doctor_terms_by_rank (term=?") || read.contains("INDEX doctor_terms_by_patients (term=?")
+                    || read.contains("PRIMARY KEY (term=? AND doctor_id=?)"))
+            } && !plan.contains { $0 == "SCAN d" }
+        case .postgres:
+            // A bitmap heap scan reads the rows its bitmap index scan (a line of its own) found.
+            let termReads = plan.filter { $0.contains("Scan") && $0.contains("doctor_terms") && !$0.contains("Bitmap Heap Scan") }
+            return !termReads.isEmpty && !plan.contains { $0.contains("Seq Scan") } && termReads.allSatisfy { read in
+                read.contains("doctor_terms_by_rank") || read.contains("doctor_terms_by_patients") || read.contains("doctor_terms_pkey")
+                    || read.contains("doctor_terms_by_doctor")
+            }
+        }
+    }
+
     static func isSortNode(_ line: String) -> Bool {
         let node = line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "->  ", with: "")
         return node.hasPrefix("Sort ") || node.hasPrefix("Incremental Sort ")
@@ -176,11 +218,16 @@ struct DoctorSearchPlanTests {
                 let expectations = shape.expectations.filter { $0 != .textWalk || database.engine == .sqlite }
                 #expect(plans.count == expectations.count, "\(shape)")
                 for ((plan, orderedPlan), expectation) in zip(zip(plans, orderedPlans), expectations) {
-                    let plan = expectation == .termCandidates ? plan : orderedPlan
+                    let plan = [.termCandidates, .pieces, .pieceWalk].contains(expectation) ? plan : orderedPlan
                     if showPlans { print("PLAN \(database.engine) \(shape) [\(expectation)]\n  " + plan.joined(separator: "\n  ")) }
                     switch expectation {
                     case .walk, .textWalk:
                         #expect(Self.isOrderedWalk(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
+                    case .pieces:
+                        #expect(Self.readsVocabularyByTrigrams(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
+                    case .pieceWalk:
+                        #expect(Self.walksTermIndexes(plan, engine: database.engine) && Self.readsDoctorsByKey(plan, engine: database.engine),
+                                "\(shape): \(plan.joined(separator: " | "))")
                     case .termCandidates:
                         let walksWithTextFilter = DoctorStore.filtersDoctorByText(shape.search, engine: database.engine, substringOnly: false)
                             && Self.isOrderedWalk(orderedPlan, engine: database.engine)

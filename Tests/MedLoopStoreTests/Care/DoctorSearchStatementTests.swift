@@ -16,18 +16,19 @@ struct DoctorSearchStatementTests {
          DoctorSearch(department: "pediatrics", sort: .price, limit: 30, offset: 1),
          DoctorSearch(condition: "I10", sort: .price), DoctorSearch(condition: "E11", sort: .price, limit: 15)]
 
-    /// A page row's columns of each type, as text.
+    /// A page row's columns of each type, as text (a vocabulary piece's, for the lookup of a word's pieces).
     @Sendable static func summary(_ row: any SQLRow) throws -> String {
-        [try row.uuid("id").text, try row.text("name"), String(try row.int64("patients_served")), String(try row.int64("rating_count")),
+        if row.contains(column: "term") { return [try row.text("term"), String(try row.bool("in_training"))].joined(separator: " ") }
+        return [try row.uuid("id").text, try row.text("name"), String(try row.int64("patients_served")), String(try row.int64("rating_count")),
          try row.optionalInt64("price_fen").map(String.init) ?? "-"].joined(separator: " ")
     }
 
     @Test("a search's statements give the same rows prepared as unnamed, every column of its page")
     func preparedRowsAreTheSame() async throws {
-        try await DoctorSearchTests.withDirectory { _, database in
+        try await DoctorSearchTests.withDirectory { doctors, database in
             var compared = 0
             for search in Self.searches {
-                for statement in DoctorStore.searchStatements(search, engine: database.engine) {
+                for statement in try await doctors.statements(of: search) {
                     let plain = try await database.read { sql in try await sql.raw(statement).all().map(Self.summary) }
                     let prepared = try await database.readPrepared { sql in try await sql.raw(statement).all().map(Self.summary) }
                     #expect(prepared == plain, "\(search)")
@@ -52,7 +53,7 @@ struct DoctorSearchStatementTests {
             // and connection, however many times they ran.
             var shapes = Set<String>()
             for search in Self.searches {
-                for statement in DoctorStore.searchStatements(search, engine: database.engine) {
+                for statement in try await doctors.statements(of: search) {
                     shapes.insert(try await database.read { sql in sql.serialize(statement).sql })
                 }
             }
