@@ -4,40 +4,49 @@ import SQLKit
 
 extension DoctorStore {
     /// The statements `search(_:)` may run for `search`, in the order it runs them: the one that
-    /// answers it, or for a one-word search of 3+ characters the exact-term walk and then the
-    /// substring matches that follow the exact ones (at the top of the list, as when the exact
-    /// matches are fewer than a page). Substring matches are the lookup of the word's pieces and
-    /// their walks when `pieces` (what the lookup found) are walked (`walksVocabulary`); else, on
-    /// SQLite, a text walk and then the word's trigram matches. Tests and the benchmark show their plans.
-    public static func searchStatements(_ search: DoctorSearch, engine: Engine, pieces: [String]?) -> [SQLQueryString] {
+    /// answers it, or for a one-word search of 3+ characters by relevance the exact-term walk and then
+    /// the substring matches that follow the exact ones (at the top of the list, as when the exact
+    /// matches are fewer than a page). A search answered from its groups of terms (`walksVocabulary`)
+    /// first looks them up; `groups` are what the lookup found. Otherwise, on SQLite, a text walk and
+    /// then the word's trigram matches. Tests and the benchmark show their plans.
+    static func searchStatements(_ search: DoctorSearch, engine: Engine, groups: [TermGroup]?) -> [SQLQueryString] {
         if walksServiceInPriceOrder(search) { return [priceWalkQuery(search, engine: engine)] }
-        guard walksTermInOrder(search) else { return textStatements(search, engine: engine, substringOnly: false, pieces: pieces) }
+        guard walksTermInOrder(search) else { return textStatements(search, engine: engine, substringOnly: false, groups: groups) }
         guard let term = search.terms.first, term.count >= 3 else { return [rankedTermQuery(search, engine: engine)] }
         var rest = search
         rest.offset = 0
-        return [rankedTermQuery(search, engine: engine)] + textStatements(rest, engine: engine, substringOnly: true, pieces: pieces)
+        return [rankedTermQuery(search, engine: engine)] + textStatements(rest, engine: engine, substringOnly: true, groups: groups)
     }
 
-    /// The substring matches' statements: the pieces' lookup and walks, or a text walk and the
-    /// query that answers when it does not fill the page.
+    /// The statements of the matches that are not a word's exact ones: the lookup of the groups of
+    /// terms and the statement they answer with; or a text walk and the query that answers when it
+    /// does not fill the page.
     private static func textStatements(_ search: DoctorSearch, engine: Engine, substringOnly: Bool,
-                                       pieces: [String]?) -> [SQLQueryString] {
+                                       groups: [TermGroup]?) -> [SQLQueryString] {
         var lookup: [SQLQueryString] = []
-        if walksVocabulary(search) {
-            lookup = [vocabularyQuery(search.terms[0], engine: engine)]
-            if let pieces {
-                let walked = substringOnly ? pieces.filter { $0 != search.terms[0] } : pieces
-                return lookup + (walked.isEmpty ? [] : [vocabularyWalkQuery(search, terms: walked, substringOnly: substringOnly, engine: engine)])
+        if walksVocabulary(search, substringOnly: substringOnly) {
+            lookup = lookupStatements(search, engine: engine)
+            if let groups, let plan = termPlan(search, groups: groups) {
+                let answer = termStatement(search, groups: groups, plan: plan, substringOnly: substringOnly, engine: engine)
+                return lookup + (answer.map { [$0] } ?? [])
             }
         }
         let query = searchQuery(search, engine: engine, substringOnly: substringOnly)
         return lookup + (walksTextFirst(search, engine: engine) ? [textWalkQuery(search, substringOnly: substringOnly), query] : [query])
     }
 
-    /// The statements `search(_:)` may run for `search` on this database, its word's pieces looked up.
+    /// The lookups of `termGroups`: the counts of the exact terms, then each long word's pieces.
+    static func lookupStatements(_ search: DoctorSearch, engine: Engine) -> [SQLQueryString] {
+        let exact = search.terms.filter { $0.count < 3 } + (search.condition == nil ? [] : search.conditionCodes.map { $0.lowercased() })
+        return (exact.isEmpty ? [] : [entriesQuery(exact)]) + search.terms.filter { $0.count >= 3 }.map { vocabularyQuery($0, engine: engine) }
+    }
+
+    /// The statements `search(_:)` may run for `search` on this database, its groups of terms looked up.
     public func statements(of search: DoctorSearch) async throws -> [SQLQueryString] {
-        let pieces = Self.walksVocabulary(search) ? try await termsContaining(search.terms[0]) : nil
-        return Self.searchStatements(search, engine: database.engine, pieces: pieces)
+        let substringOnly = Self.walksTermInOrder(search)
+        let groups = Self.walksVocabulary(search, substringOnly: substringOnly)
+            ? try await termGroups(of: search, substringOnly: substringOnly) : nil
+        return Self.searchStatements(search, engine: database.engine, groups: groups)
     }
 
     /// The plans of every statement `search(_:)` may run for `search` (see `searchStatements`).

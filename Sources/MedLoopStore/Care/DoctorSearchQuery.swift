@@ -60,10 +60,13 @@ extension DoctorStore {
     /// Whether a term index answers `search` directly, walking the term's entries in the page's
     /// order: one word sorted by relevance; one word of fewer than 3 characters (it has exact
     /// matches only) or one condition (its ICD-10 code is a term) sorted by relevance, rating or
-    /// patients served. The term indexes keep rank order and patients-served order, not price.
+    /// patients served; one word with a condition by relevance. The term indexes keep rank order and
+    /// patients-served order, not price.
     static func walksTermInOrder(_ search: DoctorSearch) -> Bool {
         let walkedSorts: Set<DoctorSort> = [.relevance, .rating, .patientsServed]
-        if search.terms.count == 1 && search.condition == nil {
+        if search.terms.count == 1 {
+            // With a condition, by relevance: the word's exact matches that have the condition first.
+            if search.condition != nil { return search.sort == .relevance }
             return search.sort == .relevance || (walkedSorts.contains(search.sort) && search.terms[0].count < 3)
         }
         return search.terms.isEmpty && search.conditionCodes.count == 1 && walkedSorts.contains(search.sort)
@@ -115,8 +118,7 @@ extension DoctorStore {
     public static func rankedTermQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
         var query = summaryColumns() + " FROM doctor_terms t CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id"
         query += serviceJoin(search)
-        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search, placedIn: "t"))
-            .joined(separator: " AND ")
+        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + termFilters(search)).joined(separator: " AND ")
         query += search.sort == .patientsServed ? " ORDER BY t.patients_served DESC, t.doctor_id" : " ORDER BY t.rank_score DESC, t.doctor_id"
         return query + window(search, engine: engine)
     }
@@ -125,9 +127,22 @@ extension DoctorStore {
     static func rankedTermCount(_ search: DoctorSearch) -> SQLQueryString {
         var query: SQLQueryString = "SELECT COUNT(*) AS n FROM doctor_terms t CROSS JOIN doctors d"
         query += serviceJoin(search)
-        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + filters(search, placedIn: "t"))
-            .joined(separator: " AND ")
+        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + termFilters(search)).joined(separator: " AND ")
         return query
+    }
+
+    /// The filters of a walk of a word's exact matches: those on the entries, and the condition.
+    private static func termFilters(_ search: DoctorSearch) -> [SQLQueryString] {
+        let condition = search.terms.isEmpty ? nil : conditionFilter(search, doctor: "t.doctor_id")
+        return filters(search, placedIn: "t") + (condition.map { [$0] } ?? [])
+    }
+
+    /// That the doctor `doctor` (a column) has the search's condition, when it names one.
+    static func conditionFilter(_ search: DoctorSearch, doctor: String) -> SQLQueryString? {
+        guard search.condition != nil else { return nil }
+        let codes = search.conditionCodes
+        guard !codes.isEmpty else { return "1 = 0" }
+        return "EXISTS (SELECT 1 FROM doctor_conditions c WHERE c.doctor_id = \(unsafeRaw: doctor) AND c.icd10 IN (\(binds: codes)))"
     }
 
     /// The doctors whose search text contains `term` (3+ characters), through the trigram index
@@ -282,7 +297,7 @@ extension DoctorStore {
 
     /// The page's order; `relevance` names the column of exact matches when the sort is by relevance
     /// and the search has words.
-    private static func orderBy(_ sort: DoctorSort, relevance: String?) -> SQLQueryString {
+    static func orderBy(_ sort: DoctorSort, relevance: String?) -> SQLQueryString {
         switch sort {
         case .relevance where relevance != nil: " ORDER BY \(unsafeRaw: relevance ?? "") DESC, d.rank_score DESC, d.id"
         case .relevance, .rating: " ORDER BY d.rank_score DESC, d.id"

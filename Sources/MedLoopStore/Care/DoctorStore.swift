@@ -152,6 +152,9 @@ public struct DoctorStore: Sendable {
                                           specialties: specialties.isEmpty ? [] : specialties.components(separatedBy: "|"),
                                           conditions: conditions, hospitalName: hospitalName)
             let text = DoctorIndex.text(terms: terms, training: try row.text("training"))
+            try await tx.sql.raw("""
+                UPDATE search_vocabulary SET entries = entries - 1 WHERE term IN (SELECT term FROM doctor_terms WHERE doctor_id = \(bind: id))
+                """).run()
             try await tx.sql.raw("DELETE FROM doctor_terms WHERE doctor_id = \(bind: id)").run()
             try await insertTerms(terms, training: try row.text("training"), of: id, in: tx)
             try await tx.sql.raw("UPDATE doctors SET search_text = \(bind: text) WHERE id = \(bind: id)").run()
@@ -173,7 +176,10 @@ public struct DoctorStore: Sendable {
                 SELECT \(bind: term), id, rank_score, qualification, department, city_code, patients_served FROM doctors
                 WHERE id = \(bind: doctor)
                 """).run()
-            try await tx.sql.raw("INSERT INTO search_vocabulary (term) VALUES (\(bind: term)) ON CONFLICT (term) DO NOTHING").run()
+            try await tx.sql.raw("""
+                INSERT INTO search_vocabulary (term, entries) VALUES (\(bind: term), 1)
+                ON CONFLICT (term) DO UPDATE SET entries = search_vocabulary.entries + 1
+                """).run()
         }
         guard !training.isEmpty else { return }
         try await tx.sql.raw("""
@@ -338,15 +344,19 @@ extension DoctorStore {
             }
             guard try await sql.raw("SELECT version FROM schema_migrations WHERE version = \(bind: Migrations.searchVocabulary.version)")
                 .first() != nil else { return problems }
-            // Every term and training is a piece of the vocabulary, or a word in it would not be found (M0033).
+            // Every term and training is a piece of the vocabulary, each term with its count of entries,
+            // or a word in it would not be found, or not walked the cheapest way (M0033).
             let missing = try await sql.raw("""
                 SELECT t.term AS piece FROM doctor_terms t WHERE NOT EXISTS (SELECT 1 FROM search_vocabulary v WHERE v.term = t.term)
+                UNION
+                SELECT v.term AS piece FROM search_vocabulary v
+                WHERE v.entries <> (SELECT COUNT(*) FROM doctor_terms t WHERE t.term = v.term)
                 UNION
                 SELECT d.training AS piece FROM doctors d
                 WHERE d.training <> '' AND NOT EXISTS (SELECT 1 FROM search_vocabulary v WHERE v.term = d.training AND v.in_training = \(bind: true))
                 ORDER BY piece LIMIT 20
                 """).all()
-            problems += try missing.map { row in "search term or training \"\(try row.text("piece"))\" is missing from the search vocabulary" }
+            problems += try missing.map { row in "search term or training \"\(try row.text("piece"))\" is missing from the search vocabulary, or its count of entries is wrong" }
             return problems
         }
     }

@@ -42,10 +42,11 @@ struct DoctorSearchPlanTests {
         /// SQLite only (`DoctorStore.walksTextFirst`): a walk of the order's index checking each
         /// doctor's text, as `.walk`, before the word's trigram matches.
         case textWalk
-        /// The lookup of a word's pieces (M0033): the vocabulary read through its trigram index only.
+        /// A lookup of a search's terms in the vocabulary (M0033), through its trigram index or its key.
         case pieces
-        /// The walks of a word's pieces: each reads a term index by its term, in the page's order
-        /// (the walks' few rows are then merged), and doctors are read by key only.
+        /// The walks (or, by price, the gathering) of a group of terms' entries: each reads a term index
+        /// by its term, in the page's order (the walks' few rows are then merged), and doctors are read
+        /// by key only.
         case pieceWalk
     }
 
@@ -76,7 +77,16 @@ struct DoctorSearchPlanTests {
             Shape(name: "condition=E11.9&sort=rating", search: DoctorSearch(condition: "E11.9", sort: .rating), expectations: [.walk]),
             // Two words: the intersection of both words' candidates.
             Shape(name: "q=心血管内科 高血压", search: DoctorSearch(text: "心血管内科 高血压"), expectations: [.termCandidates]),
-            Shape(name: "q=E11&sort=price", search: DoctorSearch(text: "E11", sort: .price), expectations: [.termCandidates]),
+            // By price, a word or a condition with few doctors (all of them, among 4,000) gathers them
+            // from its terms' entries; one with more is left to the trigram index.
+            Shape(name: "q=E11&sort=price", search: DoctorSearch(text: "E11", sort: .price), expectations: [.pieces, .pieceWalk]),
+            // Two words: the one with fewer entries is walked, each doctor checked for the other.
+            Shape(name: "q=高血压 心血管&sort=rating", search: DoctorSearch(text: "高血压 心血管", sort: .rating),
+                  expectations: [.pieces, .pieces, .pieceWalk]),
+            // A word and a condition by relevance: the word's exact matches that have the condition,
+            // then its other pieces' (or the condition's terms, whichever have fewer entries).
+            Shape(name: "q=hypertension&condition=I10", search: DoctorSearch(text: "hypertension", condition: "I10"),
+                  expectations: [.walk, .pieces, .pieces, .pieceWalk]),
             // A word with exact matches only, or a condition, walks the term's entries in patients-served
             // order; a city or a department is checked on the entries themselves (M0032).
             Shape(name: "q=儿科&sort=patientsServed", search: DoctorSearch(text: "儿科", sort: .patientsServed), expectations: [.walk]),
@@ -102,7 +112,7 @@ struct DoctorSearchPlanTests {
                   search: DoctorSearch(text: "医学院", department: "cardiology", sort: .patientsServed),
                   expectations: [.pieces, .textWalk, .termCandidates]),
             Shape(name: "condition=E11.9&sort=price", search: DoctorSearch(condition: "E11.9", sort: .price),
-                  expectations: [.termCandidates]),
+                  expectations: [.pieces, .pieceWalk]),
         ]
         // Each of the four sorts, alone, in a city, in a department and for a service; and paged deep.
         for sort in DoctorSort.allCases {
@@ -158,13 +168,18 @@ struct DoctorSearchPlanTests {
         }
     }
 
-    /// Whether `plan` finds a word's pieces through the vocabulary's trigram index, reading nothing else.
-    static func readsVocabularyByTrigrams(_ plan: [String], engine: Engine) -> Bool {
+    /// Whether `plan` looks up a search's terms in the vocabulary by an index (its trigram index or
+    /// its key), reading nothing else.
+    static func readsVocabularyByIndex(_ plan: [String], engine: Engine) -> Bool {
         switch engine {
         case .sqlite:
-            return plan.contains { $0.hasPrefix("SCAN f VIRTUAL TABLE INDEX") } && plan.allSatisfy { !$0.hasPrefix("SCAN") || $0.hasPrefix("SCAN f ") }
+            let reads = plan.filter { $0.hasPrefix("SCAN") || $0.hasPrefix("SEARCH") }
+            return !reads.isEmpty && reads.allSatisfy { read in
+                read.hasPrefix("SCAN f VIRTUAL TABLE INDEX") || read.hasPrefix("SEARCH v USING INTEGER PRIMARY KEY")
+                    || read.hasPrefix("SEARCH search_vocabulary USING")
+            }
         case .postgres:
-            return plan.contains { $0.contains("search_vocabulary_trgm") } && !plan.contains { $0.contains("Seq Scan") }
+            return plan.contains { $0.contains("search_vocabulary") } && !plan.contains { $0.contains("Seq Scan") }
         }
     }
 
@@ -176,7 +191,7 @@ struct DoctorSearchPlanTests {
             let termReads = plan.filter { $0.hasPrefix("SEARCH t ") || $0.hasPrefix("SCAN t") || $0.hasPrefix("SEARCH e ") || $0.hasPrefix("SCAN e") }
             return !termReads.isEmpty && termReads.allSatisfy { read in
                 (read.contains("INDEX doctor_terms_by_rank (term=?") || read.contains("INDEX doctor_terms_by_patients (term=?")
-                    || read.contains("PRIMARY KEY (term=? AND doctor_id=?)"))
+                    || read.contains("PRIMARY KEY (term=?"))
             } && !plan.contains { $0 == "SCAN d" }
         case .postgres:
             // A bitmap heap scan reads the rows its bitmap index scan (a line of its own) found.
@@ -224,7 +239,7 @@ struct DoctorSearchPlanTests {
                     case .walk, .textWalk:
                         #expect(Self.isOrderedWalk(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
                     case .pieces:
-                        #expect(Self.readsVocabularyByTrigrams(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
+                        #expect(Self.readsVocabularyByIndex(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
                     case .pieceWalk:
                         #expect(Self.walksTermIndexes(plan, engine: database.engine) && Self.readsDoctorsByKey(plan, engine: database.engine),
                                 "\(shape): \(plan.joined(separator: " | "))")

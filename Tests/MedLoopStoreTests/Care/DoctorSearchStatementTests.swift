@@ -18,7 +18,7 @@ struct DoctorSearchStatementTests {
 
     /// A page row's columns of each type, as text (a vocabulary piece's, for the lookup of a word's pieces).
     @Sendable static func summary(_ row: any SQLRow) throws -> String {
-        if row.contains(column: "term") { return [try row.text("term"), String(try row.bool("in_training"))].joined(separator: " ") }
+        if row.contains(column: "term") { return [try row.text("term"), String(try row.int64("entries"))].joined(separator: " ") }
         return [try row.uuid("id").text, try row.text("name"), String(try row.int64("patients_served")), String(try row.int64("rating_count")),
          try row.optionalInt64("price_fen").map(String.init) ?? "-"].joined(separator: " ")
     }
