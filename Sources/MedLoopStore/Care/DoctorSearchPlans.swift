@@ -11,7 +11,13 @@ extension DoctorStore {
     /// then the word's trigram matches. Tests and the benchmark show their plans.
     static func searchStatements(_ search: DoctorSearch, engine: Engine, groups: [TermGroup]?) -> [SQLQueryString] {
         if walksServiceInPriceOrder(search) { return [priceWalkQuery(search, engine: engine)] }
-        guard walksTermInOrder(search) else { return textStatements(search, engine: engine, substringOnly: false, groups: groups) }
+        guard walksTermInOrder(search) else {
+            if ranksFromTerms(search), let groups, let ranked = relevanceStatements(search, engine: engine, groups: groups) {
+                return lookupStatements(search, engine: engine) + ranked
+            }
+            return (ranksFromTerms(search) ? lookupStatements(search, engine: engine) : [])
+                + textStatements(search, engine: engine, substringOnly: false, groups: groups)
+        }
         guard let term = search.terms.first, term.count >= 3 else { return [rankedTermQuery(search, engine: engine)] }
         var rest = search
         rest.offset = 0
@@ -27,12 +33,34 @@ extension DoctorStore {
         if walksVocabulary(search, substringOnly: substringOnly) {
             lookup = lookupStatements(search, engine: engine)
             if let groups, let plan = termPlan(search, groups: groups) {
-                let answer = termStatement(search, groups: groups, plan: plan, substringOnly: substringOnly, engine: engine)
+                let answer = termStatement(search, groups: groups, plan: plan, excluded: substringOnly ? search.terms.first : nil,
+                                           engine: engine)
                 return lookup + (answer.map { [$0] } ?? [])
             }
         }
         let query = searchQuery(search, engine: engine, substringOnly: substringOnly)
         return lookup + (walksTextFirst(search, engine: engine) ? [textWalkQuery(search, substringOnly: substringOnly), query] : [query])
+    }
+
+    /// The statements of `relevanceRows` after the lookups (the exact matches' count aside), or nil
+    /// when it leaves the search to the trigram index.
+    private static func relevanceStatements(_ search: DoctorSearch, engine: Engine, groups: [TermGroup]) -> [SQLQueryString]? {
+        func statement(_ search: DoctorSearch, _ groups: [TermGroup], excluded: String?) -> [SQLQueryString]? {
+            guard let plan = termPlan(search, groups: groups) else { return nil }
+            return termStatement(search, groups: groups, plan: plan, excluded: excluded, engine: engine).map { [$0] } ?? []
+        }
+        switch relevanceOrder(of: search, groups: groups) {
+        case .byCount:
+            return nil
+        case .rank:
+            return statement(search, groups, excluded: nil)
+        case .exactFirst(let word, let index):
+            let (exact, others) = split(groups, at: index, word: word)
+            var rest = search
+            rest.offset = 0
+            guard let first = statement(search, exact, excluded: nil), let then = statement(rest, others, excluded: word) else { return nil }
+            return first + then
+        }
     }
 
     /// The lookups of `termGroups`: the counts of the exact terms, then each long word's pieces.
@@ -44,7 +72,7 @@ extension DoctorStore {
     /// The statements `search(_:)` may run for `search` on this database, its groups of terms looked up.
     public func statements(of search: DoctorSearch) async throws -> [SQLQueryString] {
         let substringOnly = Self.walksTermInOrder(search)
-        let groups = Self.walksVocabulary(search, substringOnly: substringOnly)
+        let groups = Self.walksVocabulary(search, substringOnly: substringOnly) || Self.ranksFromTerms(search)
             ? try await termGroups(of: search, substringOnly: substringOnly) : nil
         return Self.searchStatements(search, engine: database.engine, groups: groups)
     }

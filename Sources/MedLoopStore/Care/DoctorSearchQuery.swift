@@ -17,6 +17,7 @@ extension DoctorStore {
             return try page(rows, search: search)
         }
         guard Self.walksTermInOrder(search) else {
+            if Self.ranksFromTerms(search), let ranked = try await relevanceRows(of: search) { return try page(ranked, search: search) }
             return try page(try await rows(of: search, substringOnly: false, mayWalk: true), search: search)
         }
         // One word, best first: walk the word's exact matches in the page's order and stop at the

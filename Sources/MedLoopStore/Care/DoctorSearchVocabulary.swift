@@ -6,13 +6,20 @@ import SQLKit
 /// characters by the vocabulary's pieces that hold it, a shorter word by itself, a condition by its
 /// codes. A doctor is found when they have a term of every group of the search.
 struct TermGroup: Sendable, Equatable {
-    var terms: [String]
-    /// How many term entries the terms have together, of every standing and place: the most a walk
-    /// of this group reads.
-    var entries: Int64
+    /// A term and how many entries it has, of every standing and place.
+    struct Piece: Sendable, Equatable {
+        var term: String
+        var entries: Int64
+    }
+
+    var pieces: [Piece]
     /// Whether this group is the search's condition: its doctors are those of `doctor_conditions`,
     /// to whom its terms (the codes) lead.
     var isCondition = false
+
+    var terms: [String] { pieces.map(\.term) }
+    /// The most a walk of this group reads.
+    var entries: Int64 { pieces.reduce(0) { $0 + $1.entries } }
 }
 
 /// How a search's groups of terms answer it.
@@ -54,8 +61,9 @@ extension DoctorStore {
         return groups[driving].entries <= mostGatheredEntries ? .gather(driving: driving) : nil
     }
 
-    /// The search's words and condition as groups of terms; with `substringOnly`, the one word's
-    /// group without the word itself. Nil when a word of 3+ characters is also in some doctor's
+    /// The search's words and condition as groups of terms, in the order of `search.terms` and the
+    /// condition last; with `substringOnly`, the one word's group without the word itself. Pieces
+    /// without entries are left out. Nil when a word of 3+ characters is also in some doctor's
     /// training (which has no term entries) or in more than `mostWalkedPieces` terms.
     func termGroups(of search: DoctorSearch, substringOnly: Bool) async throws -> [TermGroup]? {
         let engine = database.engine
@@ -67,27 +75,25 @@ extension DoctorStore {
             let rows = try await database.readPrepared { sql in try await sql.raw(Self.entriesQuery(exact)).all() }
             counted = try Dictionary(rows.map { (try $0.text("term"), try $0.int64("entries")) }, uniquingKeysWith: +)
         }
+        func pieces(_ terms: [String]) -> [TermGroup.Piece] {
+            terms.compactMap { term in counted[term].flatMap { $0 > 0 ? TermGroup.Piece(term: term, entries: $0) : nil } }
+        }
         for word in search.terms {
             guard word.count >= 3 else {
-                groups.append(TermGroup(terms: [word], entries: counted[word] ?? 0))
+                groups.append(TermGroup(pieces: pieces([word])))
                 continue
             }
             let rows = try await database.readPrepared { sql in try await sql.raw(Self.vocabularyQuery(word, engine: engine)).all() }
             guard rows.count <= Self.mostWalkedPieces else { return nil }
-            var group = TermGroup(terms: [], entries: 0)
+            var group = TermGroup(pieces: [])
             for row in rows {
                 if try row.bool("in_training") { return nil }
-                let term = try row.text("term")
-                if substringOnly && term == word { continue }
-                group.terms.append(term)
-                group.entries += try row.int64("entries")
+                let piece = TermGroup.Piece(term: try row.text("term"), entries: try row.int64("entries"))
+                if piece.entries > 0 && !(substringOnly && piece.term == word) { group.pieces.append(piece) }
             }
             groups.append(group)
         }
-        if let codes {
-            let terms = codes.map { $0.lowercased() }
-            groups.append(TermGroup(terms: terms, entries: terms.reduce(0) { $0 + (counted[$1] ?? 0) }, isCondition: true))
-        }
+        if let codes { groups.append(TermGroup(pieces: pieces(codes.map { $0.lowercased() }), isCondition: true)) }
         return groups
     }
 
@@ -115,9 +121,8 @@ extension DoctorStore {
 
     /// What every term entry `t` read for `search` must pass: the filters kept on the entries
     /// (M0032), the service, a term of every group but the driving one, the condition's codes (also
-    /// when its group drives: its terms lead to the codes' doctors), and with `substringOnly` not
-    /// the word as an exact term.
-    static func entryConditions(_ search: DoctorSearch, groups: [TermGroup], driving: Int, substringOnly: Bool) -> [SQLQueryString] {
+    /// when its group drives: its terms lead to the codes' doctors), and not `excluded` as an exact term.
+    static func entryConditions(_ search: DoctorSearch, groups: [TermGroup], driving: Int, excluded: String?) -> [SQLQueryString] {
         var conditions = filters(search, placedIn: "t")
         if let service = search.service {
             conditions.append("""
@@ -131,8 +136,8 @@ extension DoctorStore {
                 conditions.append("EXISTS (SELECT 1 FROM doctor_terms x WHERE x.term IN (\(binds: group.terms)) AND x.doctor_id = t.doctor_id)")
             }
         }
-        if substringOnly, let word = search.terms.first {
-            conditions.append("NOT EXISTS (SELECT 1 FROM doctor_terms e WHERE e.term = \(bind: word) AND e.doctor_id = t.doctor_id)")
+        if let excluded {
+            conditions.append("NOT EXISTS (SELECT 1 FROM doctor_terms e WHERE e.term = \(bind: excluded) AND e.doctor_id = t.doctor_id)")
         }
         return conditions
     }
@@ -140,12 +145,12 @@ extension DoctorStore {
     /// The page of `search` walked through the driving group's terms: each term's entries are
     /// walked in the order's term index to the page's last row, checked as `entryConditions` says,
     /// and the walks are merged: the page's doctors are among the first rows of the walks that hold
-    /// them, so no walk reads further.
-    static func termWalkQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, substringOnly: Bool,
+    /// them, so no walk reads further. Leaves out the doctors whose exact term is `excluded`.
+    static func termWalkQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, excluded: String?,
                               engine: Engine) -> SQLQueryString {
         let key = search.sort == .patientsServed ? "patients_served" : "rank_score"
         let depth = search.offset + search.limit + 1
-        let conditions = entryConditions(search, groups: groups, driving: driving, substringOnly: substringOnly)
+        let conditions = entryConditions(search, groups: groups, driving: driving, excluded: excluded)
         let walks = groups[driving].terms.enumerated().map { index, term -> SQLQueryString in
             var walk: SQLQueryString = "SELECT * FROM (SELECT t.doctor_id, t.\(unsafeRaw: key) AS k FROM doctor_terms t WHERE "
             walk += (["t.term = \(bind: term)"] + conditions).joined(separator: " AND ")
@@ -160,7 +165,7 @@ extension DoctorStore {
     /// The page of `search` by price: the driving group's doctors (at most `mostGatheredEntries`
     /// entries), checked as `entryConditions` says, sorted by price; only they are read.
     static func termGatherQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, engine: Engine) -> SQLQueryString {
-        let conditions = entryConditions(search, groups: groups, driving: driving, substringOnly: false)
+        let conditions = entryConditions(search, groups: groups, driving: driving, excluded: nil)
         var keys: SQLQueryString = "SELECT DISTINCT t.doctor_id FROM doctor_terms t WHERE "
         keys += (["t.term IN (\(binds: groups[driving].terms))"] + conditions).joined(separator: " AND ")
         let order = orderBy(.price, relevance: nil) + window(search, engine: engine)
@@ -175,12 +180,19 @@ extension DoctorStore {
         }
     }
 
+    /// How many doctors a walk of `groups` would give in all (asked only when paging past them).
+    static func termCount(_ search: DoctorSearch, groups: [TermGroup], driving: Int, excluded: String?) -> SQLQueryString {
+        let conditions = entryConditions(search, groups: groups, driving: driving, excluded: excluded)
+        return "SELECT COUNT(DISTINCT t.doctor_id) AS n FROM doctor_terms t WHERE "
+            + (["t.term IN (\(binds: groups[driving].terms))"] + conditions).joined(separator: " AND ")
+    }
+
     /// The statement that answers `search` by `plan`, or nil when nobody is found.
-    static func termStatement(_ search: DoctorSearch, groups: [TermGroup], plan: TermPlan, substringOnly: Bool,
+    static func termStatement(_ search: DoctorSearch, groups: [TermGroup], plan: TermPlan, excluded: String?,
                               engine: Engine) -> SQLQueryString? {
         switch plan {
         case .nobody: nil
-        case .walk(let driving): termWalkQuery(search, groups: groups, driving: driving, substringOnly: substringOnly, engine: engine)
+        case .walk(let driving): termWalkQuery(search, groups: groups, driving: driving, excluded: excluded, engine: engine)
         case .gather(let driving): termGatherQuery(search, groups: groups, driving: driving, engine: engine)
         }
     }
@@ -189,12 +201,82 @@ extension DoctorStore {
     /// `walksVocabulary`, `termGroups`, `termPlan`).
     func vocabularyRows(of search: DoctorSearch, substringOnly: Bool) async throws -> [any SQLRow]? {
         guard Self.walksVocabulary(search, substringOnly: substringOnly),
-              let groups = try await termGroups(of: search, substringOnly: substringOnly),
-              let plan = Self.termPlan(search, groups: groups) else { return nil }
+              let groups = try await termGroups(of: search, substringOnly: substringOnly) else { return nil }
+        return try await rows(of: search, groups: groups, excluded: substringOnly ? search.terms.first : nil)
+    }
+
+    /// The rows of `search` from `groups`, or nil when they do not answer it (`termPlan`).
+    private func rows(of search: DoctorSearch, groups: [TermGroup], excluded: String?) async throws -> [any SQLRow]? {
+        guard let plan = Self.termPlan(search, groups: groups) else { return nil }
         let engine = database.engine
-        guard let statement = Self.termStatement(search, groups: groups, plan: plan, substringOnly: substringOnly, engine: engine) else {
+        guard let statement = Self.termStatement(search, groups: groups, plan: plan, excluded: excluded, engine: engine) else {
             return []
         }
         return try await database.readPrepared { sql in try await sql.raw(statement).all() }
+    }
+
+    /// Whether `search` of several words by relevance may be answered from its groups of terms
+    /// (`relevanceRows`): no hospital (the term entries do not keep it).
+    static func ranksFromTerms(_ search: DoctorSearch) -> Bool {
+        search.sort == .relevance && search.terms.count > 1 && search.hospitalId == nil
+    }
+
+    /// How relevance orders the doctors a search of several words finds. Relevance counts the words a
+    /// doctor has as exact terms. A word found only as itself (a short word, or one in no other
+    /// term) is an exact term of every doctor found, and a word that is nobody's term of none: only a
+    /// word that is some doctors' exact term and is in other terms too tells the doctors apart.
+    enum RelevanceOrder: Equatable {
+        /// No word tells the doctors apart: relevance is rank order.
+        case rank
+        /// One word does: the doctors who have it as an exact term first, each part in rank order.
+        case exactFirst(word: String, group: Int)
+        /// Several do: the doctors are ordered by how many they have (left to the trigram index).
+        case byCount
+    }
+
+    static func relevanceOrder(of search: DoctorSearch, groups: [TermGroup]) -> RelevanceOrder {
+        let ranking = search.terms.indices.filter { index in
+            let terms = groups[index].terms
+            return terms.count > 1 && terms.contains(search.terms[index])
+        }
+        guard let first = ranking.first else { return .rank }
+        return ranking.count == 1 ? .exactFirst(word: search.terms[first], group: first) : .byCount
+    }
+
+    /// The groups of the doctors who have `word` (of group `index`) as an exact term, and of those
+    /// who have another of its pieces (who must also not have `word`: `excluded`).
+    static func split(_ groups: [TermGroup], at index: Int, word: String) -> (exact: [TermGroup], others: [TermGroup]) {
+        var exact = groups
+        var others = groups
+        exact[index].pieces = groups[index].pieces.filter { $0.term == word }
+        others[index].pieces = groups[index].pieces.filter { $0.term != word }
+        return (exact, others)
+    }
+
+    /// The rows of a search of several words by relevance from its groups of terms, as
+    /// `relevanceOrder` says; nil when several words order them, or the groups do not answer it.
+    func relevanceRows(of search: DoctorSearch) async throws -> [any SQLRow]? {
+        guard Self.ranksFromTerms(search), let groups = try await termGroups(of: search, substringOnly: false) else { return nil }
+        switch Self.relevanceOrder(of: search, groups: groups) {
+        case .byCount:
+            return nil
+        case .rank:
+            return try await rows(of: search, groups: groups, excluded: nil)
+        case .exactFirst(let word, let index):
+            let (exactGroups, otherGroups) = Self.split(groups, at: index, word: word)
+            guard let exact = try await rows(of: search, groups: exactGroups, excluded: nil) else { return nil }
+            let wanted = search.limit + 1
+            guard exact.count < wanted else { return exact }
+            var exactTotal = search.offset + exact.count
+            if exact.isEmpty && search.offset > 0, case .walk(let driving)? = Self.termPlan(search, groups: exactGroups) {
+                let count = Self.termCount(search, groups: exactGroups, driving: driving, excluded: nil)
+                exactTotal = try await database.readPrepared { sql in Int(try await sql.raw(count).first()?.int64("n") ?? 0) }
+            }
+            var rest = search
+            rest.offset = max(0, search.offset - exactTotal)
+            rest.limit = wanted - exact.count
+            guard let others = try await rows(of: rest, groups: otherGroups, excluded: word) else { return nil }
+            return exact + others
+        }
     }
 }

@@ -75,8 +75,14 @@ struct DoctorSearchPlanTests {
             Shape(name: "service=videoPerMinute", search: DoctorSearch(service: .videoPerMinute), expectations: [.walk]),
             Shape(name: "condition=E11.9", search: DoctorSearch(condition: "E11.9"), expectations: [.walk]),
             Shape(name: "condition=E11.9&sort=rating", search: DoctorSearch(condition: "E11.9", sort: .rating), expectations: [.walk]),
-            // Two words: the intersection of both words' candidates.
-            Shape(name: "q=心血管内科 高血压", search: DoctorSearch(text: "心血管内科 高血压"), expectations: [.termCandidates]),
+            // Two words by relevance: the doctors who have `高血压` itself (the one word that tells them
+            // apart), then those who have another of its pieces, each walked through the word with
+            // fewer entries and checked for the other.
+            Shape(name: "q=心血管内科 高血压", search: DoctorSearch(text: "心血管内科 高血压"),
+                  expectations: [.pieces, .pieces, .pieceWalk, .pieceWalk]),
+            // Two words that both tell the doctors apart: the intersection of both words' candidates.
+            Shape(name: "q=高血压 hypertension", search: DoctorSearch(text: "高血压 hypertension"),
+                  expectations: [.pieces, .pieces, .termCandidates]),
             // By price, a word or a condition with few doctors (all of them, among 4,000) gathers them
             // from its terms' entries; one with more is left to the trigram index.
             Shape(name: "q=E11&sort=price", search: DoctorSearch(text: "E11", sort: .price), expectations: [.pieces, .pieceWalk]),

@@ -17,6 +17,7 @@ struct DoctorSearchVocabularyTests {
         let asked: [(text: String, condition: String?)] = [
             ("高血压", nil), ("hypertension", nil), ("diabet", nil), ("心血管", nil), ("人民医院", nil), ("阻塞性肺", nil), ("e11", nil),
             ("没有这种病", nil), ("高血压 心血管", nil), ("diabetes 人民医院", nil), ("儿科 哮喘", nil), ("hypertension 儿科", nil),
+            ("heart failure", nil), ("高血压 diabetes", nil), ("essential hypertension", "I10"),
             ("hypertension", "I10"), ("diabet", "J45.9"), ("儿科", "J45.9"), ("", "高血压"), ("", "E11.9"),
         ]
         for (text, condition) in asked {
@@ -34,7 +35,9 @@ struct DoctorSearchVocabularyTests {
                     (search.city, search.department, search.service, search.limit) = (city, department, service, 15)
                     more.append(search)
                 }
-                searches += more.filter { DoctorStore.walksVocabulary($0, substringOnly: DoctorStore.walksTermInOrder($0)) }
+                searches += more.filter {
+                    DoctorStore.walksVocabulary($0, substringOnly: DoctorStore.walksTermInOrder($0)) || DoctorStore.ranksFromTerms($0)
+                }
             }
         }
         return searches
@@ -62,8 +65,11 @@ struct DoctorSearchVocabularyTests {
         try await Self.withDirectory { stores, database in
             var answered = 0
             var found = 0
+            var orders: [DoctorStore.RelevanceOrder] = []
             for search in Self.searches {
-                if try await stores.doctors.termGroups(of: search, substringOnly: DoctorStore.walksTermInOrder(search)) != nil { answered += 1 }
+                let groups = try await stores.doctors.termGroups(of: search, substringOnly: DoctorStore.walksTermInOrder(search))
+                if groups != nil { answered += 1 }
+                if DoctorStore.ranksFromTerms(search), let groups { orders.append(DoctorStore.relevanceOrder(of: search, groups: groups)) }
                 let page = try await stores.doctors.search(search)
                 // The whole trigram answer of the same search, read with the page's window.
                 let matched = try await Self.ids(DoctorStore.searchQuery(search, engine: database.engine), in: database)
@@ -74,6 +80,9 @@ struct DoctorSearchVocabularyTests {
             #expect(Self.searches.count > 300)
             #expect(answered == Self.searches.count)
             #expect(found > 2000)
+            // Several words by relevance: in rank order, exact matches of one word first, and left to the trigram index.
+            #expect(orders.contains(.rank) && orders.contains(.byCount))
+            #expect(orders.contains { if case .exactFirst = $0 { true } else { false } })
         }
     }
 
