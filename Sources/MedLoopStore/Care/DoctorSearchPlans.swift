@@ -9,33 +9,35 @@ extension DoctorStore {
     /// matches are fewer than a page). A search answered from its groups of terms (`walksVocabulary`)
     /// first looks them up; `groups` are what the lookup found. Otherwise, on SQLite, a text walk and
     /// then the word's trigram matches. Tests and the benchmark show their plans.
-    static func searchStatements(_ search: DoctorSearch, engine: Engine, groups: [TermGroup]?) -> [SQLQueryString] {
+    static func searchStatements(_ search: DoctorSearch, engine: Engine, groups: [TermGroup]?,
+                                 gatheredEntries: Int64 = mostGatheredEntries) -> [SQLQueryString] {
         if walksServiceInPriceOrder(search) { return [priceWalkQuery(search, engine: engine)] }
         guard walksTermInOrder(search) else {
-            if ranksFromTerms(search), let groups, let ranked = relevanceStatements(search, engine: engine, groups: groups) {
+            if ranksFromTerms(search), let groups,
+               let ranked = relevanceStatements(search, engine: engine, groups: groups, gatheredEntries: gatheredEntries) {
                 return lookupStatements(search, engine: engine) + ranked
             }
             return (ranksFromTerms(search) ? lookupStatements(search, engine: engine) : [])
-                + textStatements(search, engine: engine, substringOnly: false, groups: groups)
+                + textStatements(search, engine: engine, substringOnly: false, groups: groups, gatheredEntries: gatheredEntries)
         }
         guard let term = search.terms.first, term.count >= 3 else { return [rankedTermQuery(search, engine: engine)] }
         var rest = search
         rest.offset = 0
-        return [rankedTermQuery(search, engine: engine)] + textStatements(rest, engine: engine, substringOnly: true, groups: groups)
+        return [rankedTermQuery(search, engine: engine)]
+            + textStatements(rest, engine: engine, substringOnly: true, groups: groups, gatheredEntries: gatheredEntries)
     }
 
     /// The statements of the matches that are not a word's exact ones: the lookup of the groups of
     /// terms and the statement they answer with; or a text walk and the query that answers when it
     /// does not fill the page.
-    private static func textStatements(_ search: DoctorSearch, engine: Engine, substringOnly: Bool,
-                                       groups: [TermGroup]?) -> [SQLQueryString] {
+    private static func textStatements(_ search: DoctorSearch, engine: Engine, substringOnly: Bool, groups: [TermGroup]?,
+                                       gatheredEntries: Int64) -> [SQLQueryString] {
         var lookup: [SQLQueryString] = []
         if walksVocabulary(search, substringOnly: substringOnly) {
             lookup = lookupStatements(search, engine: engine)
-            if let groups, let plan = termPlan(search, groups: groups) {
-                let answer = termStatement(search, groups: groups, plan: plan, excluded: substringOnly ? search.terms.first : nil,
-                                           engine: engine)
-                return lookup + (answer.map { [$0] } ?? [])
+            if let groups, let plan = termPlan(search, groups: groups, gatheredEntries: gatheredEntries) {
+                return lookup + termStatements(search, groups: groups, plan: plan, excluded: substringOnly ? search.terms.first : nil,
+                                               engine: engine)
             }
         }
         let query = searchQuery(search, engine: engine, substringOnly: substringOnly)
@@ -44,10 +46,11 @@ extension DoctorStore {
 
     /// The statements of `relevanceRows` after the lookups (the exact matches' count aside), or nil
     /// when it leaves the search to the trigram index.
-    private static func relevanceStatements(_ search: DoctorSearch, engine: Engine, groups: [TermGroup]) -> [SQLQueryString]? {
+    private static func relevanceStatements(_ search: DoctorSearch, engine: Engine, groups: [TermGroup],
+                                            gatheredEntries: Int64) -> [SQLQueryString]? {
         func statement(_ search: DoctorSearch, _ groups: [TermGroup], excluded: String?) -> [SQLQueryString]? {
-            guard let plan = termPlan(search, groups: groups) else { return nil }
-            return termStatement(search, groups: groups, plan: plan, excluded: excluded, engine: engine).map { [$0] } ?? []
+            guard let plan = termPlan(search, groups: groups, gatheredEntries: gatheredEntries) else { return nil }
+            return termStatements(search, groups: groups, plan: plan, excluded: excluded, engine: engine)
         }
         switch relevanceOrder(of: search, groups: groups) {
         case .byCount:
@@ -74,7 +77,7 @@ extension DoctorStore {
         let substringOnly = Self.walksTermInOrder(search)
         let groups = Self.walksVocabulary(search, substringOnly: substringOnly) || Self.ranksFromTerms(search)
             ? try await termGroups(of: search, substringOnly: substringOnly) : nil
-        return Self.searchStatements(search, engine: database.engine, groups: groups)
+        return Self.searchStatements(search, engine: database.engine, groups: groups, gatheredEntries: mostGatheredEntries)
     }
 
     /// The plans of every statement `search(_:)` may run for `search` (see `searchStatements`).

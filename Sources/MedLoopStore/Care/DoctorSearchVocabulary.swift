@@ -31,6 +31,10 @@ enum TermPlan: Equatable {
     /// Gather the doctors of the group with the fewest entries, checking the others, and sort them
     /// by price (the term entries keep no price order).
     case gather(driving: Int)
+    /// Walk the service lines in price order, checking each doctor against the groups, to the
+    /// price of the page's last row (`priceEdgeQuery`), then sort the lines up to that price
+    /// (`priceWalkQuery`).
+    case priceWalk(driving: Int)
 }
 
 extension DoctorStore {
@@ -41,8 +45,9 @@ extension DoctorStore {
     static let mostWalkedPieces = 128
 
     /// The most term entries gathered to sort a search by price: a word or condition that about one
-    /// doctor in thirty has. Beyond it the trigram index and the price index answer as before.
-    static let mostGatheredEntries: Int64 = 5_000
+    /// doctor in thirty has. A word with more fills a page within the first few hundred service lines
+    /// in price order (`TermPlan.priceWalk`).
+    public static let mostGatheredEntries: Int64 = 5_000
 
     /// Whether `search` may be answered from its groups of terms (`termGroups`): words or a
     /// condition, no hospital (the term entries do not keep it), and by relevance only one word
@@ -52,13 +57,15 @@ extension DoctorStore {
         return search.sort != .relevance || search.terms.isEmpty || (substringOnly && search.terms.count == 1)
     }
 
-    /// How `groups` answer `search`, or nil when they do not (a sort by price whose smallest group
-    /// has too many entries to gather).
-    static func termPlan(_ search: DoctorSearch, groups: [TermGroup]) -> TermPlan? {
+    /// How `groups` answer `search`, or nil when they do not: by price in a province whose smallest
+    /// group has more than `gatheredEntries` entries (no index keeps a province's service lines in
+    /// price order).
+    static func termPlan(_ search: DoctorSearch, groups: [TermGroup], gatheredEntries: Int64) -> TermPlan? {
         guard !groups.contains(where: { $0.terms.isEmpty }) else { return .nobody }
         guard let driving = groups.indices.min(by: { groups[$0].entries < groups[$1].entries }) else { return nil }
         guard search.sort == .price else { return .walk(driving: driving) }
-        return groups[driving].entries <= mostGatheredEntries ? .gather(driving: driving) : nil
+        if groups[driving].entries <= gatheredEntries { return .gather(driving: driving) }
+        return (search.cityPrefix?.count ?? 4) >= 4 ? .priceWalk(driving: driving) : nil
     }
 
     /// The search's words and condition as groups of terms, in the order of `search.terms` and the
@@ -126,8 +133,8 @@ extension DoctorStore {
         var conditions = filters(search, placedIn: "t")
         if let service = search.service {
             conditions.append("""
-                EXISTS (SELECT 1 FROM doctor_services s WHERE s.doctor_id = t.doctor_id AND s.kind = \(bind: service.rawValue) \
-                AND s.paused = \(bind: false))
+                EXISTS (SELECT 1 FROM doctor_services o WHERE o.doctor_id = t.doctor_id AND o.kind = \(bind: service.rawValue) \
+                AND o.paused = \(bind: false))
                 """)
         }
         if let condition = conditionFilter(search, doctor: "t.doctor_id") { conditions.append(condition) }
@@ -180,6 +187,51 @@ extension DoctorStore {
         }
     }
 
+    /// The service lines a price walk reads, of one standing (`paused`): of the priced kind (the text
+    /// package unless the search names a service), in the search's city or department when it names
+    /// one (their price indexes, M0029), whose doctor has a term of every group and passes the
+    /// filters (`entryConditions`).
+    static func pricedLines(_ search: DoctorSearch, groups: [TermGroup], driving: Int, paused: Bool) -> SQLQueryString {
+        let kind = (search.service ?? .textPackage).rawValue
+        var conditions: [SQLQueryString] = ["s.kind = \(bind: kind)", "s.paused = \(bind: paused)"]
+        if let prefix = search.cityPrefix, prefix.count >= 4 { conditions.append("s.city_code = \(bind: String(prefix.prefix(4)) + "00")") }
+        if let department = search.department { conditions.append("s.department = \(bind: department)") }
+        var passes: SQLQueryString = "EXISTS (SELECT 1 FROM doctor_terms t WHERE "
+        passes += (["t.term IN (\(binds: groups[driving].terms))", "t.doctor_id = s.doctor_id"]
+            + entryConditions(search, groups: groups, driving: driving, excluded: nil)).joined(separator: " AND ")
+        conditions.append(passes + ")")
+        return " FROM doctor_services s WHERE " + conditions.joined(separator: " AND ")
+    }
+
+    /// The standings of service lines a page by price shows: open and paused ones for the text
+    /// package (a paused line still has its price), open ones for a named service.
+    static func pricedStandings(_ search: DoctorSearch) -> [Bool] {
+        search.service == nil ? [false, true] : [false]
+    }
+
+    /// The price of the page's last row (of `offset + limit + 1`), walking each standing's lines in
+    /// price order to that row; no row when fewer lines pass.
+    static func priceEdgeQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, engine: Engine) -> SQLQueryString {
+        let depth = search.offset + search.limit + 1
+        let limit: SQLQueryString = engine == .sqlite ? " LIMIT \(literal: depth)" : " LIMIT \(bind: depth)"
+        let walks = pricedStandings(search).enumerated().map { index, paused -> SQLQueryString in
+            "SELECT * FROM (SELECT s.price_fen" + pricedLines(search, groups: groups, driving: driving, paused: paused)
+                + " ORDER BY s.price_fen" + limit + ") w\(unsafeRaw: String(index))"
+        }
+        let offset: SQLQueryString = engine == .sqlite ? " OFFSET \(literal: depth - 1)" : " OFFSET \(bind: depth - 1)"
+        return "SELECT e.price_fen FROM (" + walks.joined(separator: " UNION ALL ") + ") e ORDER BY e.price_fen LIMIT 1" + offset
+    }
+
+    /// The page by price: every passing line up to `edge` (those before the page's last row and
+    /// all that share its price, which rank then orders), sorted, and only those doctors read.
+    static func priceWalkQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, edge: Int64, engine: Engine) -> SQLQueryString {
+        let keys = pricedStandings(search).map { paused -> SQLQueryString in
+            "SELECT s.doctor_id" + pricedLines(search, groups: groups, driving: driving, paused: paused) + " AND s.price_fen <= \(bind: edge)"
+        }
+        return doctors(of: keys.joined(separator: " UNION ALL "), idColumn: "doctor_id", search: search)
+            + orderBy(.price, relevance: nil) + window(search, engine: engine)
+    }
+
     /// How many doctors a walk of `groups` would give in all (asked only when paging past them).
     static func termCount(_ search: DoctorSearch, groups: [TermGroup], driving: Int, excluded: String?) -> SQLQueryString {
         let conditions = entryConditions(search, groups: groups, driving: driving, excluded: excluded)
@@ -187,13 +239,17 @@ extension DoctorStore {
             + (["t.term IN (\(binds: groups[driving].terms))"] + conditions).joined(separator: " AND ")
     }
 
-    /// The statement that answers `search` by `plan`, or nil when nobody is found.
-    static func termStatement(_ search: DoctorSearch, groups: [TermGroup], plan: TermPlan, excluded: String?,
-                              engine: Engine) -> SQLQueryString? {
+    /// The statements that answer `search` by `plan`, in order (none when nobody is found). A price
+    /// walk's page is bound to the edge its first statement finds; `edge` stands in for it.
+    static func termStatements(_ search: DoctorSearch, groups: [TermGroup], plan: TermPlan, excluded: String?, engine: Engine,
+                               edge: Int64 = 0) -> [SQLQueryString] {
         switch plan {
-        case .nobody: nil
-        case .walk(let driving): termWalkQuery(search, groups: groups, driving: driving, excluded: excluded, engine: engine)
-        case .gather(let driving): termGatherQuery(search, groups: groups, driving: driving, engine: engine)
+        case .nobody: []
+        case .walk(let driving): [termWalkQuery(search, groups: groups, driving: driving, excluded: excluded, engine: engine)]
+        case .gather(let driving): [termGatherQuery(search, groups: groups, driving: driving, engine: engine)]
+        case .priceWalk(let driving):
+            [priceEdgeQuery(search, groups: groups, driving: driving, engine: engine),
+             priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)]
         }
     }
 
@@ -205,11 +261,20 @@ extension DoctorStore {
         return try await rows(of: search, groups: groups, excluded: substringOnly ? search.terms.first : nil)
     }
 
-    /// The rows of `search` from `groups`, or nil when they do not answer it (`termPlan`).
+    /// The rows of `search` from `groups`, or nil when they do not answer it (`termPlan`; a price
+    /// walk whose lines do not fill the page, which doctors without a line would follow).
     private func rows(of search: DoctorSearch, groups: [TermGroup], excluded: String?) async throws -> [any SQLRow]? {
-        guard let plan = Self.termPlan(search, groups: groups) else { return nil }
+        guard let plan = Self.termPlan(search, groups: groups, gatheredEntries: mostGatheredEntries) else { return nil }
         let engine = database.engine
-        guard let statement = Self.termStatement(search, groups: groups, plan: plan, excluded: excluded, engine: engine) else {
+        if case .priceWalk(let driving) = plan {
+            let edgeQuery = Self.priceEdgeQuery(search, groups: groups, driving: driving, engine: engine)
+            guard let edge = try await database.readPrepared({ sql in try await sql.raw(edgeQuery).first()?.int64("price_fen") }) else {
+                return nil
+            }
+            let page = Self.priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)
+            return try await database.readPrepared { sql in try await sql.raw(page).all() }
+        }
+        guard let statement = Self.termStatements(search, groups: groups, plan: plan, excluded: excluded, engine: engine).first else {
             return []
         }
         return try await database.readPrepared { sql in try await sql.raw(statement).all() }
@@ -268,7 +333,8 @@ extension DoctorStore {
             let wanted = search.limit + 1
             guard exact.count < wanted else { return exact }
             var exactTotal = search.offset + exact.count
-            if exact.isEmpty && search.offset > 0, case .walk(let driving)? = Self.termPlan(search, groups: exactGroups) {
+            if exact.isEmpty && search.offset > 0,
+               case .walk(let driving)? = Self.termPlan(search, groups: exactGroups, gatheredEntries: mostGatheredEntries) {
                 let count = Self.termCount(search, groups: exactGroups, driving: driving, excluded: nil)
                 exactTotal = try await database.readPrepared { sql in Int(try await sql.raw(count).first()?.int64("n") ?? 0) }
             }

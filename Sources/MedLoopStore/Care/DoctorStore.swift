@@ -50,10 +50,13 @@ public struct DoctorSummary: Sendable {
 public struct DoctorStore: Sendable {
     let database: Database
     let audit: AuditStore
+    /// The most term entries a search by price gathers and sorts (`termPlan`).
+    let mostGatheredEntries: Int64
 
-    public init(database: Database, audit: AuditStore) {
+    public init(database: Database, audit: AuditStore, mostGatheredEntries: Int64 = DoctorStore.mostGatheredEntries) {
         self.database = database
         self.audit = audit
+        self.mostGatheredEntries = mostGatheredEntries
     }
 
     /// Registers a doctor with their placement, menu and search entries, in one transaction.

@@ -44,6 +44,9 @@ struct DoctorSearchPlanTests {
         case textWalk
         /// A lookup of a search's terms in the vocabulary (M0033), through its trigram index or its key.
         case pieces
+        /// A walk of the service lines in price order (`TermPlan.priceWalk`): each line read through a
+        /// price index, its doctor checked by term, doctors read by key only.
+        case priceLines
         /// The walks (or, by price, the gathering) of a group of terms' entries: each reads a term index
         /// by its term, in the page's order (the walks' few rows are then merged), and doctors are read
         /// by key only.
@@ -209,6 +212,26 @@ struct DoctorSearchPlanTests {
         }
     }
 
+    /// Whether the service lines in `plan` are walked through a price index (in a city, in a
+    /// department, or of a kind), any other read of a line is by its key, and nothing is scanned whole.
+    static func readsPriceIndexes(_ plan: [String], engine: Engine) -> Bool {
+        let priceIndexes = ["doctor_services_by_price", "doctor_services_by_city_price", "doctor_services_by_department_price"]
+        switch engine {
+        case .sqlite:
+            let lineReads = plan.filter { $0.hasPrefix("SEARCH s ") || $0.hasPrefix("SCAN s") }
+            // A line is also read by its key: the page's price, the named service's standing.
+            return lineReads.contains { read in priceIndexes.contains { read.contains("INDEX \($0) (") } }
+                && lineReads.allSatisfy { read in
+                    priceIndexes.contains { read.contains("INDEX \($0) (") } || read.contains("(doctor_id=? AND kind=?)")
+                }
+                && !plan.contains { $0 == "SCAN d" || $0 == "SCAN t" }
+        case .postgres:
+            let lineReads = plan.filter { $0.contains("Scan") && $0.contains(" on doctor_services ") && !$0.contains("Bitmap Heap Scan") }
+            return !plan.contains { $0.contains("Seq Scan") }
+                && lineReads.allSatisfy { read in (priceIndexes + ["doctor_services_pkey"]).contains { read.contains($0 + " ") } }
+        }
+    }
+
     static func isSortNode(_ line: String) -> Bool {
         let node = line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "->  ", with: "")
         return node.hasPrefix("Sort ") || node.hasPrefix("Incremental Sort ")
@@ -233,19 +256,33 @@ struct DoctorSearchPlanTests {
                 }
             }
             let showPlans = ProcessInfo.processInfo.environment["MEDLOOP_SHOW_PLANS"] != nil
-            for shape in shapes {
+            // By price over more entries than are gathered (none here): the service lines in price order.
+            let walkingPrices = DoctorStore(database: database, audit: AuditStore(database: database), mostGatheredEntries: 0)
+            let priceShapes = [
+                Shape(name: "q=高血压&sort=price (walked)", search: DoctorSearch(text: "高血压", sort: .price),
+                      expectations: [.pieces, .priceLines, .priceLines]),
+                Shape(name: "q=hypertension&city=310100&sort=price (walked)", search: DoctorSearch(text: "hypertension", city: "310100", sort: .price),
+                      expectations: [.pieces, .priceLines, .priceLines]),
+                Shape(name: "condition=E11.9&department=endocrinology&service=videoPerMinute&sort=price (walked)",
+                      search: DoctorSearch(department: "endocrinology", condition: "E11.9", service: .videoPerMinute, sort: .price),
+                      expectations: [.pieces, .priceLines, .priceLines]),
+            ]
+            for (shape, doctors) in shapes.map({ ($0, doctors) }) + priceShapes.map({ ($0, walkingPrices) }) {
                 let plans = try await doctors.plans(of: shape.search, hints: [.avoidSequentialScans])
                 let orderedPlans = try await doctors.plans(of: shape.search, hints: [.avoidSequentialScans, .avoidSorts])
                 let expectations = shape.expectations.filter { $0 != .textWalk || database.engine == .sqlite }
                 #expect(plans.count == expectations.count, "\(shape)")
                 for ((plan, orderedPlan), expectation) in zip(zip(plans, orderedPlans), expectations) {
-                    let plan = [.termCandidates, .pieces, .pieceWalk].contains(expectation) ? plan : orderedPlan
+                    let plan = [.termCandidates, .pieces, .pieceWalk, .priceLines].contains(expectation) ? plan : orderedPlan
                     if showPlans { print("PLAN \(database.engine) \(shape) [\(expectation)]\n  " + plan.joined(separator: "\n  ")) }
                     switch expectation {
                     case .walk, .textWalk:
                         #expect(Self.isOrderedWalk(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
                     case .pieces:
                         #expect(Self.readsVocabularyByIndex(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
+                    case .priceLines:
+                        #expect(Self.readsPriceIndexes(plan, engine: database.engine) && Self.readsDoctorsByKey(plan, engine: database.engine),
+                                "\(shape): \(plan.joined(separator: " | "))")
                     case .pieceWalk:
                         #expect(Self.walksTermIndexes(plan, engine: database.engine) && Self.readsDoctorsByKey(plan, engine: database.engine),
                                 "\(shape): \(plan.joined(separator: " | "))")

@@ -86,6 +86,25 @@ struct DoctorSearchVocabularyTests {
         }
     }
 
+    @Test("by price, a word or condition with more entries than are gathered is walked through the service lines in price order to the page's last price, ties in rank order: the trigram index's page")
+    func priceWalkAgreesWithTrigrams() async throws {
+        try await Self.withDirectory { stores, database in
+            // Nothing gathered: every search by price outside a province walks the service lines.
+            let doctors = DoctorStore(database: database, audit: AuditStore(database: database), mostGatheredEntries: 0)
+            var walked = 0
+            for search in Self.searches where search.sort == .price {
+                let substringOnly = DoctorStore.walksTermInOrder(search)
+                if let groups = try await doctors.termGroups(of: search, substringOnly: substringOnly),
+                   case .priceWalk? = DoctorStore.termPlan(search, groups: groups, gatheredEntries: 0) { walked += 1 }
+                let page = try await doctors.search(search)
+                let matched = try await Self.ids(DoctorStore.searchQuery(search, engine: database.engine), in: database)
+                #expect(page.items.map(\.id) == Array(matched.prefix(search.limit)), "\(search)")
+                #expect((page.nextCursor != nil) == (matched.count > search.limit), "\(search)")
+            }
+            #expect(walked > 50)
+        }
+    }
+
     @Test("a word in the doctors' training has no term entries to walk: it is searched through the trigram index and still finds them")
     func trainingWord() async throws {
         try await Self.withDirectory { stores, database in
