@@ -87,7 +87,10 @@ extension DoctorStore {
     /// Doctors offering the service (the text package unless another is named), cheapest first.
     public static func priceWalkQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
         let kind = (search.service ?? .textPackage).rawValue
-        var query = summaryColumns() + " FROM doctor_services s CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id"
+        // A hospital's few hundred doctors are gathered through its index and sorted instead: walking
+        // every line in price order for them took 420 ms in a province among 150,000 doctors.
+        let walked: SQLQueryString = search.hospitalId == nil ? "doctor_services s CROSS JOIN doctors d" : "doctors d CROSS JOIN doctor_services s"
+        var query = summaryColumns() + " FROM " + walked + " JOIN institutions i ON i.id = d.hospital_id"
         // The service line's copy of the city and department leads the walk to that place's lines.
         var place: [SQLQueryString] = []
         if let prefix = search.cityPrefix, prefix.count >= 4 { place.append("s.city_code = \(bind: String(prefix.prefix(4)) + "00")") }

@@ -32,8 +32,8 @@ enum TermPlan: Equatable {
     /// by price (the term entries keep no price order).
     case gather(driving: Int)
     /// Walk the service lines in price order, checking each doctor against the groups, to the
-    /// price of the page's last row (`priceEdgeQuery`), then sort the lines up to that price
-    /// (`priceWalkQuery`).
+    /// price of the page's last row (`priceEdge`), then sort the lines up to that price
+    /// (`priceWalkQuery`); gather when the walk does not settle it.
     case priceWalk(driving: Int)
 }
 
@@ -57,15 +57,15 @@ extension DoctorStore {
         return search.sort != .relevance || search.terms.isEmpty || (substringOnly && search.terms.count == 1)
     }
 
-    /// How `groups` answer `search`, or nil when they do not: by price in a province whose smallest
-    /// group has more than `gatheredEntries` entries (no index keeps a province's service lines in
-    /// price order).
+    /// How `groups` answer `search`: by price, a group of more than `gatheredEntries` entries is
+    /// walked through the service lines, unless in a province (no index keeps a province's lines in
+    /// price order) or deep into the list; else gathered.
     static func termPlan(_ search: DoctorSearch, groups: [TermGroup], gatheredEntries: Int64) -> TermPlan? {
         guard !groups.contains(where: { $0.terms.isEmpty }) else { return .nobody }
         guard let driving = groups.indices.min(by: { groups[$0].entries < groups[$1].entries }) else { return nil }
         guard search.sort == .price else { return .walk(driving: driving) }
-        if groups[driving].entries <= gatheredEntries { return .gather(driving: driving) }
-        return (search.cityPrefix?.count ?? 4) >= 4 ? .priceWalk(driving: driving) : nil
+        let walks = (search.cityPrefix?.count ?? 4) >= 4 && search.offset + search.limit + 1 <= deepestPriceWalkRow
+        return groups[driving].entries > gatheredEntries && walks ? .priceWalk(driving: driving) : .gather(driving: driving)
     }
 
     /// The search's words and condition as groups of terms, in the order of `search.terms` and the
@@ -189,18 +189,28 @@ extension DoctorStore {
 
     /// The service lines a price walk reads, of one standing (`paused`): of the priced kind (the text
     /// package unless the search names a service), in the search's city or department when it names
-    /// one (their price indexes, M0029), whose doctor has a term of every group and passes the
-    /// filters (`entryConditions`).
-    static func pricedLines(_ search: DoctorSearch, groups: [TermGroup], driving: Int, paused: Bool) -> SQLQueryString {
+    /// one (their price indexes, M0029).
+    static func lineConditions(_ search: DoctorSearch, paused: Bool) -> [SQLQueryString] {
         let kind = (search.service ?? .textPackage).rawValue
         var conditions: [SQLQueryString] = ["s.kind = \(bind: kind)", "s.paused = \(bind: paused)"]
         if let prefix = search.cityPrefix, prefix.count >= 4 { conditions.append("s.city_code = \(bind: String(prefix.prefix(4)) + "00")") }
         if let department = search.department { conditions.append("s.department = \(bind: department)") }
-        var passes: SQLQueryString = "EXISTS (SELECT 1 FROM doctor_terms t WHERE "
-        passes += (["t.term IN (\(binds: groups[driving].terms))", "t.doctor_id = s.doctor_id"]
-            + entryConditions(search, groups: groups, driving: driving, excluded: nil)).joined(separator: " AND ")
-        conditions.append(passes + ")")
-        return " FROM doctor_services s WHERE " + conditions.joined(separator: " AND ")
+        return conditions
+    }
+
+    /// That the doctor `doctor` (a column) has a term of every group and passes the filters
+    /// (`entryConditions`).
+    static func passes(_ search: DoctorSearch, groups: [TermGroup], driving: Int, doctor: String) -> SQLQueryString {
+        let conditions: [SQLQueryString] = ["t.term IN (\(binds: groups[driving].terms))", "t.doctor_id = \(unsafeRaw: doctor)"]
+            + entryConditions(search, groups: groups, driving: driving, excluded: nil)
+        return "EXISTS (SELECT 1 FROM doctor_terms t WHERE " + conditions.joined(separator: " AND ") + ")"
+    }
+
+    /// The lines of one standing whose doctor passes.
+    static func pricedLines(_ search: DoctorSearch, groups: [TermGroup], driving: Int, paused: Bool) -> SQLQueryString {
+        " FROM doctor_services s WHERE "
+            + (lineConditions(search, paused: paused) + [passes(search, groups: groups, driving: driving, doctor: "s.doctor_id")])
+                .joined(separator: " AND ")
     }
 
     /// The standings of service lines a page by price shows: open and paused ones for the text
@@ -209,17 +219,58 @@ extension DoctorStore {
         search.service == nil ? [false, true] : [false]
     }
 
-    /// The price of the page's last row (of `offset + limit + 1`), walking each standing's lines in
-    /// price order to that row; no row when fewer lines pass.
-    static func priceEdgeQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, engine: Engine) -> SQLQueryString {
+    /// How many open service lines a price walk reads per row of its page at most: enough for a word
+    /// or condition that one doctor in thirty has. A walk that does not fill its page within them
+    /// (a word and a condition seldom found together, a word rare in the department) is left to
+    /// gathering, whose cost is bounded by the group's entries.
+    static let priceWalkLinesPerRow = 30
+
+    /// The deepest row a price walk is tried for: up to 3,000 lines read.
+    static let deepestPriceWalkRow = 100
+
+    /// The prices of the passing lines among the first `linesRead` open lines in price order, the
+    /// first `offset + limit + 1` of them.
+    static func openPricesQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, linesRead: Int) -> SQLQueryString {
+        var window: SQLQueryString = "SELECT s.doctor_id, s.price_fen FROM doctor_services s WHERE "
+        window += lineConditions(search, paused: false).joined(separator: " AND ") + " ORDER BY s.price_fen, s.doctor_id LIMIT \(bind: linesRead)"
+        return "SELECT w.price_fen FROM (" + window + ") w WHERE " + passes(search, groups: groups, driving: driving, doctor: "w.doctor_id")
+            + " ORDER BY w.price_fen LIMIT \(bind: search.offset + search.limit + 1)"
+    }
+
+    /// How many open lines there are, up to `linesRead` (whether the walk read them all).
+    static func openLinesQuery(_ search: DoctorSearch, linesRead: Int) -> SQLQueryString {
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM doctor_services s WHERE " + lineConditions(search, paused: false).joined(separator: " AND ")
+            + " LIMIT \(bind: linesRead)) w"
+    }
+
+    /// The prices of the passing paused lines (text package only), the first `offset + limit + 1`.
+    static func pausedPricesQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int) -> SQLQueryString {
+        "SELECT s.price_fen" + pricedLines(search, groups: groups, driving: driving, paused: true)
+            + " ORDER BY s.price_fen LIMIT \(bind: search.offset + search.limit + 1)"
+    }
+
+    /// The price of the page's last row (of `offset + limit + 1`) among the passing lines in price
+    /// order; nil when the walk does not settle it within `priceWalkLinesPerRow` open lines a row, or
+    /// fewer lines pass (doctors without a line would follow them).
+    func priceEdge(_ search: DoctorSearch, groups: [TermGroup], driving: Int) async throws -> Int64? {
         let depth = search.offset + search.limit + 1
-        let limit: SQLQueryString = engine == .sqlite ? " LIMIT \(literal: depth)" : " LIMIT \(bind: depth)"
-        let walks = pricedStandings(search).enumerated().map { index, paused -> SQLQueryString in
-            "SELECT * FROM (SELECT s.price_fen" + pricedLines(search, groups: groups, driving: driving, paused: paused)
-                + " ORDER BY s.price_fen" + limit + ") w\(unsafeRaw: String(index))"
+        let linesRead = depth * Self.priceWalkLinesPerRow
+        let open = Self.openPricesQuery(search, groups: groups, driving: driving, linesRead: linesRead)
+        var prices = try await database.readPrepared { sql in try await sql.raw(open).all().map { try $0.int64("price_fen") } }
+        if prices.count < depth {
+            // Every open line read, or the walk stopped short of the page.
+            let count = Self.openLinesQuery(search, linesRead: linesRead)
+            let lines = try await database.readPrepared { sql in Int(try await sql.raw(count).first()?.int64("n") ?? 0) }
+            guard lines < linesRead else { return nil }
         }
-        let offset: SQLQueryString = engine == .sqlite ? " OFFSET \(literal: depth - 1)" : " OFFSET \(bind: depth - 1)"
-        return "SELECT e.price_fen FROM (" + walks.joined(separator: " UNION ALL ") + ") e ORDER BY e.price_fen LIMIT 1" + offset
+        if search.service == nil {
+            // Paused lines are few; lines past the open walk cost at least its last price, which is at
+            // least the edge, so merging keeps the edge right.
+            let paused = Self.pausedPricesQuery(search, groups: groups, driving: driving)
+            prices += try await database.readPrepared { sql in try await sql.raw(paused).all().map { try $0.int64("price_fen") } }
+            prices.sort()
+        }
+        return prices.count >= depth ? prices[depth - 1] : nil
     }
 
     /// The page by price: every passing line up to `edge` (those before the page's last row and
@@ -240,7 +291,8 @@ extension DoctorStore {
     }
 
     /// The statements that answer `search` by `plan`, in order (none when nobody is found). A price
-    /// walk's page is bound to the edge its first statement finds; `edge` stands in for it.
+    /// walk's page is bound to the edge its first statements find (`edge` stands in for it), and
+    /// gathering follows when they find none.
     static func termStatements(_ search: DoctorSearch, groups: [TermGroup], plan: TermPlan, excluded: String?, engine: Engine,
                                edge: Int64 = 0) -> [SQLQueryString] {
         switch plan {
@@ -248,8 +300,11 @@ extension DoctorStore {
         case .walk(let driving): [termWalkQuery(search, groups: groups, driving: driving, excluded: excluded, engine: engine)]
         case .gather(let driving): [termGatherQuery(search, groups: groups, driving: driving, engine: engine)]
         case .priceWalk(let driving):
-            [priceEdgeQuery(search, groups: groups, driving: driving, engine: engine),
-             priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)]
+            [openPricesQuery(search, groups: groups, driving: driving, linesRead: 1),
+             openLinesQuery(search, linesRead: 1)]
+                + (search.service == nil ? [pausedPricesQuery(search, groups: groups, driving: driving)] : [])
+                + [priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine),
+                   termGatherQuery(search, groups: groups, driving: driving, engine: engine)]
         }
     }
 
@@ -267,11 +322,9 @@ extension DoctorStore {
         guard let plan = Self.termPlan(search, groups: groups, gatheredEntries: mostGatheredEntries) else { return nil }
         let engine = database.engine
         if case .priceWalk(let driving) = plan {
-            let edgeQuery = Self.priceEdgeQuery(search, groups: groups, driving: driving, engine: engine)
-            guard let edge = try await database.readPrepared({ sql in try await sql.raw(edgeQuery).first()?.int64("price_fen") }) else {
-                return nil
-            }
-            let page = Self.priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)
+            let page = try await priceEdge(search, groups: groups, driving: driving).map { edge in
+                Self.priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)
+            } ?? Self.termGatherQuery(search, groups: groups, driving: driving, engine: engine)
             return try await database.readPrepared { sql in try await sql.raw(page).all() }
         }
         guard let statement = Self.termStatements(search, groups: groups, plan: plan, excluded: excluded, engine: engine).first else {
