@@ -45,9 +45,10 @@ extension DoctorStore {
     static let mostWalkedPieces = 128
 
     /// The most term entries gathered to sort a search by price: a word or condition that about one
-    /// doctor in thirty has. A word with more fills a page within the first few hundred service lines
-    /// in price order (`TermPlan.priceWalk`).
-    public static let mostGatheredEntries: Int64 = 5_000
+    /// doctor in seventy-five has among 150,000. Gathering costs about 3 µs an entry, a price walk
+    /// about 1.5 µs a service line, and a word with more entries fills a page of 20 within some 1,500
+    /// lines in price order (`TermPlan.priceWalk`).
+    public static let mostGatheredEntries: Int64 = 2_000
 
     /// Whether `search` may be answered from its groups of terms (`termGroups`): words or a
     /// condition, no hospital (the term entries do not keep it), and by relevance only one word
@@ -170,16 +171,25 @@ extension DoctorStore {
     }
 
     /// The page of `search` by price: the driving group's doctors (at most `mostGatheredEntries`
-    /// entries), checked as `entryConditions` says, sorted by price; only they are read.
+    /// entries), checked as `entryConditions` says, sorted by price. On SQLite they are sorted by the
+    /// price of their service line and the rank their term entries keep, and only the page's doctors
+    /// are read (reading every candidate's row cost 30–40 ms for 4,000–5,000 of them).
     static func termGatherQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, engine: Engine) -> SQLQueryString {
         let conditions = entryConditions(search, groups: groups, driving: driving, excluded: nil)
-        var keys: SQLQueryString = "SELECT DISTINCT t.doctor_id FROM doctor_terms t WHERE "
-        keys += (["t.term IN (\(binds: groups[driving].terms))"] + conditions).joined(separator: " AND ")
-        let order = orderBy(.price, relevance: nil) + window(search, engine: engine)
+        var candidates: SQLQueryString = "SELECT DISTINCT t.doctor_id, t.rank_score AS k FROM doctor_terms t WHERE "
+        candidates += (["t.term IN (\(binds: groups[driving].terms))"] + conditions).joined(separator: " AND ")
         switch engine {
         case .sqlite:
-            return doctors(of: keys, idColumn: "doctor_id", search: search) + order
+            let kind = (search.service ?? .textPackage).rawValue
+            var keys: SQLQueryString = "SELECT c.doctor_id, s.price_fen AS price, c.k FROM (" + candidates + ") c"
+            keys += search.service != nil
+                ? " JOIN doctor_services s ON s.doctor_id = c.doctor_id AND s.kind = \(bind: kind) AND s.paused = \(bind: false)"
+                : " LEFT JOIN doctor_services s ON s.doctor_id = c.doctor_id AND s.kind = \(bind: kind)"
+            keys += " ORDER BY price ASC NULLS LAST, c.k DESC, c.doctor_id" + window(search, engine: engine)
+            return doctors(of: keys, idColumn: "doctor_id", search: search) + " ORDER BY p.price ASC NULLS LAST, p.k DESC, p.doctor_id"
         case .postgres:
+            let keys: SQLQueryString = "SELECT doctor_id FROM (" + candidates + ") c"
+            let order = orderBy(.price, relevance: nil) + window(search, engine: engine)
             // As an array of ids the doctors are read by key; joined as a table, PostgreSQL merges
             // or hashes the candidates against every doctor.
             return summaryColumns() + " FROM doctors d JOIN institutions i ON i.id = d.hospital_id" + serviceJoin(search)
@@ -188,13 +198,18 @@ extension DoctorStore {
     }
 
     /// The service lines a price walk reads, of one standing (`paused`): of the priced kind (the text
-    /// package unless the search names a service), in the search's city or department when it names
-    /// one (their price indexes, M0029).
+    /// package unless the search names a service), in the search's city or else its department when
+    /// it names one (their price indexes, M0029). Only the index's own place is checked on the line:
+    /// the other is checked on the doctor's term entry (`passes`), where reading each line of a city
+    /// to check its department took 30–40 ms among 150,000 doctors.
     static func lineConditions(_ search: DoctorSearch, paused: Bool) -> [SQLQueryString] {
         let kind = (search.service ?? .textPackage).rawValue
         var conditions: [SQLQueryString] = ["s.kind = \(bind: kind)", "s.paused = \(bind: paused)"]
-        if let prefix = search.cityPrefix, prefix.count >= 4 { conditions.append("s.city_code = \(bind: String(prefix.prefix(4)) + "00")") }
-        if let department = search.department { conditions.append("s.department = \(bind: department)") }
+        if let prefix = search.cityPrefix, prefix.count >= 4 {
+            conditions.append("s.city_code = \(bind: String(prefix.prefix(4)) + "00")")
+        } else if let department = search.department {
+            conditions.append("s.department = \(bind: department)")
+        }
         return conditions
     }
 
@@ -220,12 +235,12 @@ extension DoctorStore {
     }
 
     /// How many open service lines a price walk reads per row of its page at most: enough for a word
-    /// or condition that one doctor in thirty has. A walk that does not fill its page within them
-    /// (a word and a condition seldom found together, a word rare in the department) is left to
-    /// gathering, whose cost is bounded by the group's entries.
-    static let priceWalkLinesPerRow = 30
+    /// or condition that one doctor in seventy-five has (`mostGatheredEntries`), with room to spare.
+    /// A walk that does not fill its page within them (a word and a condition seldom found together,
+    /// a word rare in the department) is left to gathering, whose cost is bounded by the group's entries.
+    static let priceWalkLinesPerRow = 120
 
-    /// The deepest row a price walk is tried for: up to 3,000 lines read.
+    /// The deepest row a price walk is tried for: up to 12,000 lines read.
     static let deepestPriceWalkRow = 100
 
     /// The prices of the passing lines among the first `linesRead` open lines in price order, the
