@@ -66,10 +66,16 @@ extension DoctorStore {
         }
     }
 
-    /// The lookups of `termGroups`: the counts of the exact terms, then each long word's pieces.
+    /// The lookups of `termGroups`: the hospital's name, the counts of the exact terms, then each long word's pieces.
     static func lookupStatements(_ search: DoctorSearch, engine: Engine) -> [SQLQueryString] {
-        let exact = search.terms.filter { $0.count < 3 } + (search.condition == nil ? [] : search.conditionCodes.map { $0.lowercased() })
-        return (exact.isEmpty ? [] : [entriesQuery(exact)]) + search.terms.filter { $0.count >= 3 }.map { vocabularyQuery($0, engine: engine) }
+        var exact = search.terms.filter { $0.count < 3 } + (search.condition == nil ? [] : search.conditionCodes.map { $0.lowercased() })
+        var hospital: [SQLQueryString] = []
+        if let id = search.hospitalId {
+            hospital = [hospitalNameQuery(id)]
+            exact.append("")
+        }
+        return hospital + (exact.isEmpty ? [] : [entriesQuery(exact)])
+            + search.terms.filter { $0.count >= 3 }.map { vocabularyQuery($0, engine: engine) }
     }
 
     /// The statements `search(_:)` may run for `search` on this database, its groups of terms looked up.

@@ -61,9 +61,11 @@ extension DoctorStore {
     /// Whether a term index answers `search` directly, walking the term's entries in the page's
     /// order: one word sorted by relevance; one word of fewer than 3 characters (it has exact
     /// matches only) or one condition (its ICD-10 code is a term) sorted by relevance, rating or
-    /// patients served; one word with a condition by relevance. The term indexes keep rank order and
-    /// patients-served order, not price.
+    /// patients served; one word with a condition by relevance; none with a hospital. The term
+    /// indexes keep rank order and patients-served order, not price.
     static func walksTermInOrder(_ search: DoctorSearch) -> Bool {
+        // A hospital's doctors are found through its name, one of their terms (`termGroups`).
+        guard search.hospitalId == nil else { return false }
         let walkedSorts: Set<DoctorSort> = [.relevance, .rating, .patientsServed]
         if search.terms.count == 1 {
             // With a condition, by relevance: the word's exact matches that have the condition first.
@@ -192,15 +194,16 @@ extension DoctorStore {
     }
 
     /// The filters every search applies to the doctor: standing, department and city on the doctor
-    /// row `d`, or on the rows named by `placedIn` that keep copies of them; the hospital on `d`.
-    static func filters(_ search: DoctorSearch, placedIn place: String = "d") -> [SQLQueryString] {
+    /// row `d`, or on the rows named by `placedIn` that keep copies of them; the hospital on `d`
+    /// unless `withHospital` is false (the caller checks it otherwise).
+    static func filters(_ search: DoctorSearch, placedIn place: String = "d", withHospital: Bool = true) -> [SQLQueryString] {
         var conditions: [SQLQueryString] = ["\(unsafeRaw: place).qualification = \(bind: QualificationStatus.approved.rawValue)"]
         if let department = search.department { conditions.append("\(unsafeRaw: place).department = \(bind: department)") }
         if let prefix = search.cityPrefix {
             conditions.append(prefix.count >= 4 ? "\(unsafeRaw: place).city_code = \(bind: String(prefix.prefix(4)) + "00")"
                                                 : "\(unsafeRaw: place).city_code LIKE \(bind: prefix + "%")")
         }
-        if let hospital = search.hospitalId { conditions.append("d.hospital_id = \(bind: hospital.text)") }
+        if withHospital, let hospital = search.hospitalId { conditions.append("d.hospital_id = \(bind: hospital.text)") }
         return conditions
     }
 

@@ -16,6 +16,9 @@ struct TermGroup: Sendable, Equatable {
     /// Whether this group is the search's condition: its doctors are those of `doctor_conditions`,
     /// to whom its terms (the codes) lead.
     var isCondition = false
+    /// Whether this group is the search's hospital: its doctors are those working there, to whom its
+    /// term (the hospital's name, one of their terms) leads.
+    var isHospital = false
 
     var terms: [String] { pieces.map(\.term) }
     /// The most a walk of this group reads.
@@ -51,10 +54,10 @@ extension DoctorStore {
     public static let mostGatheredEntries: Int64 = 2_000
 
     /// Whether `search` may be answered from its groups of terms (`termGroups`): words or a
-    /// condition, no hospital (the term entries do not keep it), and by relevance only one word
-    /// (`substringOnly`: the matches after its exact ones) or none (relevance is then rank order).
+    /// condition, and by relevance only one word (`substringOnly`: the matches after its exact ones)
+    /// or none (relevance is then rank order); see `ranksFromTerms` for the others.
     static func walksVocabulary(_ search: DoctorSearch, substringOnly: Bool) -> Bool {
-        guard search.hospitalId == nil, !search.terms.isEmpty || search.condition != nil else { return false }
+        guard !search.terms.isEmpty || search.condition != nil else { return false }
         return search.sort != .relevance || search.terms.isEmpty || (substringOnly && search.terms.count == 1)
     }
 
@@ -69,15 +72,20 @@ extension DoctorStore {
         return groups[driving].entries > gatheredEntries && walks ? .priceWalk(driving: driving) : .gather(driving: driving)
     }
 
-    /// The search's words and condition as groups of terms, in the order of `search.terms` and the
-    /// condition last; with `substringOnly`, the one word's group without the word itself. Pieces
+    /// The search's words, condition and hospital as groups of terms, in the order of `search.terms`,
+    /// then the condition, then the hospital; with `substringOnly`, the one word's group without the word itself. Pieces
     /// without entries are left out. Nil when a word of 3+ characters is also in some doctor's
     /// training (which has no term entries) or in more than `mostWalkedPieces` terms.
     func termGroups(of search: DoctorSearch, substringOnly: Bool) async throws -> [TermGroup]? {
         let engine = database.engine
         var groups: [TermGroup] = []
         let codes = search.condition == nil ? nil : search.conditionCodes
-        let exact = search.terms.filter { $0.count < 3 } + (codes ?? []).map { $0.lowercased() }
+        var hospitalTerm: String?
+        if let hospital = search.hospitalId {
+            let name = try await database.readPrepared { sql in try await sql.raw(Self.hospitalNameQuery(hospital)).first()?.text("name") }
+            hospitalTerm = name?.lowercased() ?? ""
+        }
+        let exact = search.terms.filter { $0.count < 3 } + (codes ?? []).map { $0.lowercased() } + (hospitalTerm.map { [$0] } ?? [])
         var counted: [String: Int64] = [:]
         if !exact.isEmpty {
             let rows = try await database.readPrepared { sql in try await sql.raw(Self.entriesQuery(exact)).all() }
@@ -102,7 +110,13 @@ extension DoctorStore {
             groups.append(group)
         }
         if let codes { groups.append(TermGroup(pieces: pieces(codes.map { $0.lowercased() }), isCondition: true)) }
+        if let hospitalTerm { groups.append(TermGroup(pieces: pieces([hospitalTerm]), isHospital: true)) }
         return groups
+    }
+
+    /// The name of a hospital, whose doctors have it as a term (`DoctorIndex.terms`).
+    static func hospitalNameQuery(_ hospital: UUID) -> SQLQueryString {
+        "SELECT name FROM institutions WHERE id = \(bind: hospital.text)"
     }
 
     /// The vocabulary's pieces that contain `word`, through its trigram index (case aside, as the
@@ -128,24 +142,29 @@ extension DoctorStore {
     }
 
     /// What every term entry `t` read for `search` must pass: the filters kept on the entries
-    /// (M0032), the service, a term of every group but the driving one, the condition's codes (also
-    /// when its group drives: its terms lead to the codes' doctors), and not `excluded` as an exact term.
+    /// (M0032), a term of every group but the driving one, not `excluded` as an exact term, the
+    /// condition's codes and the hospital (also when their group drives: its terms lead to their
+    /// doctors), and the service.
     static func entryConditions(_ search: DoctorSearch, groups: [TermGroup], driving: Int, excluded: String?) -> [SQLQueryString] {
-        var conditions = filters(search, placedIn: "t")
+        // Cheapest first: the entry's own columns, then probes of the clustered term table, then the
+        // condition's covering index, then the rows of the service line and of the doctor.
+        var conditions = filters(search, placedIn: "t", withHospital: false)
+        for (index, group) in groups.enumerated() where !group.isCondition && index != driving {
+            conditions.append("EXISTS (SELECT 1 FROM doctor_terms x WHERE x.term IN (\(binds: group.terms)) AND x.doctor_id = t.doctor_id)")
+        }
+        if let excluded {
+            conditions.append("NOT EXISTS (SELECT 1 FROM doctor_terms e WHERE e.term = \(bind: excluded) AND e.doctor_id = t.doctor_id)")
+        }
+        if let condition = conditionFilter(search, doctor: "t.doctor_id") { conditions.append(condition) }
         if let service = search.service {
             conditions.append("""
                 EXISTS (SELECT 1 FROM doctor_services o WHERE o.doctor_id = t.doctor_id AND o.kind = \(bind: service.rawValue) \
                 AND o.paused = \(bind: false))
                 """)
         }
-        if let condition = conditionFilter(search, doctor: "t.doctor_id") { conditions.append(condition) }
-        for (index, group) in groups.enumerated() where !group.isCondition {
-            if index != driving {
-                conditions.append("EXISTS (SELECT 1 FROM doctor_terms x WHERE x.term IN (\(binds: group.terms)) AND x.doctor_id = t.doctor_id)")
-            }
-        }
-        if let excluded {
-            conditions.append("NOT EXISTS (SELECT 1 FROM doctor_terms e WHERE e.term = \(bind: excluded) AND e.doctor_id = t.doctor_id)")
+        if let hospital = search.hospitalId {
+            // Another hospital may share the name.
+            conditions.append("EXISTS (SELECT 1 FROM doctors h WHERE h.id = t.doctor_id AND h.hospital_id = \(bind: hospital.text))")
         }
         return conditions
     }
@@ -348,10 +367,10 @@ extension DoctorStore {
         return try await database.readPrepared { sql in try await sql.raw(statement).all() }
     }
 
-    /// Whether `search` of several words by relevance may be answered from its groups of terms
-    /// (`relevanceRows`): no hospital (the term entries do not keep it).
+    /// Whether `search` by relevance may be answered from its groups of terms (`relevanceRows`):
+    /// several words, or one with a hospital (`walksTermInOrder` answers one without).
     static func ranksFromTerms(_ search: DoctorSearch) -> Bool {
-        search.sort == .relevance && search.terms.count > 1 && search.hospitalId == nil
+        search.sort == .relevance && (search.terms.count > 1 || (search.terms.count == 1 && search.hospitalId != nil))
     }
 
     /// How relevance orders the doctors a search of several words finds. Relevance counts the words a

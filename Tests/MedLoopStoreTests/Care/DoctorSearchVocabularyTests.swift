@@ -110,6 +110,40 @@ struct DoctorSearchVocabularyTests {
         }
     }
 
+    @Test("a hospital's doctors are found through its name, one of their terms, and not those of another hospital of the same name: the trigram index's page")
+    func hospitalThroughItsName() async throws {
+        try await Self.withDirectory { stores, database in
+            let rows = try await database.read { sql in
+                try await sql.raw("""
+                    SELECT hospital_id, COUNT(*) AS n FROM doctors WHERE qualification = 'approved' GROUP BY hospital_id
+                    ORDER BY n DESC, hospital_id LIMIT 2
+                    """).all()
+            }
+            let hospitals = try rows.map { try #require(UUID(uuidString: try $0.text("hospital_id"))) }
+            try #require(hospitals.count == 2)
+            // The second hospital takes the first one's name: their doctors share that term.
+            let name = try #require(try await database.read { sql in
+                try await sql.raw("SELECT name FROM institutions WHERE id = \(bind: hospitals[0].text)").first()?.text("name")
+            })
+            _ = try await stores.institutions.update(hospitals[1], name: name, insuranceDesignated: nil, internetHospitalLicensed: nil,
+                                                     context: anAuditContext(at: Self.now))
+            var found = 0
+            for hospital in hospitals + [UUID()] {
+                for (text, condition) in [("高血压", nil), ("hypertension 儿科", nil), ("儿科", nil), ("diabet", "E11.9"), ("", "I10")] as [(String, String?)] {
+                    for sort in DoctorSort.allCases {
+                        let search = DoctorSearch(text: text.isEmpty ? nil : text, condition: condition, hospitalId: hospital, sort: sort, limit: 12)
+                        let page = try await stores.doctors.search(search)
+                        let matched = try await Self.ids(DoctorStore.searchQuery(search, engine: database.engine), in: database)
+                        #expect(page.items.map(\.id) == Array(matched.prefix(search.limit)), "\(search)")
+                        #expect(page.items.allSatisfy { $0.hospitalId == hospital })
+                        found += page.items.count
+                    }
+                }
+            }
+            #expect(found > 50)
+        }
+    }
+
     @Test("a word in the doctors' training has no term entries to walk: it is searched through the trigram index and still finds them")
     func trainingWord() async throws {
         try await Self.withDirectory { stores, database in
