@@ -36,8 +36,10 @@ extension DoctorStore {
         if walksVocabulary(search, substringOnly: substringOnly) {
             lookup = lookupStatements(search, engine: engine)
             if let groups, let plan = termPlan(search, groups: groups, gatheredEntries: gatheredEntries) {
-                return lookup + termStatements(search, groups: groups, plan: plan, excluded: substringOnly ? search.terms.first : nil,
-                                               engine: engine)
+                lookup += termStatements(search, groups: groups, plan: plan, excluded: substringOnly ? search.terms.first : nil,
+                                         engine: engine)
+                // A price walk of a group too large to gather is followed by the trigram index.
+                guard case .priceWalk(let driving) = plan, groups[driving].entries > largestGatheredGroup else { return lookup }
             }
         }
         let query = searchQuery(search, engine: engine, substringOnly: substringOnly)

@@ -53,6 +53,12 @@ extension DoctorStore {
     /// lines in price order (`TermPlan.priceWalk`).
     public static let mostGatheredEntries: Int64 = 2_000
 
+    /// The most term entries ever gathered to sort a search by price, when a price walk cannot be
+    /// tried (in a province, deep into the list) or does not settle the page: beyond it the trigram
+    /// index answers (`人民医院`'s 104,000 entries took 950 ms to gather for a page 200 rows deep,
+    /// 270 ms through the trigrams).
+    static let largestGatheredGroup: Int64 = 20_000
+
     /// Whether `search` may be answered from its groups of terms (`termGroups`): words or a
     /// condition, and by relevance only one word (`substringOnly`: the matches after its exact ones)
     /// or none (relevance is then rank order); see `ranksFromTerms` for the others.
@@ -63,13 +69,16 @@ extension DoctorStore {
 
     /// How `groups` answer `search`: by price, a group of more than `gatheredEntries` entries is
     /// walked through the service lines, unless in a province (no index keeps a province's lines in
-    /// price order) or deep into the list; else gathered.
+    /// price order) or deep into the list; then gathered up to `largestGatheredGroup` entries, else
+    /// left to the trigram index (nil).
     static func termPlan(_ search: DoctorSearch, groups: [TermGroup], gatheredEntries: Int64) -> TermPlan? {
         guard !groups.contains(where: { $0.terms.isEmpty }) else { return .nobody }
         guard let driving = groups.indices.min(by: { groups[$0].entries < groups[$1].entries }) else { return nil }
         guard search.sort == .price else { return .walk(driving: driving) }
-        let walks = (search.cityPrefix?.count ?? 4) >= 4 && search.offset + search.limit + 1 <= deepestPriceWalkRow
-        return groups[driving].entries > gatheredEntries && walks ? .priceWalk(driving: driving) : .gather(driving: driving)
+        let entries = groups[driving].entries
+        if entries <= gatheredEntries { return .gather(driving: driving) }
+        if (search.cityPrefix?.count ?? 4) >= 4 && search.offset + search.limit + 1 <= deepestPriceWalkRow { return .priceWalk(driving: driving) }
+        return entries <= largestGatheredGroup ? .gather(driving: driving) : nil
     }
 
     /// The search's words, condition and hospital as groups of terms, in the order of `search.terms`,
@@ -326,7 +335,8 @@ extension DoctorStore {
 
     /// The statements that answer `search` by `plan`, in order (none when nobody is found). A price
     /// walk's page is bound to the edge its first statements find (`edge` stands in for it), and
-    /// gathering follows when they find none.
+    /// gathering follows when they find none (up to `largestGatheredGroup` entries; the trigram
+    /// index's statements beyond, which the caller adds).
     static func termStatements(_ search: DoctorSearch, groups: [TermGroup], plan: TermPlan, excluded: String?, engine: Engine,
                                edge: Int64 = 0) -> [SQLQueryString] {
         switch plan {
@@ -337,8 +347,8 @@ extension DoctorStore {
             [openPricesQuery(search, groups: groups, driving: driving, linesRead: 1),
              openLinesQuery(search, linesRead: 1)]
                 + (search.service == nil ? [pausedPricesQuery(search, groups: groups, driving: driving)] : [])
-                + [priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine),
-                   termGatherQuery(search, groups: groups, driving: driving, engine: engine)]
+                + [priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)]
+                + (groups[driving].entries <= largestGatheredGroup ? [termGatherQuery(search, groups: groups, driving: driving, engine: engine)] : [])
         }
     }
 
@@ -356,9 +366,14 @@ extension DoctorStore {
         guard let plan = Self.termPlan(search, groups: groups, gatheredEntries: mostGatheredEntries) else { return nil }
         let engine = database.engine
         if case .priceWalk(let driving) = plan {
-            let page = try await priceEdge(search, groups: groups, driving: driving).map { edge in
-                Self.priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)
-            } ?? Self.termGatherQuery(search, groups: groups, driving: driving, engine: engine)
+            let page: SQLQueryString
+            if let edge = try await priceEdge(search, groups: groups, driving: driving) {
+                page = Self.priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)
+            } else if groups[driving].entries <= Self.largestGatheredGroup {
+                page = Self.termGatherQuery(search, groups: groups, driving: driving, engine: engine)
+            } else {
+                return nil
+            }
             return try await database.readPrepared { sql in try await sql.raw(page).all() }
         }
         guard let statement = Self.termStatements(search, groups: groups, plan: plan, excluded: excluded, engine: engine).first else {

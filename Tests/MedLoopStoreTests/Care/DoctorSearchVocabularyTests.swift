@@ -144,6 +144,25 @@ struct DoctorSearchVocabularyTests {
         }
     }
 
+    @Test("by price a small group is gathered, a large one walked, and one too large to gather where no walk is tried left to the trigram index",
+          arguments: [
+            (Int64(2_000), "330800", 20, "gather"), (2_001, "330800", 20, "walk"), (2_001, "33", 20, "gather"),
+            (20_000, "33", 20, "gather"), (20_001, "33", 20, "trigrams"), (20_001, "330800", 99, "walk"),
+            (20_001, "330800", 100, "trigrams"), (1_000_000, "330800", 20, "walk"),
+          ])
+    func pricePlans(entries: Int64, city: String, depth: Int, expected: String) {
+        let search = DoctorSearch(text: "高血压 心血管", city: city, sort: .price, limit: depth)
+        let groups = [TermGroup(pieces: [.init(term: "高血压", entries: entries - 1), .init(term: "原发性高血压", entries: 1)]),
+                      TermGroup(pieces: [.init(term: "心血管内科", entries: entries + 5)])]
+        let plan = DoctorStore.termPlan(search, groups: groups, gatheredEntries: DoctorStore.mostGatheredEntries)
+        switch plan {
+        case .gather(let driving)?: #expect(expected == "gather" && driving == 0)
+        case .priceWalk(let driving)?: #expect(expected == "walk" && driving == 0)
+        case nil: #expect(expected == "trigrams")
+        default: Issue.record("unexpected plan \(String(describing: plan))")
+        }
+    }
+
     @Test("a word in the doctors' training has no term entries to walk: it is searched through the trigram index and still finds them")
     func trainingWord() async throws {
         try await Self.withDirectory { stores, database in
