@@ -1,0 +1,109 @@
+import Foundation
+import MedLoopDomain
+import SQLKit
+
+/// A page by price walked through the service lines (`TermPlan.priceWalk`): the lines of the
+/// search's kind and place in price order, each checked against the groups of terms, to the price of
+/// the page's last row, then every passing line up to that price sorted.
+extension DoctorStore {
+    /// The service lines a price walk reads, of one standing (`paused`): of the priced kind (the text
+    /// package unless the search names a service), in the search's city or else its department when
+    /// it names one (their price indexes, M0029). Only the index's own place is checked on the line:
+    /// the other is checked on the doctor's term entry (`passes`), where reading each line of a city
+    /// to check its department took 30–40 ms among 150,000 doctors.
+    static func lineConditions(_ search: DoctorSearch, paused: Bool) -> [SQLQueryString] {
+        let kind = (search.service ?? .textPackage).rawValue
+        var conditions: [SQLQueryString] = ["s.kind = \(bind: kind)", "s.paused = \(bind: paused)"]
+        if let prefix = search.cityPrefix, prefix.count >= 4 {
+            conditions.append("s.city_code = \(bind: String(prefix.prefix(4)) + "00")")
+        } else if let department = search.department {
+            conditions.append("s.department = \(bind: department)")
+        }
+        return conditions
+    }
+
+    /// That the doctor `doctor` (a column) has a term of every group and passes the filters
+    /// (`entryConditions`).
+    static func passes(_ search: DoctorSearch, groups: [TermGroup], driving: Int, doctor: String) -> SQLQueryString {
+        let conditions: [SQLQueryString] = ["t.term IN (\(binds: groups[driving].terms))", "t.doctor_id = \(unsafeRaw: doctor)"]
+            + entryConditions(search, groups: groups, driving: driving, excluded: nil)
+        return "EXISTS (SELECT 1 FROM doctor_terms t WHERE " + conditions.joined(separator: " AND ") + ")"
+    }
+
+    /// The lines of one standing whose doctor passes.
+    static func pricedLines(_ search: DoctorSearch, groups: [TermGroup], driving: Int, paused: Bool) -> SQLQueryString {
+        " FROM doctor_services s WHERE "
+            + (lineConditions(search, paused: paused) + [passes(search, groups: groups, driving: driving, doctor: "s.doctor_id")])
+                .joined(separator: " AND ")
+    }
+
+    /// The standings of service lines a page by price shows: open and paused ones for the text
+    /// package (a paused line still has its price), open ones for a named service.
+    static func pricedStandings(_ search: DoctorSearch) -> [Bool] {
+        search.service == nil ? [false, true] : [false]
+    }
+
+    /// How many open service lines a price walk reads per row of its page at most: enough for a word
+    /// or condition that one doctor in seventy-five has (`mostGatheredEntries`), with room to spare.
+    /// A walk that does not fill its page within them (a word and a condition seldom found together,
+    /// a word rare in the department) is left to gathering, whose cost is bounded by the group's entries.
+    static let priceWalkLinesPerRow = 120
+
+    /// The deepest row a price walk is tried for: up to 12,000 lines read.
+    static let deepestPriceWalkRow = 100
+
+    /// The prices of the passing lines among the first `linesRead` open lines in price order, the
+    /// first `offset + limit + 1` of them.
+    static func openPricesQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, linesRead: Int) -> SQLQueryString {
+        var window: SQLQueryString = "SELECT s.doctor_id, s.price_fen FROM doctor_services s WHERE "
+        window += lineConditions(search, paused: false).joined(separator: " AND ") + " ORDER BY s.price_fen, s.doctor_id LIMIT \(bind: linesRead)"
+        return "SELECT w.price_fen FROM (" + window + ") w WHERE " + passes(search, groups: groups, driving: driving, doctor: "w.doctor_id")
+            + " ORDER BY w.price_fen LIMIT \(bind: search.offset + search.limit + 1)"
+    }
+
+    /// How many open lines there are, up to `linesRead` (whether the walk read them all).
+    static func openLinesQuery(_ search: DoctorSearch, linesRead: Int) -> SQLQueryString {
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM doctor_services s WHERE " + lineConditions(search, paused: false).joined(separator: " AND ")
+            + " LIMIT \(bind: linesRead)) w"
+    }
+
+    /// The prices of the passing paused lines (text package only), the first `offset + limit + 1`.
+    static func pausedPricesQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int) -> SQLQueryString {
+        "SELECT s.price_fen" + pricedLines(search, groups: groups, driving: driving, paused: true)
+            + " ORDER BY s.price_fen LIMIT \(bind: search.offset + search.limit + 1)"
+    }
+
+    /// The price of the page's last row (of `offset + limit + 1`) among the passing lines in price
+    /// order; nil when the walk does not settle it within `priceWalkLinesPerRow` open lines a row, or
+    /// fewer lines pass (doctors without a line would follow them).
+    func priceEdge(_ search: DoctorSearch, groups: [TermGroup], driving: Int) async throws -> Int64? {
+        let depth = search.offset + search.limit + 1
+        let linesRead = depth * Self.priceWalkLinesPerRow
+        let open = Self.openPricesQuery(search, groups: groups, driving: driving, linesRead: linesRead)
+        var prices = try await database.readPrepared { sql in try await sql.raw(open).all().map { try $0.int64("price_fen") } }
+        if prices.count < depth {
+            // Every open line read, or the walk stopped short of the page.
+            let count = Self.openLinesQuery(search, linesRead: linesRead)
+            let lines = try await database.readPrepared { sql in Int(try await sql.raw(count).first()?.int64("n") ?? 0) }
+            guard lines < linesRead else { return nil }
+        }
+        if search.service == nil {
+            // Paused lines are few; lines past the open walk cost at least its last price, which is at
+            // least the edge, so merging keeps the edge right.
+            let paused = Self.pausedPricesQuery(search, groups: groups, driving: driving)
+            prices += try await database.readPrepared { sql in try await sql.raw(paused).all().map { try $0.int64("price_fen") } }
+            prices.sort()
+        }
+        return prices.count >= depth ? prices[depth - 1] : nil
+    }
+
+    /// The page by price: every passing line up to `edge` (those before the page's last row and
+    /// all that share its price, which rank then orders), sorted, and only those doctors read.
+    static func priceWalkQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, edge: Int64, engine: Engine) -> SQLQueryString {
+        let keys = pricedStandings(search).map { paused -> SQLQueryString in
+            "SELECT s.doctor_id" + pricedLines(search, groups: groups, driving: driving, paused: paused) + " AND s.price_fen <= \(bind: edge)"
+        }
+        return doctors(of: keys.joined(separator: " UNION ALL "), idColumn: "doctor_id", search: search)
+            + orderBy(.price, relevance: nil) + window(search, engine: engine)
+    }
+}
