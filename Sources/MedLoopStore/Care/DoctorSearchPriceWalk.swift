@@ -24,16 +24,16 @@ extension DoctorStore {
 
     /// That the doctor `doctor` (a column) has a term of every group and passes the filters
     /// (`entryConditions`).
-    static func passes(_ search: DoctorSearch, groups: [TermGroup], driving: Int, doctor: String) -> SQLQueryString {
+    static func passes(_ search: DoctorSearch, groups: [TermGroup], driving: Int, doctor: String, engine: Engine) -> SQLQueryString {
         let conditions: [SQLQueryString] = ["t.term IN (\(binds: groups[driving].terms))", "t.doctor_id = \(unsafeRaw: doctor)"]
-            + entryConditions(search, groups: groups, driving: driving, excluded: nil)
-        return "EXISTS (SELECT 1 FROM doctor_terms t WHERE " + conditions.joined(separator: " AND ") + ")"
+            + entryConditions(search, groups: groups, driving: driving, excluded: nil, engine: engine)
+        return probe("SELECT 1 FROM doctor_terms t WHERE " + conditions.joined(separator: " AND "), engine: engine)
     }
 
     /// The lines of one standing whose doctor passes.
-    static func pricedLines(_ search: DoctorSearch, groups: [TermGroup], driving: Int, paused: Bool) -> SQLQueryString {
+    static func pricedLines(_ search: DoctorSearch, groups: [TermGroup], driving: Int, paused: Bool, engine: Engine) -> SQLQueryString {
         " FROM doctor_services s WHERE "
-            + (lineConditions(search, paused: paused) + [passes(search, groups: groups, driving: driving, doctor: "s.doctor_id")])
+            + (lineConditions(search, paused: paused) + [passes(search, groups: groups, driving: driving, doctor: "s.doctor_id", engine: engine)])
                 .joined(separator: " AND ")
     }
 
@@ -54,10 +54,11 @@ extension DoctorStore {
 
     /// The prices of the passing lines among the first `linesRead` open lines in price order, the
     /// first `offset + limit + 1` of them.
-    static func openPricesQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, linesRead: Int) -> SQLQueryString {
+    static func openPricesQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, linesRead: Int,
+                                engine: Engine) -> SQLQueryString {
         var window: SQLQueryString = "SELECT s.doctor_id, s.price_fen FROM doctor_services s WHERE "
         window += lineConditions(search, paused: false).joined(separator: " AND ") + " ORDER BY s.price_fen, s.doctor_id LIMIT \(bind: linesRead)"
-        return "SELECT w.price_fen FROM (" + window + ") w WHERE " + passes(search, groups: groups, driving: driving, doctor: "w.doctor_id")
+        return "SELECT w.price_fen FROM (" + window + ") w WHERE " + passes(search, groups: groups, driving: driving, doctor: "w.doctor_id", engine: engine)
             + " ORDER BY w.price_fen LIMIT \(bind: search.offset + search.limit + 1)"
     }
 
@@ -68,8 +69,8 @@ extension DoctorStore {
     }
 
     /// The prices of the passing paused lines (text package only), the first `offset + limit + 1`.
-    static func pausedPricesQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int) -> SQLQueryString {
-        "SELECT s.price_fen" + pricedLines(search, groups: groups, driving: driving, paused: true)
+    static func pausedPricesQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, engine: Engine) -> SQLQueryString {
+        "SELECT s.price_fen" + pricedLines(search, groups: groups, driving: driving, paused: true, engine: engine)
             + " ORDER BY s.price_fen LIMIT \(bind: search.offset + search.limit + 1)"
     }
 
@@ -77,9 +78,10 @@ extension DoctorStore {
     /// order; nil when the walk does not settle it within `priceWalkLinesPerRow` open lines a row, or
     /// fewer lines pass (doctors without a line would follow them).
     func priceEdge(_ search: DoctorSearch, groups: [TermGroup], driving: Int) async throws -> Int64? {
+        let engine = database.engine
         let depth = search.offset + search.limit + 1
         let linesRead = depth * Self.priceWalkLinesPerRow
-        let open = Self.openPricesQuery(search, groups: groups, driving: driving, linesRead: linesRead)
+        let open = Self.openPricesQuery(search, groups: groups, driving: driving, linesRead: linesRead, engine: engine)
         var prices = try await database.readPrepared { sql in try await sql.raw(open).all().map { try $0.int64("price_fen") } }
         if prices.count < depth {
             // Every open line read, or the walk stopped short of the page.
@@ -90,7 +92,7 @@ extension DoctorStore {
         if search.service == nil {
             // Paused lines are few; lines past the open walk cost at least its last price, which is at
             // least the edge, so merging keeps the edge right.
-            let paused = Self.pausedPricesQuery(search, groups: groups, driving: driving)
+            let paused = Self.pausedPricesQuery(search, groups: groups, driving: driving, engine: engine)
             prices += try await database.readPrepared { sql in try await sql.raw(paused).all().map { try $0.int64("price_fen") } }
             prices.sort()
         }
@@ -101,9 +103,14 @@ extension DoctorStore {
     /// all that share its price, which rank then orders), sorted, and only those doctors read.
     static func priceWalkQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, edge: Int64, engine: Engine) -> SQLQueryString {
         let keys = pricedStandings(search).map { paused -> SQLQueryString in
-            "SELECT s.doctor_id" + pricedLines(search, groups: groups, driving: driving, paused: paused) + " AND s.price_fen <= \(bind: edge)"
+            "SELECT s.doctor_id" + pricedLines(search, groups: groups, driving: driving, paused: paused, engine: engine) + " AND s.price_fen <= \(bind: edge)"
         }
-        return doctors(of: keys.joined(separator: " UNION ALL "), idColumn: "doctor_id", search: search)
-            + orderBy(.price, relevance: nil) + window(search, engine: engine)
+        let lines = keys.joined(separator: " UNION ALL ")
+        switch engine {
+        case .sqlite:
+            return doctors(of: lines, idColumn: "doctor_id", search: search) + orderBy(.price, relevance: nil) + window(search, engine: engine)
+        case .postgres:
+            return doctors(byKey: lines, search: search)
+        }
     }
 }

@@ -30,7 +30,7 @@ extension DoctorStore {
         var exactTotal = search.offset + exact.count
         if exact.isEmpty && search.offset > 0 {
             exactTotal = try await database.readPrepared { sql in
-                Int(try await sql.raw(Self.rankedTermCount(search)).first()?.int64("n") ?? 0)
+                Int(try await sql.raw(Self.rankedTermCount(search, engine: engine)).first()?.int64("n") ?? 0)
             }
         }
         var rest = search
@@ -124,31 +124,43 @@ extension DoctorStore {
     public static func rankedTermQuery(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
         var query = summaryColumns() + " FROM doctor_terms t CROSS JOIN doctors d JOIN institutions i ON i.id = d.hospital_id"
         query += serviceJoin(search)
-        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + termFilters(search)).joined(separator: " AND ")
+        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + termFilters(search, engine: engine)).joined(separator: " AND ")
         query += search.sort == .patientsServed ? " ORDER BY t.patients_served DESC, t.doctor_id" : " ORDER BY t.rank_score DESC, t.doctor_id"
         return query + window(search, engine: engine)
     }
 
     /// How many exact matches a one-word search has (only asked when paging past them).
-    static func rankedTermCount(_ search: DoctorSearch) -> SQLQueryString {
+    static func rankedTermCount(_ search: DoctorSearch, engine: Engine) -> SQLQueryString {
         var query: SQLQueryString = "SELECT COUNT(*) AS n FROM doctor_terms t CROSS JOIN doctors d"
         query += serviceJoin(search)
-        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + termFilters(search)).joined(separator: " AND ")
+        query += " WHERE " + (["t.term = \(bind: walkedTerm(search))", "d.id = t.doctor_id"] + termFilters(search, engine: engine)).joined(separator: " AND ")
         return query
     }
 
     /// The filters of a walk of a word's exact matches: those on the entries, and the condition.
-    private static func termFilters(_ search: DoctorSearch) -> [SQLQueryString] {
-        let condition = search.terms.isEmpty ? nil : conditionFilter(search, doctor: "t.doctor_id")
+    private static func termFilters(_ search: DoctorSearch, engine: Engine) -> [SQLQueryString] {
+        let condition = search.terms.isEmpty ? nil : conditionFilter(search, doctor: "t.doctor_id", engine: engine)
         return filters(search, placedIn: "t") + (condition.map { [$0] } ?? [])
     }
 
     /// That the doctor `doctor` (a column) has the search's condition, when it names one.
-    static func conditionFilter(_ search: DoctorSearch, doctor: String) -> SQLQueryString? {
+    static func conditionFilter(_ search: DoctorSearch, doctor: String, engine: Engine) -> SQLQueryString? {
         guard search.condition != nil else { return nil }
         let codes = search.conditionCodes
         guard !codes.isEmpty else { return "1 = 0" }
-        return "EXISTS (SELECT 1 FROM doctor_conditions c WHERE c.doctor_id = \(unsafeRaw: doctor) AND c.icd10 IN (\(binds: codes)))"
+        return probe("SELECT 1 FROM doctor_conditions c WHERE c.doctor_id = \(unsafeRaw: doctor) AND c.icd10 IN (\(binds: codes))",
+                     engine: engine)
+    }
+
+    /// That `subquery`, correlated with the row being checked, has a row (or, `negated`, has none),
+    /// probed for each row the walk reads. PostgreSQL would turn the check into a join of its own
+    /// choosing: with its estimate of how the entries of several groups of terms overlap, it
+    /// rescanned every entry of one group for each service line of a price walk (443 ms for a page
+    /// that probes find in 8 ms among 150,000 doctors, BENCHMARKS.md). An `OFFSET` keeps a
+    /// subquery out of its joins. SQLite probes row by row already.
+    static func probe(_ subquery: SQLQueryString, engine: Engine, negated: Bool = false) -> SQLQueryString {
+        let fenced = engine == .postgres ? subquery + " OFFSET 0" : subquery
+        return (negated ? "NOT EXISTS (" : "EXISTS (") + fenced + ")"
     }
 
     /// The doctors whose search text contains `term` (3+ characters), through the trigram index

@@ -154,26 +154,30 @@ extension DoctorStore {
     /// (M0032), a term of every group but the driving one, not `excluded` as an exact term, the
     /// condition's codes and the hospital (also when their group drives: its terms lead to their
     /// doctors), and the service.
-    static func entryConditions(_ search: DoctorSearch, groups: [TermGroup], driving: Int, excluded: String?) -> [SQLQueryString] {
+    static func entryConditions(_ search: DoctorSearch, groups: [TermGroup], driving: Int, excluded: String?,
+                                engine: Engine) -> [SQLQueryString] {
         // Cheapest first: the entry's own columns, then probes of the clustered term table, then the
         // condition's covering index, then the rows of the service line and of the doctor.
         var conditions = filters(search, placedIn: "t", withHospital: false)
         for (index, group) in groups.enumerated() where !group.isCondition && index != driving {
-            conditions.append("EXISTS (SELECT 1 FROM doctor_terms x WHERE x.term IN (\(binds: group.terms)) AND x.doctor_id = t.doctor_id)")
+            conditions.append(probe("SELECT 1 FROM doctor_terms x WHERE x.term IN (\(binds: group.terms)) AND x.doctor_id = t.doctor_id",
+                                    engine: engine))
         }
         if let excluded {
-            conditions.append("NOT EXISTS (SELECT 1 FROM doctor_terms e WHERE e.term = \(bind: excluded) AND e.doctor_id = t.doctor_id)")
+            conditions.append(probe("SELECT 1 FROM doctor_terms e WHERE e.term = \(bind: excluded) AND e.doctor_id = t.doctor_id",
+                                    engine: engine, negated: true))
         }
-        if let condition = conditionFilter(search, doctor: "t.doctor_id") { conditions.append(condition) }
+        if let condition = conditionFilter(search, doctor: "t.doctor_id", engine: engine) { conditions.append(condition) }
         if let service = search.service {
-            conditions.append("""
-                EXISTS (SELECT 1 FROM doctor_services o WHERE o.doctor_id = t.doctor_id AND o.kind = \(bind: service.rawValue) \
-                AND o.paused = \(bind: false))
-                """)
+            conditions.append(probe("""
+                SELECT 1 FROM doctor_services o WHERE o.doctor_id = t.doctor_id AND o.kind = \(bind: service.rawValue) \
+                AND o.paused = \(bind: false)
+                """, engine: engine))
         }
         if let hospital = search.hospitalId {
             // Another hospital may share the name.
-            conditions.append("EXISTS (SELECT 1 FROM doctors h WHERE h.id = t.doctor_id AND h.hospital_id = \(bind: hospital.text))")
+            conditions.append(probe("SELECT 1 FROM doctors h WHERE h.id = t.doctor_id AND h.hospital_id = \(bind: hospital.text)",
+                                    engine: engine))
         }
         return conditions
     }
@@ -186,7 +190,7 @@ extension DoctorStore {
                               engine: Engine) -> SQLQueryString {
         let key = search.sort == .patientsServed ? "patients_served" : "rank_score"
         let depth = search.offset + search.limit + 1
-        let conditions = entryConditions(search, groups: groups, driving: driving, excluded: excluded)
+        let conditions = entryConditions(search, groups: groups, driving: driving, excluded: excluded, engine: engine)
         let walks = groups[driving].terms.enumerated().map { index, term -> SQLQueryString in
             var walk: SQLQueryString = "SELECT * FROM (SELECT t.doctor_id, t.\(unsafeRaw: key) AS k FROM doctor_terms t WHERE "
             walk += (["t.term = \(bind: term)"] + conditions).joined(separator: " AND ")
@@ -203,7 +207,7 @@ extension DoctorStore {
     /// price of their service line and the rank their term entries keep, and only the page's doctors
     /// are read (reading every candidate's row cost 30–40 ms for 4,000–5,000 of them).
     static func termGatherQuery(_ search: DoctorSearch, groups: [TermGroup], driving: Int, engine: Engine) -> SQLQueryString {
-        let conditions = entryConditions(search, groups: groups, driving: driving, excluded: nil)
+        let conditions = entryConditions(search, groups: groups, driving: driving, excluded: nil, engine: engine)
         var candidates: SQLQueryString = "SELECT DISTINCT t.doctor_id, t.rank_score AS k FROM doctor_terms t WHERE "
         candidates += (["t.term IN (\(binds: groups[driving].terms))"] + conditions).joined(separator: " AND ")
         switch engine {
@@ -216,18 +220,21 @@ extension DoctorStore {
             keys += " ORDER BY price ASC NULLS LAST, c.k DESC, c.doctor_id" + window(search, engine: engine)
             return doctors(of: keys, idColumn: "doctor_id", search: search) + " ORDER BY p.price ASC NULLS LAST, p.k DESC, p.doctor_id"
         case .postgres:
-            let keys: SQLQueryString = "SELECT doctor_id FROM (" + candidates + ") c"
-            let order = orderBy(.price, relevance: nil) + window(search, engine: engine)
-            // As an array of ids the doctors are read by key; joined as a table, PostgreSQL merges
-            // or hashes the candidates against every doctor.
-            return summaryColumns() + " FROM doctors d JOIN institutions i ON i.id = d.hospital_id" + serviceJoin(search)
-                + " WHERE d.id = ANY (ARRAY(" + keys + "))" + order
+            return doctors(byKey: "SELECT doctor_id FROM (" + candidates + ") c", search: search)
         }
     }
 
+    /// The page by price of the doctors whose ids `keys` gives, on PostgreSQL. As an array of ids
+    /// the doctors are read by key; joined as a table, PostgreSQL merges or hashes the candidates
+    /// against every doctor (it cannot tell how few pass the probes that choose them).
+    static func doctors(byKey keys: SQLQueryString, search: DoctorSearch) -> SQLQueryString {
+        summaryColumns() + " FROM doctors d JOIN institutions i ON i.id = d.hospital_id" + serviceJoin(search)
+            + " WHERE d.id = ANY (ARRAY(" + keys + "))" + orderBy(.price, relevance: nil) + window(search, engine: .postgres)
+    }
+
     /// How many doctors a walk of `groups` would give in all (asked only when paging past them).
-    static func termCount(_ search: DoctorSearch, groups: [TermGroup], driving: Int, excluded: String?) -> SQLQueryString {
-        let conditions = entryConditions(search, groups: groups, driving: driving, excluded: excluded)
+    static func termCount(_ search: DoctorSearch, groups: [TermGroup], driving: Int, excluded: String?, engine: Engine) -> SQLQueryString {
+        let conditions = entryConditions(search, groups: groups, driving: driving, excluded: excluded, engine: engine)
         return "SELECT COUNT(DISTINCT t.doctor_id) AS n FROM doctor_terms t WHERE "
             + (["t.term IN (\(binds: groups[driving].terms))"] + conditions).joined(separator: " AND ")
     }
@@ -243,9 +250,9 @@ extension DoctorStore {
         case .walk(let driving): [termWalkQuery(search, groups: groups, driving: driving, excluded: excluded, engine: engine)]
         case .gather(let driving): [termGatherQuery(search, groups: groups, driving: driving, engine: engine)]
         case .priceWalk(let driving):
-            [openPricesQuery(search, groups: groups, driving: driving, linesRead: 1),
+            [openPricesQuery(search, groups: groups, driving: driving, linesRead: 1, engine: engine),
              openLinesQuery(search, linesRead: 1)]
-                + (search.service == nil ? [pausedPricesQuery(search, groups: groups, driving: driving)] : [])
+                + (search.service == nil ? [pausedPricesQuery(search, groups: groups, driving: driving, engine: engine)] : [])
                 + [priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)]
                 + (groups[driving].entries <= largestGatheredGroup ? [termGatherQuery(search, groups: groups, driving: driving, engine: engine)] : [])
         }
@@ -336,7 +343,7 @@ extension DoctorStore {
             var exactTotal = search.offset + exact.count
             if exact.isEmpty && search.offset > 0,
                case .walk(let driving)? = Self.termPlan(search, groups: exactGroups, gatheredEntries: mostGatheredEntries) {
-                let count = Self.termCount(search, groups: exactGroups, driving: driving, excluded: nil)
+                let count = Self.termCount(search, groups: exactGroups, driving: driving, excluded: nil, engine: database.engine)
                 exactTotal = try await database.readPrepared { sql in Int(try await sql.raw(count).first()?.int64("n") ?? 0) }
             }
             var rest = search
