@@ -7,16 +7,16 @@ import SQLKit
 /// the page's last row, then every passing line up to that price sorted.
 extension DoctorStore {
     /// The service lines a price walk reads, of one standing (`paused`): of the priced kind (the text
-    /// package unless the search names a service), in the search's city or else its department when
-    /// it names one (their price indexes, M0029). Only the index's own place is checked on the line:
-    /// the other is checked on the doctor's term entry (`passes`), where reading each line of a city
-    /// to check its department took 30–40 ms among 150,000 doctors.
+    /// package unless the search names a service), in the search's city and department, whichever
+    /// it names (their price indexes, M0029 and M0034). A province is checked on the doctor's term
+    /// entry (`passes`): no index keeps its lines in price order.
     static func lineConditions(_ search: DoctorSearch, paused: Bool) -> [SQLQueryString] {
         let kind = (search.service ?? .textPackage).rawValue
         var conditions: [SQLQueryString] = ["s.kind = \(bind: kind)", "s.paused = \(bind: paused)"]
         if let prefix = search.cityPrefix, prefix.count >= 4 {
             conditions.append("s.city_code = \(bind: String(prefix.prefix(4)) + "00")")
-        } else if let department = search.department {
+        }
+        if let department = search.department {
             conditions.append("s.department = \(bind: department)")
         }
         return conditions

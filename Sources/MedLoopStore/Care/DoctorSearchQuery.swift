@@ -22,7 +22,7 @@ extension DoctorStore {
         }
         // One word, best first: walk the word's exact matches in the page's order and stop at the
         // page; only when they run out do substring-only matches follow (relevance puts exact first).
-        let exact = try await database.readPrepared { sql in try await sql.raw(Self.rankedTermQuery(search, engine: engine)).all() }
+        let exact = try await exactMatches(search)
         // A condition has no substring matches; a word of 3+ characters may.
         guard exact.count < wanted, let term = search.terms.first, term.count >= 3 else {
             return try page(exact, search: search)

@@ -57,6 +57,7 @@ public enum Migrations {
         loopLookups,
         termPlaces,
         searchVocabulary,
+        servicePriceByCityDepartment,
     ]
 }
 

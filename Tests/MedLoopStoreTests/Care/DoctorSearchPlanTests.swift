@@ -215,7 +215,8 @@ struct DoctorSearchPlanTests {
     /// Whether the service lines in `plan` are walked through a price index (in a city, in a
     /// department, or of a kind), any other read of a line is by its key, and nothing is scanned whole.
     static func readsPriceIndexes(_ plan: [String], engine: Engine) -> Bool {
-        let priceIndexes = ["doctor_services_by_price", "doctor_services_by_city_price", "doctor_services_by_department_price"]
+        let priceIndexes = ["doctor_services_by_price", "doctor_services_by_city_price", "doctor_services_by_department_price",
+                            "doctor_services_by_place_price"]
         switch engine {
         case .sqlite:
             let lineReads = plan.filter { $0.hasPrefix("SEARCH s ") || $0.hasPrefix("SCAN s") }

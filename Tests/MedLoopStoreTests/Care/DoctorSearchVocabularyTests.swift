@@ -163,6 +163,36 @@ struct DoctorSearchVocabularyTests {
         }
     }
 
+    @Test("one word with a condition, by relevance, is walked from whichever of the two has fewer entries, and either way gives the word's exact matches that have the condition, in rank order")
+    func wordWithConditionWalksTheSmallerSide() async throws {
+        try await Self.withDirectory { stores, database in
+            var drivers: [String: Int] = [:]
+            var found = 0
+            for word in ["儿科", "hypertension", "高血压", "cardiology"] {
+                for condition in ["J45.9", "I10", "E11.9", "D64.9"] {
+                    for (city, department, service, limit, offset) in [(nil, nil, nil, 10, 0), ("310100", nil, nil, 10, 0), (nil, "cardiology", nil, 5, 5),
+                                                                       (nil, nil, ServiceKind.videoPerMinute, 10, 0)] as [(String?, String?, ServiceKind?, Int, Int)] {
+                        let search = DoctorSearch(text: word, department: department, condition: condition, city: city, service: service,
+                                                  sort: .relevance, limit: limit, offset: offset)
+                        #expect(DoctorStore.walksTermInOrder(search))
+                        let counted = try await stores.doctors.entries(of: [word, condition.lowercased()])
+                        let groups = [TermGroup(pieces: DoctorStore.pieces([word], entries: counted)),
+                                      TermGroup(pieces: DoctorStore.pieces([condition.lowercased()], entries: counted), isCondition: true)]
+                        if case .walk(let driving)? = DoctorStore.termPlan(search, groups: groups, gatheredEntries: DoctorStore.mostGatheredEntries) {
+                            drivers[driving == 0 ? "word" : "condition", default: 0] += 1
+                        }
+                        let walked = try await stores.doctors.exactMatches(search).map { try $0.uuid("id") }
+                        let ranked = try await Self.ids(DoctorStore.rankedTermQuery(search, engine: database.engine), in: database)
+                        #expect(walked == ranked, "\(search)")
+                        found += walked.count
+                    }
+                }
+            }
+            #expect((drivers["word"] ?? 0) > 0 && (drivers["condition"] ?? 0) > 0, "\(drivers)")
+            #expect(found > 50)
+        }
+    }
+
     @Test("a word in the doctors' training has no term entries to walk: it is searched through the trigram index and still finds them")
     func trainingWord() async throws {
         try await Self.withDirectory { stores, database in
