@@ -40,6 +40,21 @@ struct FootingTests {
         await plain.close()
     }
 
+    @Test("MedLoop's PostgreSQL connections compile no plan (JIT off), with a schema of their own or without (PostgreSQL runs only)",
+          .enabled(if: TestEngine.postgresURL != nil))
+    func noJITCompilation() async throws {
+        let url = try #require(TestEngine.postgresURL)
+        let jit: @Sendable (Database) async throws -> String? = { database in
+            try await database.read { sql in try await sql.raw("SHOW jit").first()?.decode(column: "jit", as: String.self) }
+        }
+        let plain = try await Database.open(.postgres(url: url), maxConnections: 1)
+        let unscoped = try await jit(plain)
+        await plain.close()
+        #expect(unscoped == "off")
+        let scoped = try await withTestDatabase { database in try await jit(database) }
+        #expect(scoped == "off")
+    }
+
     @Test("a unit of work inside another joins it: both commit together, or neither when the outer one fails")
     func unitsOfWorkJoin() async throws {
         try await withTestDatabase { database in
