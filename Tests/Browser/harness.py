@@ -111,8 +111,10 @@ def browser(width=PHONE_WIDTH, language="zh-CN", media="allow"):
 
 
 def wait(driver, seconds=15):
-    """A wait that looks again when the page it looked at was replaced meanwhile."""
-    return WebDriverWait(driver, seconds, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException])
+    """A wait that looks again when the page it looked at was replaced meanwhile: Chromium reports
+    an element replaced between being found and being looked at either as stale or as a node that
+    "does not belong to the document"."""
+    return WebDriverWait(driver, seconds, poll_frequency=0.1, ignored_exceptions=PAGE_CHANGES)
 
 
 def until(driver, condition, seconds=15, message=""):
