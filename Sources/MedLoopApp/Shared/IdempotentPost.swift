@@ -57,15 +57,23 @@ struct IdempotentPost: Sendable {
             crashPoints.reach("idempotency.committed")
             return Self.response(status: status, body: ByteBuffer(bytes: data))
         } catch where isUniqueViolation(error) {
-            // A request with the same key committed while this one ran: answer as it did.
-            if let earlier = try await replay(account: caller.accountId, key: key, hash: hash) { return earlier }
+            // A request with the same key claimed it while this one ran: answer as it did. On
+            // SQLite its unit may share a transaction with this one's (group commit) and not have
+            // committed yet, so the key is read in a unit of work of its own, which joins that
+            // transaction and returns once it has committed.
+            if let earlier = try await replay(account: caller.accountId, key: key, hash: hash, afterCommit: true) { return earlier }
             throw error
         }
     }
 
-    /// The answer for a key used before, or the 409 that says why it cannot be used; `nil` for a new key.
-    private func replay(account: UUID, key: String, hash: String) async throws -> Response? {
-        switch try await store.record(account: account, key: key, requestHash: hash) {
+    /// The answer for a key used before, or the 409 that says why it cannot be used; `nil` for a new
+    /// key. `afterCommit` reads it in a unit of work, so that a claim not yet committed is seen
+    /// with its answer and only once it has committed.
+    private func replay(account: UUID, key: String, hash: String, afterCommit: Bool = false) async throws -> Response? {
+        let record = afterCommit
+            ? try await database.unitOfWork { _ in try await store.record(account: account, key: key, requestHash: hash) }
+            : try await store.record(account: account, key: key, requestHash: hash)
+        switch record {
         case .unused:
             return nil
         case .answered(let status, let stored):

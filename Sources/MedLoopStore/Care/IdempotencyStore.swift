@@ -41,9 +41,11 @@ public struct IdempotencyStore: Sendable {
         }
     }
 
-    /// Claims `key` inside the request's unit of work. A racing request with the same key waits
-    /// here for the first one's unit to end, and then fails with a unique violation
-    /// (`isUniqueViolation`): it should read the `record` again.
+    /// Claims `key` inside the request's unit of work. A racing request with the same key fails
+    /// here with a unique violation (`isUniqueViolation`): on PostgreSQL once the first one's unit
+    /// has ended; on SQLite possibly while that unit's transaction is still open for others (group
+    /// commit). It should read the `record` again in a unit of work, which sees the first answer
+    /// once it has committed.
     public func claim(account: UUID, key: String, requestHash: String, now: Date, in tx: Transaction) async throws {
         try await tx.sql.raw("""
             INSERT INTO idempotency_keys (account_id, key, request_hash, status, response, created_at)
