@@ -1,12 +1,14 @@
 import MedLoopDomain
 import Synchronization
 
-/// What a unit of work appends to the two logs that are ordered across the whole database — the
-/// hash-chained audit log and the domain-event outbox — held until the unit is about to commit and
-/// written then, in the order appended. Each log is serialised by a lock (the chain's head row;
-/// the outbox's commit-order lock on PostgreSQL) that is held until the commit: written last, a
-/// unit holds them for its final few statements instead of for all the work that follows its
-/// first audit line, so that concurrent units are not queued one behind another on them.
+/// What a unit of work writes to rows that many units share, held until the unit is about to
+/// commit and written then: the two logs ordered across the whole database — the hash-chained
+/// audit log and the domain-event outbox, in the order appended — and the running balances of
+/// the ledger's shared accounts (the platform's, a fund's, an institution's). Each is serialised
+/// by a lock held until the commit (the chain's head row; the outbox's commit-order lock and the
+/// balance rows on PostgreSQL): written last, a unit holds them for its final few statements
+/// instead of for all the work that follows its first posting or audit line, so that concurrent
+/// units are not queued one behind another on them.
 final class PendingWrites: Sendable {
     struct Audit: Sendable {
         let record: AuditRecord
@@ -16,6 +18,8 @@ final class PendingWrites: Sendable {
     private struct Pending {
         var audit: [Audit] = []
         var events: [DomainEvent] = []
+        /// The change to each shared account's balance, by account name.
+        var balances: [String: Int64] = [:]
     }
 
     private let pending = Mutex(Pending())
@@ -28,13 +32,19 @@ final class PendingWrites: Sendable {
         pending.withLock { $0.events.append(event) }
     }
 
-    /// Writes what is pending in `tx`, events first and then the audit lines (always in this
-    /// order, so that two units never wait on each other's lock), and forgets it.
+    func add(_ amountFen: Int64, toBalanceOf account: String) {
+        pending.withLock { $0.balances[account, default: 0] += amountFen }
+    }
+
+    /// Writes what is pending in `tx`, and forgets it: the balances first (by account name), then
+    /// the events, then the audit lines. Always in this order, so that two units never wait on
+    /// each other's locks.
     func write(in tx: Transaction) async throws {
-        let (audit, events) = pending.withLock { pending in
+        let (audit, events, balances) = pending.withLock { pending in
             defer { pending = Pending() }
-            return (pending.audit, pending.events)
+            return (pending.audit, pending.events, pending.balances)
         }
+        if !balances.isEmpty { try await LedgerStore.write(balances, in: tx) }
         if !events.isEmpty { try await EventStore.write(events, in: tx) }
         if !audit.isEmpty { try await AuditStore.write(audit, in: tx) }
     }

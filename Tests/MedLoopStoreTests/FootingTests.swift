@@ -182,6 +182,39 @@ struct FootingTests {
         }
     }
 
+    @Test("""
+        a shared account's balance changes as its unit commits, by the sum of the unit's postings, and not at all \
+        when the unit fails; a person's is checked and changed at once
+        """)
+    func sharedBalancesChangeAtCommit() async throws {
+        try await withTestDatabase { database in
+            let ledger = LedgerStore(database: database)
+            let (first, second) = (LedgerAccount.wallet(UUID()), LedgerAccount.wallet(UUID()))
+            let seen = try await database.unitOfWork { tx in
+                try await ledger.post(try .transfer(.topUp, amountFen: 500, from: .sandboxGateway, to: first), at: Date(), in: tx)
+                try await ledger.post(try .transfer(.topUp, amountFen: 700, from: .sandboxGateway, to: second), at: Date(), in: tx)
+                try await ledger.post(try .transfer(.charge, amountFen: 200, from: first, to: .platformCommission), at: Date(), in: tx)
+                // Inside the unit: the person's balance has changed, the shared ones not yet.
+                return [try await ledger.balance(of: first), try await ledger.balance(of: .sandboxGateway)]
+            }
+            #expect(seen == [300, 0])
+            #expect(try await ledger.balance(of: .sandboxGateway) == -1200)
+            #expect(try await ledger.balance(of: .platformCommission) == 200)
+            #expect(try await ledger.balance(of: first) == 300)
+            // A unit refused after a posting leaves every balance as it was.
+            await #expect(throws: DomainError.self) {
+                try await database.unitOfWork { tx in
+                    try await ledger.post(try .transfer(.topUp, amountFen: 900, from: .sandboxGateway, to: second), at: Date(), in: tx)
+                    try await ledger.post(try .transfer(.charge, amountFen: 301, from: first, to: .platformCommission), at: Date(), in: tx)
+                }
+            }
+            #expect(try await ledger.balance(of: .sandboxGateway) == -1200)
+            #expect(try await ledger.balance(of: .platformCommission) == 200)
+            #expect(try await ledger.balance(of: second) == 700)
+            #expect(try await ledger.problems().isEmpty)
+        }
+    }
+
     static func mode(_ url: URL) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }

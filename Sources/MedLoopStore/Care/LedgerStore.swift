@@ -43,16 +43,20 @@ public struct LedgerStore: Sendable {
                 VALUES (\(bind: id.text), \(bind: entry.kind.rawValue), \(bind: entry.orderId?.text), \(bind: now.epochMillis))
                 """).run()
         }
-        // Balance rows are updated in one order, by account name, whatever the entry: two entries
-        // that touch the same accounts (a settlement and a refund at one institution) then wait on
-        // each other in turn on PostgreSQL instead of deadlocking.
+        // A person's balance rows are updated at once, in one order, by account name, whatever
+        // the entry: two entries that touch the same accounts then wait on each other in turn on
+        // PostgreSQL instead of deadlocking. A shared account's balance (the platform's, a fund's,
+        // an institution's: rows every payment of a city touches) changes when the unit is about
+        // to commit (`PendingWrites`), so its row is locked for the unit's last statements only.
         let ordered = entry.lines.enumerated().sorted { $0.element.account.name < $1.element.account.name }
         for (index, line) in ordered {
             try await tx.sql.raw("""
                 INSERT INTO ledger_lines (entry_id, line, account, amount_fen)
                 VALUES (\(bind: id.text), \(bind: index), \(bind: line.account.name), \(bind: line.amountFen))
                 """).run()
-            if line.account.isPersonal && line.amountFen < 0 {
+            if !line.account.isPersonal {
+                tx.pending.add(line.amountFen, toBalanceOf: line.account.name)
+            } else if line.amountFen < 0 {
                 let debited = try await tx.sql.raw("""
                     UPDATE ledger_balances SET balance_fen = balance_fen + \(bind: line.amountFen)
                     WHERE account = \(bind: line.account.name) AND balance_fen + \(bind: line.amountFen) >= 0
@@ -71,6 +75,24 @@ public struct LedgerStore: Sendable {
         return id
     }
 
+    /// Adds each shared account's pending change to its running balance, in the order of the
+    /// accounts' names, in one statement (`PendingWrites`).
+    static func write(_ balances: [String: Int64], in tx: Transaction) async throws {
+        for chunk in balances.sorted(by: { $0.key < $1.key }).chunks(of: 100) {
+            var rows: SQLQueryString = ""
+            for (index, balance) in chunk.enumerated() {
+                if index > 0 { rows += ", " }
+                rows += "(\(bind: balance.key), \(bind: balance.value))"
+            }
+            try await tx.sql.raw("""
+                INSERT INTO ledger_balances (account, balance_fen) VALUES \(rows)
+                ON CONFLICT (account) DO UPDATE SET balance_fen = ledger_balances.balance_fen + excluded.balance_fen
+                """).run()
+        }
+    }
+
+    /// The balance of `account`. Inside a unit of work, a shared account's does not yet count
+    /// the unit's own postings: they are added as it commits.
     public func balance(of account: LedgerAccount) async throws -> Int64 {
         try await database.read { sql in
             try await sql.raw("SELECT balance_fen FROM ledger_balances WHERE account = \(bind: account.name)").first()?
