@@ -38,13 +38,19 @@ final class PendingWrites: Sendable {
 
     /// Writes what is pending in `tx`, and forgets it: the balances first (by account name), then
     /// the events, then the audit lines. Always in this order, so that two units never wait on
-    /// each other's locks.
+    /// each other's locks. On PostgreSQL the events and the audit lines go in one statement
+    /// (`AuditStore.sealing`): the outbox's lock and the chain's head are then held for its answer
+    /// and the `COMMIT` only.
     func write(in tx: Transaction) async throws {
         let (audit, events, balances) = pending.withLock { pending in
             defer { pending = Pending() }
             return (pending.audit, pending.events, pending.balances)
         }
         if !balances.isEmpty { try await LedgerStore.write(balances, in: tx) }
+        if tx.engine == .postgres && !events.isEmpty && !audit.isEmpty {
+            try await EventStore.write(events, in: tx, then: try AuditStore.sealing(audit))
+            return
+        }
         if !events.isEmpty { try await EventStore.write(events, in: tx) }
         if !audit.isEmpty { try await AuditStore.write(audit, in: tx) }
     }

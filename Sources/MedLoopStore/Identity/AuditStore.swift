@@ -84,10 +84,43 @@ public struct AuditStore: Sendable {
         tx.pending.append(record, context: context)
     }
 
-    /// Chains and writes a committing unit's audit lines, in order, after the chain's head.
+    /// The call that chains and writes a committing unit's audit lines on PostgreSQL, in order,
+    /// after the chain's head (`medloop_audit_append`, M0035): a `SELECT` expression, for the
+    /// statement that writes the unit's events too (`PendingWrites`).
+    static func sealing(_ pending: [PendingWrites.Audit]) throws -> SQLQueryString {
+        let lines = pending.map { line in
+            SealedLine(at: line.context.at.epochMillis, actor: line.context.actorAccountId?.text,
+                       role: line.context.actorRole?.rawValue, action: line.record.action, resourceType: line.record.resourceType,
+                       resourceId: line.record.resourceId, patient: line.record.patientId?.text, outcome: line.record.outcome.rawValue,
+                       client: line.context.clientAddress, request: line.context.requestId, detail: line.record.detail)
+        }
+        let json = String(decoding: try JSONEncoder().encode(lines), as: UTF8.self)
+        return "medloop_audit_append(\(bind: json)::jsonb)"
+    }
+
+    /// An audit line as `medloop_audit_append` reads it; an absent field is left out.
+    private struct SealedLine: Encodable {
+        let at: Int64
+        let actor: String?
+        let role: String?
+        let action: String
+        let resourceType: String
+        let resourceId: String?
+        let patient: String?
+        let outcome: String
+        let client: String?
+        let request: String?
+        let detail: String?
+    }
+
+    /// Chains and writes a committing unit's audit lines, in order, after the chain's head: on
+    /// SQLite here, whose one writer serialises the units; on PostgreSQL by `sealing` in the database.
     static func write(_ pending: [PendingWrites.Audit], in tx: Transaction) async throws {
-        let lock = tx.engine == .postgres ? " FOR UPDATE" : ""
-        guard let head = try await tx.sql.raw("SELECT sequence, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
+        if tx.engine == .postgres {
+            try await tx.sql.raw("SELECT " + (try sealing(pending))).run()
+            return
+        }
+        guard let head = try await tx.sql.raw("SELECT sequence, hash FROM audit_head WHERE id = 1").first() else {
             throw StoredValueError(column: "audit_head", value: "missing")
         }
         var sequence = try head.int64("sequence")
@@ -105,9 +138,7 @@ public struct AuditStore: Sendable {
             sequence = entry.sequence
             previousHash = entry.hash
         }
-        let moveHead: SQLQueryString = "UPDATE audit_head SET sequence = \(bind: sequence), hash = \(bind: previousHash) WHERE id = 1"
-        let chunks = entries.chunks(of: 100)
-        for (position, chunk) in chunks.enumerated() {
+        for chunk in entries.chunks(of: 100) {
             // The detail column is named only when a line has a detail, so lines without one are
             // written exactly as before it existed (a database part-way through its migrations).
             let hasDetail = chunk.contains { $0.detail != nil }
@@ -127,15 +158,9 @@ public struct AuditStore: Sendable {
                 if hasDetail { insert += ", \(bind: entry.detail)" }
                 insert += ")"
             }
-            if tx.engine == .postgres && position == chunks.count - 1 {
-                // The last rows and the head in one statement: every audited unit waits for the
-                // head's lock until this one commits, so a round trip fewer under it counts.
-                try await tx.sql.raw("WITH written AS (" + insert + " RETURNING sequence) " + moveHead).run()
-                return
-            }
             try await tx.sql.raw(insert).run()
         }
-        try await tx.sql.raw(moveHead).run()
+        try await tx.sql.raw("UPDATE audit_head SET sequence = \(bind: sequence), hash = \(bind: previousHash) WHERE id = 1").run()
     }
 
     /// Appends an entry in a transaction of its own (reads, denials, failed sign-ins).

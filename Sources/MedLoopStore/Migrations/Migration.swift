@@ -58,6 +58,9 @@ public enum Migrations {
         termPlaces,
         searchVocabulary,
         servicePriceByCityDepartment,
+        auditSealedInDatabase,
+        settlementsByDayInOrder,
+
     ]
 }
 

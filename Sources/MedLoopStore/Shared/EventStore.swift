@@ -23,9 +23,11 @@ public struct EventStore: Sendable {
     /// Writes a committing unit's events, in order. On PostgreSQL it first takes a transaction
     /// lock that makes events commit in the order of their sequence numbers (otherwise a reader
     /// could pass over a number that commits a moment later); the lock is held until the commit,
-    /// which follows at once.
-    static func write(_ events: [DomainEvent], in tx: Transaction) async throws {
-        for chunk in events.chunks(of: 100) {
+    /// which follows at once. `then`, a `SELECT` expression (the unit's audit lines, `AuditStore.sealing`),
+    /// is evaluated by the last statement once its events are written, on PostgreSQL.
+    static func write(_ events: [DomainEvent], in tx: Transaction, then: SQLQueryString? = nil) async throws {
+        let chunks = events.chunks(of: 100)
+        for (position, chunk) in chunks.enumerated() {
             var rows: SQLQueryString = ""
             for (index, event) in chunk.enumerated() {
                 if index > 0 { rows += ", " }
@@ -34,26 +36,26 @@ public struct EventStore: Sendable {
                     \(bind: event.payload), \(bind: event.occurredAt.epochMillis))
                     """
             }
-            try await tx.sql.raw(tx.engine == .postgres ? orderedInsert(rows) : """
+            try await tx.sql.raw(tx.engine == .postgres ? orderedInsert(rows, then: position == chunks.count - 1 ? then : nil) : """
                 INSERT INTO domain_events (id, kind, subject_type, subject_id, payload, occurred_at) VALUES \(rows)
                 """).run()
         }
     }
 
     /// PostgreSQL: the lock, the insert and the notification (delivered to listeners when, and only
-    /// if, the transaction commits) in one statement. Every unit that writes events waits for the
-    /// lock and holds it until it commits, so the round trips made under it are what limits how
-    /// many such units commit a second. The rows are numbered after the lock is taken: they are
-    /// joined with it, and each takes its number as it is inserted.
-    private static func orderedInsert(_ rows: SQLQueryString) -> SQLQueryString {
+    /// if, the transaction commits) in one statement, and `then` after them. Every unit that writes
+    /// events waits for the lock and holds it until it commits, so the round trips made under it
+    /// are what limits how many such units commit a second. The rows are numbered after the lock is
+    /// taken: they are joined with it, and each takes its number as it is inserted.
+    private static func orderedInsert(_ rows: SQLQueryString, then: SQLQueryString?) -> SQLQueryString {
         """
         WITH ordered AS (SELECT pg_advisory_xact_lock(7270002)),
              written AS (
                  INSERT INTO domain_events (id, kind, subject_type, subject_id, payload, occurred_at)
                  SELECT row.* FROM (VALUES \(rows)) AS row (id, kind, subject_type, subject_id, payload, occurred_at), ordered
                  RETURNING sequence)
-        SELECT pg_notify(\(bind: channel), '') FROM (SELECT COUNT(*) FROM written) AS count
-        """
+        SELECT pg_notify(\(bind: channel), '')
+        """ + (then.map { ", " + $0 } ?? "") + " FROM (SELECT COUNT(*) FROM written) AS count"
     }
 
     /// The sequence number of the newest event (0 when there is none).

@@ -64,18 +64,26 @@ public struct FraudFacts: Sendable {
             if underThreshold.enabled {
                 let institution = try row.uuid("institution_id")
                 let day = try row.text("clearing_day")
-                let newest = try await sql.raw("""
-                    SELECT id, total_fen FROM settlements
-                    WHERE clearing_day = \(bind: day) AND region = \(bind: try row.text("region"))
-                      AND institution_id = \(bind: institution.text) AND kind = 'settlement'
-                      AND created_at <= \(bind: visit.at.epochMillis)
-                    ORDER BY created_at DESC, id DESC LIMIT \(literal: underThreshold.runLength)
-                    """).all().map { SettledAmount(settlementId: try $0.uuid("id"), totalFen: try $0.int64("total_fen")) }
+                let newest = try await sql.raw(Self.newestSettlementsQuery(day: day, region: try row.text("region"), institution: institution,
+                                                                           until: visit.at, count: underThreshold.runLength))
+                    .all().map { SettledAmount(settlementId: try $0.uuid("id"), totalFen: try $0.int64("total_fen")) }
                 let run = SettlementRun(institutionId: institution, day: day, newestFirst: newest)
                 if let draft = underThreshold.evaluate(run, region: visit.institutionRegion, at: event.occurredAt) { drafts.append(draft) }
             }
             return drafts
         }
+    }
+
+    /// The newest `count` settlements of an institution's clearing day up to `until`, newest
+    /// first: walked backwards in `settlements_by_day` (M0036), which orders each institution's
+    /// day by time, and stopped after `count`, however many the day holds.
+    static func newestSettlementsQuery(day: String, region: String, institution: UUID, until: Date, count: Int) -> SQLQueryString {
+        """
+        SELECT id, total_fen FROM settlements
+        WHERE clearing_day = \(bind: day) AND region = \(bind: region) AND institution_id = \(bind: institution.text)
+          AND kind = 'settlement' AND created_at <= \(bind: until.epochMillis)
+        ORDER BY created_at DESC, id DESC LIMIT \(literal: count)
+        """
     }
 
     private static func visit(_ row: any SQLRow) throws -> SettlementVisit {
