@@ -125,6 +125,15 @@ public struct ConsultationStore: Sendable {
         try await database.unitOfWork { tx in
             var consultation = try await participantConsultation(id, account: account, doctorOnly: true, in: tx)
             try await checkPractising(consultation.doctorId, in: tx)  // a suspended doctor accepts nothing (issue 20)
+            // The time to accept counts as the doctor's reply time. The doctor's row is locked
+            // before any consultation: an acceptance also marks the waiting ones at the head of
+            // the queue, so two acceptances at once that took their own consultation first would
+            // each wait for the other's.
+            let waited = max(0, Int64(context.at.timeIntervalSince(consultation.queuedAt)))
+            try await tx.sql.raw("""
+                UPDATE doctors SET reply_seconds_total = reply_seconds_total + \(bind: waited), replies = replies + 1
+                WHERE id = \(bind: consultation.doctorId.text)
+                """).run()
             try await tx.move("consultations", id: id, from: consultation.state, by: .accept)
             let closesAt = consultation.service == .textPackage
                 ? context.at.addingTimeInterval(TimeInterval(ServiceKind.textPackageWindow)) : nil
@@ -134,12 +143,6 @@ public struct ConsultationStore: Sendable {
                 """).run()
             try await tx.move("orders", id: consultation.orderId, from: try await orderState(consultation.orderId, in: tx),
                               by: .startService)
-            // The time to accept counts as the doctor's reply time.
-            let waited = max(0, Int64(context.at.timeIntervalSince(consultation.queuedAt)))
-            try await tx.sql.raw("""
-                UPDATE doctors SET reply_seconds_total = reply_seconds_total + \(bind: waited), replies = replies + 1
-                WHERE id = \(bind: consultation.doctorId.text)
-                """).run()
             try await audit.append(AuditRecord(action: "consultation.accept", resourceType: "consultation", resourceId: id.text,
                                                patientId: consultation.patientId), context: context, in: tx)
             try await notifications.notify(consultation.accountId, kind: .consultationAccepted, subjectType: "consultation",

@@ -27,6 +27,25 @@ struct ConsultationRoutesTests {
         return (try #require(paid.string("consultationId")), try #require(paid.json["priceFen"] as? Int))
     }
 
+    @Test("a doctor who accepts eight waiting consultations at once has every one accepted, none lost to a deadlock")
+    func acceptsAtOnce() async throws {
+        try await withApp { app in
+            let patient = try await app.signIn(Demo.patientPhone)
+            var ids: [String] = []
+            for _ in 0..<8 { ids.append(try await Self.aPaidConsultation(app, patient: patient).id) }
+            let doctor = try await app.signIn(Self.doctorPhone)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for id in ids {
+                    group.addTask { try await app.send(.post, "/api/v1/consultations/\(id)/accept", token: doctor).status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: .ok, count: 8))
+            let profile = try await app.send(.get, "/api/v1/doctors/\(Self.cardiologist.text)")
+            #expect(profile.status == .ok)
+        }
+    }
+
     @Test("no message before the doctor accepts, none from outsiders, none after the 48-hour window")
     func messageRules() async throws {
         try await withApp { app in
