@@ -23,6 +23,12 @@ public enum QualificationStatus: String, Codable, Sendable, CaseIterable {
 
     /// Whether a doctor with this status is shown to patients: only once approved.
     public var isListed: Bool { self == .approved }
+
+    /// How a department's count of approved doctors changes when a doctor's standing goes from
+    /// `before` (nil for a doctor just registered) to `after`: +1, -1 or 0.
+    public static func approvedCountChange(from before: QualificationStatus?, to after: QualificationStatus) -> Int {
+        (after == .approved ? 1 : 0) - (before == .approved ? 1 : 0)
+    }
 }
 
 /// A doctor as the directory shows them.

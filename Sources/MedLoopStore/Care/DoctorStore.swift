@@ -108,6 +108,8 @@ public struct DoctorStore: Sendable {
         } catch where isUniqueViolation(error) {
             throw DomainError.conflict(code: "doctor_exists", message: "A doctor with this account or licence number is already registered.")
         }
+        try await countApproved(QualificationStatus.approvedCountChange(from: nil, to: placement.qualification),
+                                in: draft.department, tx: tx)
         for site in Set(placement.practiceSites) {
             try await tx.sql.raw("INSERT INTO doctor_practice_sites (doctor_id, institution_id) VALUES (\(bind: id.text), \(bind: site.text))").run()
         }
@@ -194,12 +196,27 @@ public struct DoctorStore: Sendable {
     /// Sets a doctor's standing, in their row and in every search term of theirs (searches list
     /// approved doctors only), inside `tx`.
     func setQualification(_ standing: QualificationStatus, of doctor: UUID, at time: Date, in tx: Transaction) async throws {
+        let lock: SQLQueryString = tx.engine == .postgres ? " FOR UPDATE" : ""
+        guard let row = try await tx.sql.raw("SELECT qualification, department FROM doctors WHERE id = \(bind: doctor.text)" + lock)
+            .first() else { return }
+        try await countApproved(QualificationStatus.approvedCountChange(from: try row.value("qualification", as: QualificationStatus.self),
+                                                                        to: standing),
+                                in: try row.text("department"), tx: tx)
         try await tx.sql.raw("""
             UPDATE doctors SET qualification = \(bind: standing.rawValue), updated_at = \(bind: time.epochMillis)
             WHERE id = \(bind: doctor.text)
             """).run()
         try await tx.sql.raw("""
             UPDATE doctor_terms SET qualification = \(bind: standing.rawValue) WHERE doctor_id = \(bind: doctor.text)
+            """).run()
+    }
+
+    /// Adds `change` to the department's count of approved doctors (M0037), inside `tx`.
+    private func countApproved(_ change: Int, in department: String, tx: Transaction) async throws {
+        guard change != 0 else { return }
+        try await tx.sql.raw("""
+            INSERT INTO department_doctors (department, approved) VALUES (\(bind: department), \(bind: Int64(change)))
+            ON CONFLICT (department) DO UPDATE SET approved = department_doctors.approved + excluded.approved
             """).run()
     }
 
@@ -360,6 +377,23 @@ extension DoctorStore {
                 ORDER BY piece LIMIT 20
                 """).all()
             problems += try missing.map { row in "search term or training \"\(try row.text("piece"))\" is missing from the search vocabulary, or its count of entries is wrong" }
+            guard try await sql.raw("""
+                SELECT version FROM schema_migrations WHERE version = \(bind: Migrations.approvedDoctorsByDepartment.version)
+                """).first() != nil else { return problems }
+            // Each department's kept count of approved doctors (M0037), which the volume rule reads.
+            let counts = try await sql.raw("""
+                SELECT d.department, COUNT(*) AS n, MIN(k.approved) AS kept FROM doctors d
+                LEFT JOIN department_doctors k ON k.department = d.department
+                WHERE d.qualification = 'approved' GROUP BY d.department
+                HAVING COUNT(*) <> COALESCE(MIN(k.approved), 0)
+                UNION ALL
+                SELECT k.department, 0 AS n, k.approved AS kept FROM department_doctors k
+                WHERE k.approved <> 0 AND NOT EXISTS (SELECT 1 FROM doctors d WHERE d.department = k.department AND d.qualification = 'approved')
+                ORDER BY department LIMIT 20
+                """).all()
+            problems += try counts.map { row in
+                "department \(try row.text("department")) has \(try row.int64("n")) approved doctors, but \(try row.optionalInt64("kept") ?? 0) are counted"
+            }
             return problems
         }
     }

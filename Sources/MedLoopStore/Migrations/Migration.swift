@@ -60,6 +60,7 @@ public enum Migrations {
         servicePriceByCityDepartment,
         auditSealedInDatabase,
         settlementsByDayInOrder,
+        approvedDoctorsByDepartment,
 
     ]
 }

@@ -45,7 +45,9 @@ public enum DirectoryGenerator {
         }
         try await setTermIndexes(present: true, in: database)
         try await database.unitOfWork { tx in
-            for statement in Migrations.vocabularyFill { try await tx.sql.raw(SQLQueryString(statement)).run() }
+            for statement in Migrations.vocabularyFill + Migrations.departmentDoctorsFill {
+                try await tx.sql.raw(SQLQueryString(statement)).run()
+            }
         }
         try await saved?.restore(to: database)
         try await refreshStatistics(database)

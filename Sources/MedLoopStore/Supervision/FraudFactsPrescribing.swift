@@ -158,9 +158,9 @@ extension FraudFacts {
     /// day) nor the one examined: the peers with none.
     private static func quietPeers(_ sql: any SQLDatabase, department: String, besides counts: [UUID: Int],
                                    _ doctorId: UUID) async throws -> Int {
-        let all = try await count(sql, """
-            SELECT COUNT(*) AS n FROM doctors WHERE qualification = 'approved' AND department = \(bind: department)
-            """)
+        // Kept as the department's doctors are registered and their standing changes (M0037).
+        let all = Int(try await sql.raw("SELECT approved FROM department_doctors WHERE department = \(bind: department)").first()?
+            .int64("approved") ?? 0)
         return all - counts.count - (counts[doctorId] == nil ? 1 : 0)
     }
 

@@ -103,13 +103,13 @@ struct DoctorSearchTests {
     func clusteredTermsMigration() async throws {
         try await withTestDatabase(migrate: false) { database in
             // The seed of today's code writes the services' place (M0029), the doctors' search keys
-            // (M0030), the terms' places (M0032) and the search vocabulary (M0033), and on
-            // PostgreSQL seals its audit lines in the database (M0035), which apply as well on
-            // the older schema. On
+            // (M0030), the terms' places (M0032), the search vocabulary (M0033) and the count of a
+            // department's approved doctors (M0037), and on PostgreSQL seals its audit lines in the
+            // database (M0035), which apply as well on the older schema. On
             // SQLite M0013 rebuilds the term table: there the places are added by hand before it,
             // and by M0032 again after it.
             let early = Migrations.all.filter { migration in
-                migration.version < 13 || (29...30).contains(migration.version) || migration.version == 33
+                migration.version < 13 || (29...30).contains(migration.version) || [33, 37].contains(migration.version)
                     || ([32, 35].contains(migration.version) && database.engine == .postgres)
             }
             try await Migrator(database: database, migrations: early).migrate()
