@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MedLoopDomain
+import MedLoopStore
 import NIOCore
 
 /// The one error type the HTTP layer renders: status, stable code, an English fallback message
@@ -77,6 +78,9 @@ public struct AppError: Error, Sendable {
             }
         case is NIOTooManyBytesError:
             return bodyTooLarge
+        case let error where isTransientConflict(error):
+            return AppError(.serviceUnavailable, code: "try_again",
+                            message: "Others were changing the same records at that moment; nothing was changed. Send the request again.")
         default:
             return AppError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
         }

@@ -94,6 +94,19 @@ extension Cursor {
 }
 
 /// Whether an error is the database refusing a duplicate of a unique key.
+/// Whether the database gave up on a statement for a moment's contention: a deadlock or a
+/// serialisation failure on PostgreSQL, a lock still held when the busy timeout ran out on SQLite.
+/// Nothing of the unit of work stays, and the same request, sent again, may well succeed.
+public func isTransientConflict(_ error: any Error) -> Bool {
+    if let postgres = error as? PSQLError {
+        return ["40P01", "40001"].contains(postgres.serverInfo?[.sqlState] ?? "")
+    }
+    if let sqlite = error as? SQLiteStatementError {
+        return [5, 6].contains(sqlite.code & 0xFF)  // SQLITE_BUSY, SQLITE_LOCKED and their extended codes
+    }
+    return false
+}
+
 public func isUniqueViolation(_ error: any Error) -> Bool {
     if let postgres = error as? PSQLError {
         return postgres.serverInfo?[.sqlState] == "23505"
