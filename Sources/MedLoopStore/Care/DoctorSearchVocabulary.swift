@@ -265,9 +265,10 @@ extension DoctorStore {
     }
 
     /// The statements that answer `search` by `plan`, in order (none when nobody is found). A price
-    /// walk's page is bound to the edge its first statements find (`edge` stands in for it), and
-    /// gathering follows when they find none (up to `largestGatheredGroup` entries; the trigram
-    /// index's statements beyond, which the caller adds).
+    /// walk may first count the driving group's entries in the place and gather them when they are
+    /// few (`countsPlacedEntries`); its page is bound to the edge its next statements find (`edge`
+    /// stands in for it), and gathering follows when they find none (up to `largestGatheredGroup`
+    /// entries; the trigram index's statements beyond, which the caller adds).
     static func termStatements(_ search: DoctorSearch, groups: [TermGroup], plan: TermPlan, excluded: String?, engine: Engine,
                                edge: Int64 = 0) -> [SQLQueryString] {
         switch plan {
@@ -275,7 +276,9 @@ extension DoctorStore {
         case .walk(let driving): [termWalkQuery(search, groups: groups, driving: driving, excluded: excluded, engine: engine)]
         case .gather(let driving): [termGatherQuery(search, groups: groups, driving: driving, engine: engine)]
         case .priceWalk(let driving):
-            [openPricesQuery(search, groups: groups, driving: driving, linesRead: 1, engine: engine),
+            (countsPlacedEntries(search, group: groups[driving])
+                ? [placedEntriesQuery(search, groups: groups, driving: driving, gatheredEntries: mostGatheredEntries)] : [])
+            + [openPricesQuery(search, groups: groups, driving: driving, linesRead: 1, engine: engine),
              openLinesQuery(search, linesRead: 1)]
                 + (search.service == nil ? [pausedPricesQuery(search, groups: groups, driving: driving, engine: engine)] : [])
                 + [priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)]
@@ -298,7 +301,9 @@ extension DoctorStore {
         let engine = database.engine
         if case .priceWalk(let driving) = plan {
             let page: SQLQueryString
-            if let edge = try await priceEdge(search, groups: groups, driving: driving) {
+            if try await gathersPlacedEntries(search, groups: groups, driving: driving) {
+                page = Self.termGatherQuery(search, groups: groups, driving: driving, engine: engine)
+            } else if let edge = try await priceEdge(search, groups: groups, driving: driving) {
                 page = Self.priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)
             } else if groups[driving].entries <= Self.largestGatheredGroup {
                 page = Self.termGatherQuery(search, groups: groups, driving: driving, engine: engine)

@@ -43,7 +43,7 @@ public struct RecordStore: Sendable {
             guard let patient = try await tx.sql.raw("SELECT id FROM patients WHERE national_id_hash = \(bind: hash)").first()?.uuid("id") else {
                 throw DomainError.notFound(resource: "patient")
             }
-            let values = String(decoding: try JSONEncoder().encode(report.values), as: UTF8.self)
+            let values = try StoredJSON.text(report.values)
             var fileName: String?
             if let file {
                 guard file.starts(with: Array("%PDF".utf8)), file.count <= 10 << 20 else {
@@ -117,7 +117,7 @@ public struct RecordStore: Sendable {
     }
 
     static func report(from row: any SQLRow) throws -> StoredLabReport {
-        let values = try JSONDecoder().decode([LabValue].self, from: Data(try row.text("values_json").utf8))
+        let values = try StoredJSON.value([LabValue].self, from: try row.text("values_json"))
         let report = try LabReport(title: try row.text("title"), takenOn: CalendarDate(iso: try row.text("taken_on"))!,
                                    values: values, today: CalendarDate(year: 9999, month: 12, day: 31)!)
         return StoredLabReport(id: try row.uuid("id"), patientId: try row.uuid("patient_id"), hospitalId: try row.uuid("hospital_id"),

@@ -94,7 +94,7 @@ public struct AuditStore: Sendable {
                        resourceId: line.record.resourceId, patient: line.record.patientId?.text, outcome: line.record.outcome.rawValue,
                        client: line.context.clientAddress, request: line.context.requestId, detail: line.record.detail)
         }
-        let json = String(decoding: try JSONEncoder().encode(lines), as: UTF8.self)
+        let json = try StoredJSON.text(lines)
         return "medloop_audit_append(\(bind: json)::jsonb)"
     }
 

@@ -112,14 +112,14 @@ public struct SettlementRecord: Sendable {
         notCoveredReason = try row.optionalValue("reason", as: NotCoveredReason.self)
         ratioBp = Int(try row.int64("ratio_bp"))
         figures = try SettlementFigures(row: row)
-        explanation = try JSONDecoder().decode([ExplanationSentence].self, from: Data(try row.text("explanation").utf8))
+        explanation = try StoredJSON.value([ExplanationSentence].self, from: try row.text("explanation"))
         self.lines = lines
         createdAt = try row.instant("created_at")
         claimId = try row.optionalUUID("claim_id")
     }
 
     static func json(_ explanation: [ExplanationSentence]) throws -> String {
-        String(decoding: try JSONEncoder().encode(explanation), as: UTF8.self)
+        try StoredJSON.text(explanation)
     }
 }
 

@@ -124,7 +124,7 @@ extension PrescriptionStore {
             var signatures: [DocumentSignature] = []
             for column in ["doctor_signature", "review_signature"] {
                 if let text = try row.optionalText(column) {
-                    signatures.append(try JSONDecoder().decode(DocumentSignature.self, from: Data(text.utf8)))
+                    signatures.append(try StoredJSON.value(DocumentSignature.self, from: text))
                 }
             }
             return (document, signatures, try row.optionalText("review_document"))

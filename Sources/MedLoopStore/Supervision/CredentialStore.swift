@@ -525,7 +525,7 @@ public struct CredentialStore: Sendable {
         let files = try await sql.raw("""
             SELECT id, media_type, size_bytes FROM credential_files WHERE credential_id = \(bind: id.text) ORDER BY position
             """).all().map { CredentialFile(id: try $0.uuid("id"), mediaType: try $0.text("media_type"), sizeBytes: try $0.int64("size_bytes")) }
-        let sites = try JSONDecoder().decode([PracticeSiteClaim].self, from: Data(try row.text("practice_sites").utf8))
+        let sites = try StoredJSON.value([PracticeSiteClaim].self, from: try row.text("practice_sites"))
         let expiry = try row.text("licence_expires_on")
         guard let expiresOn = CalendarDate(iso: expiry) else { throw StoredValueError(column: "licence_expires_on", value: expiry) }
         return CredentialRecord(

@@ -51,6 +51,9 @@ struct DoctorSearchPlanTests {
         /// by its term, in the page's order (the walks' few rows are then merged), and doctors are read
         /// by key only.
         case pieceWalk
+        /// A count of a group of terms' entries in the search's place (`DoctorStore.countsPlacedEntries`):
+        /// a term index read by its term, and nothing else.
+        case placedEntries
     }
 
     /// One query shape of `GET /api/v1/doctors`, named as the API takes it.
@@ -212,6 +215,16 @@ struct DoctorSearchPlanTests {
         }
     }
 
+    /// Whether `plan` reads the term entries and no other table.
+    static func readsTermsOnly(_ plan: [String], engine: Engine) -> Bool {
+        switch engine {
+        case .sqlite:
+            return plan.filter { $0.hasPrefix("SEARCH ") || $0.hasPrefix("SCAN ") }.allSatisfy { $0.hasPrefix("SEARCH t ") || $0 == "SCAN c" }
+        case .postgres:
+            return plan.filter { $0.contains("Scan") }.allSatisfy { $0.contains("doctor_terms") || $0.contains("Subquery Scan on c") }
+        }
+    }
+
     /// Whether the service lines in `plan` are walked through a price index (in a city, in a
     /// department, or of a kind), any other read of a line is by its key, and nothing is scanned whole.
     static func readsPriceIndexes(_ plan: [String], engine: Engine) -> Bool {
@@ -265,10 +278,10 @@ struct DoctorSearchPlanTests {
                 Shape(name: "q=高血压&sort=price (walked)", search: DoctorSearch(text: "高血压", sort: .price),
                       expectations: [.pieces, .priceLines, .priceLines, .priceLines, .priceLines, .pieceWalk]),
                 Shape(name: "q=hypertension&city=310100&sort=price (walked)", search: DoctorSearch(text: "hypertension", city: "310100", sort: .price),
-                      expectations: [.pieces, .priceLines, .priceLines, .priceLines, .priceLines, .pieceWalk]),
+                      expectations: [.pieces, .placedEntries, .priceLines, .priceLines, .priceLines, .priceLines, .pieceWalk]),
                 Shape(name: "condition=E11.9&department=endocrinology&service=videoPerMinute&sort=price (walked)",
                       search: DoctorSearch(department: "endocrinology", condition: "E11.9", service: .videoPerMinute, sort: .price),
-                      expectations: [.pieces, .priceLines, .priceLines, .priceLines, .pieceWalk]),
+                      expectations: [.pieces, .placedEntries, .priceLines, .priceLines, .priceLines, .pieceWalk]),
             ]
             for (shape, doctors) in shapes.map({ ($0, doctors) }) + priceShapes.map({ ($0, walkingPrices) }) {
                 let plans = try await doctors.plans(of: shape.search, hints: [.avoidSequentialScans])
@@ -276,7 +289,7 @@ struct DoctorSearchPlanTests {
                 let expectations = shape.expectations.filter { $0 != .textWalk || database.engine == .sqlite }
                 #expect(plans.count == expectations.count, "\(shape)")
                 for ((plan, orderedPlan), expectation) in zip(zip(plans, orderedPlans), expectations) {
-                    let plan = [.termCandidates, .pieces, .pieceWalk, .priceLines].contains(expectation) ? plan : orderedPlan
+                    let plan = [.termCandidates, .pieces, .pieceWalk, .priceLines, .placedEntries].contains(expectation) ? plan : orderedPlan
                     if showPlans { print("PLAN \(database.engine) \(shape) [\(expectation)]\n  " + plan.joined(separator: "\n  ")) }
                     switch expectation {
                     case .walk, .textWalk:
@@ -288,6 +301,9 @@ struct DoctorSearchPlanTests {
                                 "\(shape): \(plan.joined(separator: " | "))")
                     case .pieceWalk:
                         #expect(Self.walksTermIndexes(plan, engine: database.engine) && Self.readsDoctorsByKey(plan, engine: database.engine),
+                                "\(shape): \(plan.joined(separator: " | "))")
+                    case .placedEntries:
+                        #expect(Self.walksTermIndexes(plan, engine: database.engine) && Self.readsTermsOnly(plan, engine: database.engine),
                                 "\(shape): \(plan.joined(separator: " | "))")
                     case .termCandidates:
                         let walksWithTextFilter = DoctorStore.filtersDoctorByText(shape.search, engine: database.engine, substringOnly: false)

@@ -110,6 +110,33 @@ struct DoctorSearchVocabularyTests {
         }
     }
 
+    @Test("by price, a word or condition with few entries in the search's department or city has them gathered there, and one with many is walked through the service lines: the trigram index's page")
+    func placedEntriesGathered() async throws {
+        try await Self.withDirectory { stores, database in
+            // Few: at most ten entries in the place.
+            let doctors = DoctorStore(database: database, audit: AuditStore(database: database), mostGatheredEntries: 10)
+            var gathered = 0
+            var walked = 0
+            for search in Self.searches where search.sort == .price && (search.department != nil || search.city != nil) {
+                let substringOnly = DoctorStore.walksTermInOrder(search)
+                if let groups = try await doctors.termGroups(of: search, substringOnly: substringOnly),
+                   case .priceWalk(let driving)? = DoctorStore.termPlan(search, groups: groups, gatheredEntries: 10) {
+                    let placed = DoctorStore.placedEntriesQuery(search, groups: groups, driving: driving, gatheredEntries: 10_000)
+                    let entries = try await database.read { sql in try await sql.raw(placed).first()?.int64("n") ?? -1 }
+                    let gathers = try await doctors.gathersPlacedEntries(search, groups: groups, driving: driving)
+                    #expect(gathers == (entries <= 10), "\(search): \(entries) entries in the place")
+                    if gathers { gathered += 1 } else { walked += 1 }
+                }
+                let page = try await doctors.search(search)
+                let matched = try await Self.ids(DoctorStore.searchQuery(search, engine: database.engine), in: database)
+                #expect(page.items.map(\.id) == Array(matched.prefix(search.limit)), "\(search)")
+                #expect((page.nextCursor != nil) == (matched.count > search.limit), "\(search)")
+            }
+            #expect(gathered > 5)
+            #expect(walked > 5)
+        }
+    }
+
     @Test("a hospital's doctors are found through its name, one of their terms, and not those of another hospital of the same name: the trigram index's page")
     func hospitalThroughItsName() async throws {
         try await Self.withDirectory { stores, database in
