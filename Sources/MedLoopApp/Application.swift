@@ -106,6 +106,13 @@ public struct AppServices: Sendable {
         let hash = try await hasher.hash(DemoWorld.password)
         return try await DemoWorld.seed(database: database, cipher: cipher, passwordHash: hash, now: clock.now())
     }
+
+    /// Seeds the care loop's patients 1...`count` that are missing (`LoopPatients`), with the demo
+    /// password; returns how many it wrote.
+    public func seedLoopPatients(_ count: Int) async throws -> Int {
+        let hash = try await hasher.hash(DemoWorld.password)
+        return try await LoopPatients.seed(count: count, database: database, cipher: cipher, passwordHash: hash, now: clock.now())
+    }
 }
 
 /// The process-wide Prometheus registry behind swift-metrics (bootstrapped once).

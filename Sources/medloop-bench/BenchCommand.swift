@@ -65,6 +65,12 @@ struct RunScenario: AsyncParsableCommand {
     @Option(help: "signin-burst: the accounts to sign in with, numbers and ranges (default: the demo patients and doctors).")
     var phones: String = SignInBurst.demoPhones
 
+    @Option(help: """
+        loop, mixed and chat: the patients' phones, numbers and ranges; in loop and mixed each virtual patient takes its \
+        share of them in turn, one a loop (default: the ten demo patients; medloop seed --loop-patients N adds 16600000001 on).
+        """)
+    var patients: String = CareWorld.demoPatientPhones
+
     @Option(help: "signin-burst, loop and mixed: the accounts' password (the demo world's).")
     var password: String = "medloop-demo"
 
@@ -108,6 +114,7 @@ struct RunScenario: AsyncParsableCommand {
         if let ceiling, !(ceiling > 0) { throw ValidationError("--ceiling must be a positive number of requests/s.") }
         do {
             _ = try SignInBurst.phones(phones)
+            _ = try SignInBurst.phones(patients, option: "--patients")
         } catch {
             throw ValidationError("\(error)")
         }
@@ -182,7 +189,8 @@ extension RunScenario {
                          errors: "requests got an unexpected answer or none") { () -> CareLoopReport? in
             try await server.checkReady(client)
             let reads = try await scenario.plan(on: server, client: client, options: options).lanes.first?.targets ?? []
-            let world = try await CareWorld.prepare(on: server, client: client, password: password)
+            let world = try await CareWorld.prepare(on: server, client: client, password: password,
+                                                    patientPhones: try SignInBurst.phones(patients, option: "--patients"))
             note("medloop-bench: \(scenario.rawValue): \(world.patients.count) patients (\(world.patients.filter(\.insured).count) "
                  + "insured), \(world.doctors.count) doctors, \(reads.count) distinct reads, \(connections) connections, "
                  + "\(warmup) s warm-up, \(duration) s measured")
@@ -201,7 +209,8 @@ extension RunScenario {
         try await finish(client, nothing: "no message was delivered during the measured time",
                          errors: "deliveries were lost or messages refused") { () -> ChatReport? in
             try await server.checkReady(client)
-            let world = try await CareWorld.prepare(on: server, client: client, password: password)
+            let world = try await CareWorld.prepare(on: server, client: client, password: password,
+                                                    patientPhones: try SignInBurst.phones(patients, option: "--patients"))
             let api = SetupClient(server: server, client: client)
             let rooms = try await ChatRooms.open(ChatRooms.count(sockets: connections, world: world), world: world, api: api)
             note("medloop-bench: chat: \(connections) sockets on \(rooms.count) consultations, "

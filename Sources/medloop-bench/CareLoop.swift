@@ -38,12 +38,16 @@ enum LoopVerdict: Equatable {
 /// dispenses with a traceability code per package; the courier reports pickup, transit and
 /// delivery; the patient confirms receipt and rates the consultation.
 ///
-/// The patient consults its own doctors in turn (`doctors`), so that concurrent loops never hold two
-/// open consultations of one patient with one doctor. A doctor whose daily cap is reached is
+/// The virtual patient is one person or several taken in turn, one per loop (`patients`); it consults
+/// its own doctors in turn (`doctors`), so that concurrent loops never hold two open consultations of
+/// one patient with one doctor. A doctor whose daily cap is reached is
 /// dropped for the rest of the run; when none is left the loop stops (`isExhausted`).
 struct CareLoop {
     let world: CareWorld
-    let patient: CareWorld.Patient
+    /// The people this virtual patient is, one per loop in turn; no other loop is any of them, unless
+    /// there are fewer people than loops (then each loop is one person, and `doctors` keeps them apart).
+    let patients: [CareWorld.Patient]
+    private var patientIndex = 0
     private(set) var doctors: [CareWorld.Doctor]
     private var doctorIndex: Int
     private var step: LoopStep = .topUp
@@ -62,9 +66,9 @@ struct CareLoop {
     static let deliveryStatuses = ["pickedUp", "inTransit", "delivered"]
     static let topUpFen = 20_000
 
-    init(world: CareWorld, patient: CareWorld.Patient, doctors: [CareWorld.Doctor], seed: UInt64) {
+    init(world: CareWorld, patients: [CareWorld.Patient], doctors: [CareWorld.Doctor], seed: UInt64) {
         self.world = world
-        self.patient = patient
+        self.patients = patients
         self.doctors = doctors
         // Each patient starts with a doctor drawn from the seed, so that patients spread over the doctors.
         var random = SeededRandom(seed: seed)
@@ -75,6 +79,8 @@ struct CareLoop {
     var isExhausted: Bool { doctors.isEmpty }
 
     private var doctor: CareWorld.Doctor { doctors[doctorIndex % doctors.count] }
+
+    private var patient: CareWorld.Patient { patients[patientIndex % patients.count] }
 
     /// The next request to send.
     mutating func next() -> LoopRequest {
@@ -243,6 +249,7 @@ struct CareLoop {
     ]
 
     private mutating func restart() {
+        patientIndex += 1
         step = .topUp
         messagesSent = 0
         deliveryReports = 0

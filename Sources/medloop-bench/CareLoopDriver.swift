@@ -50,10 +50,18 @@ struct CareLoopDriver: Sendable {
         return mine.isEmpty ? world.doctors : mine
     }
 
+    /// The people worker `worker` is, in turn: its share of them when there are at least as many as
+    /// workers, else one that it may share with other workers.
+    func patients(of worker: Int) -> [CareWorld.Patient] {
+        let patients = world.patients
+        guard patients.count >= connections else { return [patients[worker % patients.count]] }
+        return stride(from: worker, to: patients.count, by: connections).map { patients[$0] }
+    }
+
     private func work(_ worker: Int, clock: ContinuousClock, measureFrom: ContinuousClock.Instant,
                       stopAt: ContinuousClock.Instant) async -> (CareLoopResult, ContinuousClock.Instant) {
         var result = CareLoopResult()
-        var loop = CareLoop(world: world, patient: world.patients[worker % world.patients.count],
+        var loop = CareLoop(world: world, patients: patients(of: worker),
                             doctors: doctors(of: worker), seed: seed &+ UInt64(worker) &* 7919)
         var random = SeededRandom(seed: seed ^ (UInt64(worker) &+ 0x10CA_11))
         var readIndex = reads.isEmpty ? 0 : worker * reads.count / connections

@@ -5,12 +5,13 @@ import NIOHTTP1
 /// The demo world's accounts and records the care loop runs on, signed in and prepared once per run
 /// (`medloop seed --demo`; every account's password is `--password`).
 ///
-/// Preparing it: each role signs in once (ten patients, doctors 1–24, a pharmacist, the staff and
+/// Preparing it: each role signs in once (the patients, doctors 1–24, a pharmacist, the staff and
 /// couriers of the two pharmacies that deliver, the insurer); each patient gets the in-person visit
-/// its follow-ups rest on (the imported one the demo world gives, or one entered now); the patients
+/// its follow-ups rest on (the imported one the seed gives, or one entered now); the demo patients
 /// the Quzhou insurer insures link their coverage with a voucher it issues, so that their payments
-/// are settled; and the two delivering pharmacies stock the loop's drugs to the most a pharmacy may
-/// hold, so that a long run does not empty them.
+/// are settled (the loop patients of `medloop seed --loop-patients` come with theirs linked); and the
+/// two delivering pharmacies stock the loop's drugs to the most a pharmacy may hold, so that a long
+/// run does not empty them.
 struct CareWorld: Sendable {
     /// A signed-in patient and the visit its follow-ups rest on.
     struct Patient: Sendable {
@@ -58,9 +59,9 @@ struct CareWorld: Sendable {
     var inhaler: Drug
     var tablet: Drug
 
-    /// The demo patients, doctors that consult online at the internet hospital, pharmacist, the staff
+    /// The demo patients (the loop's patients unless `--patients` names others), doctors that consult online at the internet hospital, pharmacist, the staff
     /// and couriers of pharmacies 1 and 2, the Quzhou insurer (API.md, demo world).
-    static let patientPhones = (1...10).map { String(format: "138%08d", $0) }
+    static let demoPatientPhones = "13800000001-13800000010"
     static let doctorPhones = (1...24).map { String(format: "139%08d", $0) }
     static let pharmacistPhone = "13700000001"
     static let pharmacyPhones = [("13700000011", "13700000021"), ("13700000012", "13700000022")]
@@ -75,7 +76,10 @@ struct CareWorld: Sendable {
     static let latitude = 28.965
     static let longitude = 118.872
 
-    static func prepare(on server: LoopbackServer, client: HTTPClient, password: String) async throws -> CareWorld {
+    /// Patients signing in at once while preparing: the server hashes their passwords on a small pool.
+    static let patientsPreparedAtOnce = 4
+
+    static func prepare(on server: LoopbackServer, client: HTTPClient, password: String, patientPhones: [String]) async throws -> CareWorld {
         let api = SetupClient(server: server, client: client)
         let pharmacist = try await api.signIn(pharmacistPhone, password: password)
         // The pharmacist reviews the prescriptions of the internet hospital it works at: the loop
@@ -112,8 +116,9 @@ struct CareWorld: Sendable {
         // Paged until every demo patient's number is found: generated patients (`seed --patients`) may be
         // insured in Quzhou too.
         var insuredIds: [String: String] = [:]
+        let insuredWanted = patientPhones.filter { quzhouInsured[$0] != nil }.count
         var cursor: String?
-        repeat {
+        while insuredIds.count < insuredWanted {
             var path = "/api/v1/insurance/insured-persons?limit=100"
             if let cursor { path += "&cursor=" + Scenario.encodedValue(cursor) }
             let page = try await api.json("GET", path, token: insurer)
@@ -124,34 +129,54 @@ struct CareWorld: Sendable {
                 }
             }
             cursor = page["nextCursor"] as? String
-        } while cursor != nil && insuredIds.count < quzhouInsured.count
-        var patients: [Patient] = []
-        for phone in patientPhones {
-            let account = try await api.signIn(phone, password: password)
-            guard let patientId = account.account["patientId"] as? String else { throw BenchError("\(phone) is not a patient") }
-            let visits = try await api.json("GET", "/api/v1/patients/\(patientId)/encounters", token: account.token)
-            var visit = (visits["items"] as? [[String: Any]] ?? []).first { $0["source"] as? String == "imported" }
-            if visit == nil {
-                visit = try await api.json("POST", "/api/v1/patients/\(patientId)/encounters", token: account.token, body: [
-                    "hospitalId": try await Self.tertiaryHospital(api: api, doctor: doctors[0]),
-                    "date": Self.shanghaiDate(daysAgo: 30), "icd10": "I10",
-                ], expect: 201)
+            if cursor == nil { break }
+        }
+        let tertiary = try await Self.tertiaryHospital(api: api, doctor: doctors[0])
+        let patients = try await withThrowingTaskGroup(of: (Int, Patient).self) { group in
+            var prepared: [Patient?] = Array(repeating: nil, count: patientPhones.count)
+            for (index, phone) in patientPhones.enumerated() {
+                if index >= patientsPreparedAtOnce, let (done, patient) = try await group.next() { prepared[done] = patient }
+                let insuredId = quzhouInsured[phone].flatMap { insuredIds[$0] }
+                group.addTask {
+                    (index, try await Self.patient(phone, password: password, insurer: insurer, insuredId: insuredId, hospital: tertiary, api: api))
+                }
             }
-            guard let encounterId = visit?["id"] as? String, let icd10 = visit?["icd10"] as? String else {
-                throw BenchError("\(phone) has no in-person visit to follow up")
-            }
-            var isInsured = false
-            if let number = quzhouInsured[phone], let personId = insuredIds[number] {
-                let voucher = try await api.json("POST", "/api/v1/insurance/insured-persons/\(personId)/vouchers",
-                                                 token: insurer, expect: 201)
-                _ = try await api.json("POST", "/api/v1/me/insurance/coverage", token: account.token,
-                                       body: ["voucher": voucher["voucher"] as? String ?? ""])
-                isInsured = true
-            }
-            patients.append(Patient(phone: phone, token: account.token, encounterId: encounterId, icd10: icd10, insured: isInsured))
+            for try await (done, patient) in group { prepared[done] = patient }
+            return prepared.compactMap { $0 }
         }
         return CareWorld(patients: patients, doctors: doctors, pharmacistToken: pharmacist.token, pharmacies: pharmacies,
                          inhaler: inhaler, tablet: tablet)
+    }
+
+    /// Signs in the patient with `phone` and finds the in-person visit its follow-ups rest on (enters
+    /// one at `hospital` when it has none); links the coverage of the demo patient the Quzhou insurer
+    /// insures as `insuredId` with a voucher, or reads whether the patient's is linked.
+    private static func patient(_ phone: String, password: String, insurer: String, insuredId: String?, hospital: String,
+                                api: SetupClient) async throws -> Patient {
+        let account = try await api.signIn(phone, password: password)
+        guard let patientId = account.account["patientId"] as? String else { throw BenchError("\(phone) is not a patient") }
+        let visits = try await api.json("GET", "/api/v1/patients/\(patientId)/encounters", token: account.token)
+        var visit = (visits["items"] as? [[String: Any]] ?? []).first { $0["source"] as? String == "imported" }
+        if visit == nil {
+            visit = try await api.json("POST", "/api/v1/patients/\(patientId)/encounters", token: account.token, body: [
+                "hospitalId": hospital,
+                "date": Self.shanghaiDate(daysAgo: 30), "icd10": "I10",
+            ], expect: 201)
+        }
+        guard let encounterId = visit?["id"] as? String, let icd10 = visit?["icd10"] as? String else {
+            throw BenchError("\(phone) has no in-person visit to follow up")
+        }
+        let isInsured: Bool
+        if let personId = insuredId {
+            let voucher = try await api.json("POST", "/api/v1/insurance/insured-persons/\(personId)/vouchers",
+                                             token: insurer, expect: 201)
+            _ = try await api.json("POST", "/api/v1/me/insurance/coverage", token: account.token,
+                                   body: ["voucher": voucher["voucher"] as? String ?? ""])
+            isInsured = true
+        } else {
+            isInsured = try await api.exists("/api/v1/me/insurance/coverage", token: account.token)
+        }
+        return Patient(phone: phone, token: account.token, encounterId: encounterId, icd10: icd10, insured: isInsured)
     }
 
     /// The drug the loop prescribes for `icd10`.
@@ -227,7 +252,7 @@ struct SetupClient: Sendable {
             }
             guard status == 200, let token = answer["token"] as? String else {
                 throw BenchError("signing in \(phone) answered \(status); the demo world's accounts must exist "
-                                 + "(medloop seed --demo) and share --password")
+                                 + "(medloop seed --demo; the loop patients 166…: --loop-patients N) and share --password")
             }
             return SignedIn(token: token, account: answer["account"] as? [String: Any] ?? [:])
         }
@@ -243,6 +268,13 @@ struct SetupClient: Sendable {
             throw BenchError("\(method) \(path) answered \(status), not \(expect): \(text.prefix(400))")
         }
         return answer
+    }
+
+    /// Whether `path` answers 200 (true) or 404 (false); any other answer fails the run.
+    func exists(_ path: String, token: String?) async throws -> Bool {
+        let (status, _) = try await send("GET", path, token: token, body: nil)
+        guard status == 200 || status == 404 else { throw BenchError("GET \(path) answered \(status), not 200 or 404") }
+        return status == 200
     }
 
     private func send(_ method: String, _ path: String, token: String?, body: [String: Any]?) async throws -> (UInt, [String: Any]) {

@@ -50,16 +50,17 @@ enum SignInBurst {
     }
 
     /// The phones of `text`: numbers and ranges, comma-separated (`13800000001-13800000010,13000000001`).
-    static func phones(_ text: String) throws -> [String] {
+    static func phones(_ text: String, option: String = "--phones") throws -> [String] {
         var phones: [String] = []
         for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
             let bounds = part.split(separator: "-").map(String.init)
             guard bounds.count <= 2, let low = Int(bounds[0]), let high = Int(bounds.last ?? bounds[0]), low <= high,
                   high - low < 100_000, bounds.allSatisfy({ $0.count == 11 }) else {
-                throw BenchError("--phones: \(part) is not an 11-digit phone number or a range of them")
+                throw BenchError("\(option): \(part) is not an 11-digit phone number or a range of them")
             }
             phones += (low...high).map(String.init)
         }
+        guard !phones.isEmpty else { throw BenchError("\(option) names no account") }
         return phones
     }
 }

@@ -7,6 +7,7 @@ import MedLoopStore
 /// `medloop seed --demo` creates the demo world (the same accounts every time);
 /// `medloop seed --doctors N` generates a large doctor directory for benchmarks (BENCHMARKS.md);
 /// `medloop seed --patients N` generates N patients (no activity) for benchmarks;
+/// `medloop seed --loop-patients N` adds the N patients the benchmark's care loop signs in as;
 /// `medloop seed --history-days N` generates N days of activity on it for the analytics (issue 20).
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Seed data into the database.")
@@ -22,12 +23,19 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "Generate N patients (1...9999999), some of them insured, who cannot sign in; running again adds N more.")
     var patients: Int?
 
+    @Option(help: ArgumentHelp("Add N patients (1...1000000) who sign in as 16600000001... with the demo password, for medloop-bench's loop.",
+                               discussion: "Quzhou residents with an in-person visit to follow up, two in three insured; needs the demo world."))
+    var loopPatients: Int?
+
     @Option(help: "Generate N days (1...366) of consultations, prescriptions and settlements, ending yesterday, on the stored doctors.")
     var historyDays: Int?
 
     func validate() throws {
-        guard demo || doctors != nil || patients != nil || historyDays != nil else {
-            throw ValidationError("Say what to seed: --demo, --doctors N, --patients N or --history-days N.")
+        guard demo || doctors != nil || patients != nil || loopPatients != nil || historyDays != nil else {
+            throw ValidationError("Say what to seed: --demo, --doctors N, --patients N, --loop-patients N or --history-days N.")
+        }
+        if let loopPatients, !(1...LoopPatients.maximum).contains(loopPatients) {
+            throw ValidationError("--loop-patients must be 1...\(LoopPatients.maximum).")
         }
         if let patients, !(1...PatientGenerator.maximumPerRun).contains(patients) {
             throw ValidationError("--patients must be 1...\(PatientGenerator.maximumPerRun).")
@@ -56,6 +64,10 @@ struct Seed: AsyncParsableCommand {
             }
             if let patients {
                 try await generatePatients(patients, services: services)
+            }
+            if let loopPatients {
+                let written = try await services.seedLoopPatients(loopPatients)
+                say("Wrote \(written) loop patients (\(loopPatients - written) were there already).")
             }
             if let historyDays {
                 try await generateHistory(historyDays, services: services)

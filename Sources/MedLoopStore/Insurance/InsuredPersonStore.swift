@@ -162,15 +162,20 @@ public struct InsuredPersonStore: Sendable {
                 ON CONFLICT (nonce) DO NOTHING RETURNING nonce
                 """).first()
             guard used != nil else { throw DomainError.conflict(code: "voucher_used", message: "The e-voucher has been used already.") }
-            try await tx.sql.raw("""
-                INSERT INTO insurance_coverages (patient_id, insured_person_id, verified_at)
-                VALUES (\(bind: patient.text), \(bind: person.id.text), \(bind: context.at.epochMillis))
-                ON CONFLICT (patient_id) DO UPDATE SET insured_person_id = excluded.insured_person_id, verified_at = excluded.verified_at
-                """).run()
+            try await Self.recordCoverage(of: patient, by: person.id, at: context.at, in: tx)
             try await audit.append(AuditRecord(action: "coverage.link", resourceType: "coverage", resourceId: patient.text,
                                                patientId: patient), context: context, in: tx)
             return Coverage(patientId: patient, person: person, verifiedAt: context.at)
         }
+    }
+
+    /// Records that `person`'s coverage, verified at `now`, is `patient`'s (in place of any before).
+    static func recordCoverage(of patient: UUID, by person: UUID, at now: Date, in tx: Transaction) async throws {
+        try await tx.sql.raw("""
+            INSERT INTO insurance_coverages (patient_id, insured_person_id, verified_at)
+            VALUES (\(bind: patient.text), \(bind: person.text), \(bind: now.epochMillis))
+            ON CONFLICT (patient_id) DO UPDATE SET insured_person_id = excluded.insured_person_id, verified_at = excluded.verified_at
+            """).run()
     }
 
     /// The coverage `patient` has linked, if any.
