@@ -49,6 +49,12 @@ extension DoctorStore {
     /// a word rare in the department) is left to gathering, whose cost is bounded by the group's entries.
     static let priceWalkLinesPerRow = 120
 
+    /// How many open service lines the first, short walk reads per row: a word or condition that
+    /// one doctor in ten has in the place settles its page within them. A walk that does not is
+    /// tried again with `priceWalkLinesPerRow`; but when none of its lines passed, the group may be
+    /// rare in the place, and is gathered if it is (`countsPlacedEntries`).
+    static let shortPriceWalkLinesPerRow = 10
+
     /// The deepest row a price walk is tried for: up to 12,000 lines read.
     static let deepestPriceWalkRow = 100
 
@@ -105,20 +111,38 @@ extension DoctorStore {
             + " ORDER BY s.price_fen LIMIT \(bind: search.offset + search.limit + 1)"
     }
 
-    /// The price of the page's last row (of `offset + limit + 1`) among the passing lines in price
-    /// order; nil when the walk does not settle it within `priceWalkLinesPerRow` open lines a row, or
-    /// fewer lines pass (doctors without a line would follow them).
-    func priceEdge(_ search: DoctorSearch, groups: [TermGroup], driving: Int) async throws -> Int64? {
+    /// What a price walk found: the price of the page's last row (of `offset + limit + 1`) among
+    /// the passing lines in price order, when it settled it; how many of the open lines it read
+    /// passed; and whether it read every open line of the place.
+    struct PriceWalk {
+        var edge: Int64?
+        var passingOpenLines: Int
+        var readEveryLine: Bool
+    }
+
+    /// The price of the page's last row among the passing lines in price order (`PriceWalk`); nil
+    /// when the walk does not settle it within `linesPerRow` open lines a row, or fewer lines pass
+    /// (doctors without a line would follow them).
+    func priceEdge(_ search: DoctorSearch, groups: [TermGroup], driving: Int,
+                   linesPerRow: Int = priceWalkLinesPerRow) async throws -> Int64? {
+        try await priceWalk(search, groups: groups, driving: driving, linesPerRow: linesPerRow).edge
+    }
+
+    /// Walks the open lines in price order, `linesPerRow` a row of the page at most (`PriceWalk`).
+    func priceWalk(_ search: DoctorSearch, groups: [TermGroup], driving: Int, linesPerRow: Int) async throws -> PriceWalk {
         let engine = database.engine
         let depth = search.offset + search.limit + 1
-        let linesRead = depth * Self.priceWalkLinesPerRow
+        let linesRead = depth * linesPerRow
         let open = Self.openPricesQuery(search, groups: groups, driving: driving, linesRead: linesRead, engine: engine)
         var prices = try await database.readPrepared { sql in try await sql.raw(open).all().map { try $0.int64("price_fen") } }
+        let passing = prices.count
+        var readEveryLine = false
         if prices.count < depth {
             // Every open line read, or the walk stopped short of the page.
             let count = Self.openLinesQuery(search, linesRead: linesRead)
             let lines = try await database.readPrepared { sql in Int(try await sql.raw(count).first()?.int64("n") ?? 0) }
-            guard lines < linesRead else { return nil }
+            guard lines < linesRead else { return PriceWalk(edge: nil, passingOpenLines: passing, readEveryLine: false) }
+            readEveryLine = true
         }
         if search.service == nil {
             // Paused lines are few; lines past the open walk cost at least its last price, which is at
@@ -127,7 +151,7 @@ extension DoctorStore {
             prices += try await database.readPrepared { sql in try await sql.raw(paused).all().map { try $0.int64("price_fen") } }
             prices.sort()
         }
-        return prices.count >= depth ? prices[depth - 1] : nil
+        return PriceWalk(edge: prices.count >= depth ? prices[depth - 1] : nil, passingOpenLines: passing, readEveryLine: readEveryLine)
     }
 
     /// The page by price: every passing line up to `edge` (those before the page's last row and

@@ -265,10 +265,10 @@ extension DoctorStore {
     }
 
     /// The statements that answer `search` by `plan`, in order (none when nobody is found). A price
-    /// walk may first count the driving group's entries in the place and gather them when they are
-    /// few (`countsPlacedEntries`); its page is bound to the edge its next statements find (`edge`
-    /// stands in for it), and gathering follows when they find none (up to `largestGatheredGroup`
-    /// entries; the trigram index's statements beyond, which the caller adds).
+    /// walk's page is bound to the edge its first statements find (`edge` stands in for it), a
+    /// short walk and then, unless the group's entries in the place are few and gathered
+    /// (`countsPlacedEntries`), a long one; gathering follows when they find none (up to
+    /// `largestGatheredGroup` entries; the trigram index's statements beyond, which the caller adds).
     static func termStatements(_ search: DoctorSearch, groups: [TermGroup], plan: TermPlan, excluded: String?, engine: Engine,
                                edge: Int64 = 0) -> [SQLQueryString] {
         switch plan {
@@ -276,13 +276,14 @@ extension DoctorStore {
         case .walk(let driving): [termWalkQuery(search, groups: groups, driving: driving, excluded: excluded, engine: engine)]
         case .gather(let driving): [termGatherQuery(search, groups: groups, driving: driving, engine: engine)]
         case .priceWalk(let driving):
-            (countsPlacedEntries(search, group: groups[driving])
-                ? [placedEntriesQuery(search, groups: groups, driving: driving, gatheredEntries: mostGatheredEntries)] : [])
-            + [openPricesQuery(search, groups: groups, driving: driving, linesRead: 1, engine: engine),
+            [openPricesQuery(search, groups: groups, driving: driving, linesRead: 1, engine: engine),
              openLinesQuery(search, linesRead: 1)]
                 + (search.service == nil ? [pausedPricesQuery(search, groups: groups, driving: driving, engine: engine)] : [])
+                + (countsPlacedEntries(search, group: groups[driving])
+                    ? [placedEntriesQuery(search, groups: groups, driving: driving, gatheredEntries: mostGatheredEntries)] : [])
                 + [priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)]
-                + (groups[driving].entries <= largestGatheredGroup ? [termGatherQuery(search, groups: groups, driving: driving, engine: engine)] : [])
+                + (groups[driving].entries <= largestGatheredGroup || countsPlacedEntries(search, group: groups[driving])
+                    ? [termGatherQuery(search, groups: groups, driving: driving, engine: engine)] : [])
         }
     }
 
@@ -300,12 +301,19 @@ extension DoctorStore {
         guard let plan = Self.termPlan(search, groups: groups, gatheredEntries: mostGatheredEntries) else { return nil }
         let engine = database.engine
         if case .priceWalk(let driving) = plan {
+            // A short walk settles most pages. One that does not is walked again as far as a walk
+            // goes, or gathered when none of its lines passed and the group is rare in the place.
+            let short = try await priceWalk(search, groups: groups, driving: driving, linesPerRow: Self.shortPriceWalkLinesPerRow)
+            var edge = short.edge
+            var gathers = false
+            if edge == nil && !short.readEveryLine {
+                if short.passingOpenLines == 0 { gathers = try await gathersPlacedEntries(search, groups: groups, driving: driving) }
+                if !gathers { edge = try await priceEdge(search, groups: groups, driving: driving) }
+            }
             let page: SQLQueryString
-            if try await gathersPlacedEntries(search, groups: groups, driving: driving) {
-                page = Self.termGatherQuery(search, groups: groups, driving: driving, engine: engine)
-            } else if let edge = try await priceEdge(search, groups: groups, driving: driving) {
+            if let edge {
                 page = Self.priceWalkQuery(search, groups: groups, driving: driving, edge: edge, engine: engine)
-            } else if groups[driving].entries <= Self.largestGatheredGroup {
+            } else if gathers || groups[driving].entries <= Self.largestGatheredGroup {
                 page = Self.termGatherQuery(search, groups: groups, driving: driving, engine: engine)
             } else {
                 return nil

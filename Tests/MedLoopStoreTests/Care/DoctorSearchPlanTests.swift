@@ -273,15 +273,16 @@ struct DoctorSearchPlanTests {
             // By price over more entries than are gathered (none here): the service lines in price order.
             let walkingPrices = DoctorStore(database: database, audit: AuditStore(database: database), mostGatheredEntries: 0)
             let priceShapes = [
-                // The open lines' walk, their count, the paused lines (the text package), the page up to
-                // the edge, and the gathering that answers when the walk does not settle the edge.
+                // The open lines' walk, their count, the paused lines (the text package), in a city or
+                // department the count of the group's entries there, the page up to the edge, and the
+                // gathering that answers when the walk does not settle the edge.
                 Shape(name: "q=高血压&sort=price (walked)", search: DoctorSearch(text: "高血压", sort: .price),
                       expectations: [.pieces, .priceLines, .priceLines, .priceLines, .priceLines, .pieceWalk]),
                 Shape(name: "q=hypertension&city=310100&sort=price (walked)", search: DoctorSearch(text: "hypertension", city: "310100", sort: .price),
-                      expectations: [.pieces, .placedEntries, .priceLines, .priceLines, .priceLines, .priceLines, .pieceWalk]),
+                      expectations: [.pieces, .priceLines, .priceLines, .priceLines, .placedEntries, .priceLines, .pieceWalk]),
                 Shape(name: "condition=E11.9&department=endocrinology&service=videoPerMinute&sort=price (walked)",
                       search: DoctorSearch(department: "endocrinology", condition: "E11.9", service: .videoPerMinute, sort: .price),
-                      expectations: [.pieces, .placedEntries, .priceLines, .priceLines, .priceLines, .pieceWalk]),
+                      expectations: [.pieces, .priceLines, .priceLines, .placedEntries, .priceLines, .pieceWalk]),
             ]
             for (shape, doctors) in shapes.map({ ($0, doctors) }) + priceShapes.map({ ($0, walkingPrices) }) {
                 let plans = try await doctors.plans(of: shape.search, hints: [.avoidSequentialScans])

@@ -110,11 +110,12 @@ struct DoctorSearchVocabularyTests {
         }
     }
 
-    @Test("by price, a word or condition with few entries in the search's department or city has them gathered there, and one with many is walked through the service lines: the trigram index's page")
+    @Test("by price, a word or condition none of whose lines a short walk of the service lines finds has its entries in the search's department or city gathered when they are few; others are walked further: the trigram index's page")
     func placedEntriesGathered() async throws {
         try await Self.withDirectory { stores, database in
             // Few: at most ten entries in the place.
             let doctors = DoctorStore(database: database, audit: AuditStore(database: database), mostGatheredEntries: 10)
+            var settledShort = 0
             var gathered = 0
             var walked = 0
             for search in Self.searches where search.sort == .price && (search.department != nil || search.city != nil) {
@@ -125,13 +126,22 @@ struct DoctorSearchVocabularyTests {
                     let entries = try await database.read { sql in try await sql.raw(placed).first()?.int64("n") ?? -1 }
                     let gathers = try await doctors.gathersPlacedEntries(search, groups: groups, driving: driving)
                     #expect(gathers == (entries <= 10), "\(search): \(entries) entries in the place")
-                    if gathers { gathered += 1 } else { walked += 1 }
+                    let short = try await doctors.priceWalk(search, groups: groups, driving: driving,
+                                                            linesPerRow: DoctorStore.shortPriceWalkLinesPerRow)
+                    if short.edge != nil {
+                        settledShort += 1
+                    } else if short.passingOpenLines == 0 && gathers {
+                        gathered += 1
+                    } else {
+                        walked += 1
+                    }
                 }
                 let page = try await doctors.search(search)
                 let matched = try await Self.ids(DoctorStore.searchQuery(search, engine: database.engine), in: database)
                 #expect(page.items.map(\.id) == Array(matched.prefix(search.limit)), "\(search)")
                 #expect((page.nextCursor != nil) == (matched.count > search.limit), "\(search)")
             }
+            #expect(settledShort > 5)
             #expect(gathered > 5)
             #expect(walked > 5)
         }
