@@ -61,6 +61,7 @@ public enum Migrations {
         auditSealedInDatabase,
         settlementsByDayInOrder,
         approvedDoctorsByDepartment,
+        doctorsByPlace,
 
     ]
 }

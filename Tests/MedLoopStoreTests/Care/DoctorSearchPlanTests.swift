@@ -54,6 +54,8 @@ struct DoctorSearchPlanTests {
         /// A count of a group of terms' entries in the search's place (`DoctorStore.countsPlacedEntries`):
         /// a term index read by its term, and nothing else.
         case placedEntries
+        /// An ordered walk (`.walk`) of an index that holds both the city and the department (M0038).
+        case placeWalk
     }
 
     /// One query shape of `GET /api/v1/doctors`, named as the API takes it.
@@ -139,6 +141,11 @@ struct DoctorSearchPlanTests {
                       search: DoctorSearch(city: "330800", sort: sort, offset: DoctorSearch.maximumOffset), expectations: [.walk]),
             ]
         }
+        // A department in a city: its own index, in rank or patients-served order (M0038).
+        for sort in [DoctorSort.relevance, .rating, .patientsServed] {
+            shapes.append(Shape(name: "city=310100&department=cardiology&sort=\(sort)",
+                                search: DoctorSearch(department: "cardiology", city: "310100", sort: sort), expectations: [.placeWalk]))
+        }
         // By price in a city and a department: the walk follows the city's (or the department's)
         // service lines in price order.
         shapes.append(Shape(name: "city=310100&department=cardiology&sort=price",
@@ -157,6 +164,17 @@ struct DoctorSearchPlanTests {
                 && plan.contains { $0.contains("USING INDEX") || $0.contains("USING COVERING INDEX") }
         case .postgres:
             return !plan.contains { isSortNode($0) } && !plan.contains { $0.contains("Seq Scan on doctors") }
+        }
+    }
+
+    /// Whether `plan` reads the doctors through an index whose condition names both the city and the
+    /// department, rather than checking one of them on each row another index gives.
+    static func seeksCityAndDepartment(_ plan: [String], engine: Engine) -> Bool {
+        switch engine {
+        case .sqlite:
+            return plan.contains { $0.hasPrefix("SEARCH d ") && $0.contains("city_code=?") && $0.contains("department=?") }
+        case .postgres:
+            return plan.contains { $0.contains("Index Cond") && $0.contains("city_code") && $0.contains("department") }
         }
     }
 
@@ -295,6 +313,9 @@ struct DoctorSearchPlanTests {
                     switch expectation {
                     case .walk, .textWalk:
                         #expect(Self.isOrderedWalk(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
+                    case .placeWalk:
+                        #expect(Self.isOrderedWalk(plan, engine: database.engine) && Self.seeksCityAndDepartment(plan, engine: database.engine),
+                                "\(shape): \(plan.joined(separator: " | "))")
                     case .pieces:
                         #expect(Self.readsVocabularyByIndex(plan, engine: database.engine), "\(shape): \(plan.joined(separator: " | "))")
                     case .priceLines:
