@@ -1,4 +1,5 @@
 import Foundation
+import MedLoopDomain
 @testable import MedLoopStore
 import MedLoopTestSupport
 import SQLKit
@@ -40,10 +41,10 @@ struct LoopLookupPlanTests {
         Lookup(description: "the prescriptions past their validity",
                statement: PrescriptionStore.lapsedQuery(now: Date(timeIntervalSince1970: 1_788_000_000)),
                index: "prescriptions_by_validity"),
+        // The kept volumes' primary key (M0039); on PostgreSQL it is their only index.
         Lookup(description: "a department's daily prescriptions per doctor",
-               statement: FraudFacts.departmentPrescriptionCounts("cardiology", from: Date(timeIntervalSince1970: 1_788_000_000),
-                                                                  to: Date(timeIntervalSince1970: 1_788_086_400)),
-               index: "doctors_by_department_account", alsoOnPostgres: false),
+               statement: DoctorVolumes.department("cardiology", .prescriptions, day: "2026-12-05"),
+               index: "PRIMARY KEY", alsoOnPostgres: false),
         Lookup(description: "an institution's newest settlements of the day",
                statement: FraudFacts.newestSettlementsQuery(day: "2026-12-05", region: "330800", institution: someone,
                                                             until: Date(timeIntervalSince1970: 1_788_000_000), count: 3),

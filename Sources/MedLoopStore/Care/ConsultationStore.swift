@@ -203,10 +203,13 @@ public struct ConsultationStore: Sendable {
                   AND id <> \(bind: id.text)
                 LIMIT 1
                 """).first() != nil
-            try await tx.sql.raw("""
+            let department = try await tx.sql.raw("""
                 UPDATE doctors SET consultations = consultations + 1, patients_served = patients_served + \(bind: seenBefore ? 0 : 1)
-                WHERE id = \(bind: consultation.doctorId.text)
-                """).run()
+                WHERE id = \(bind: consultation.doctorId.text) RETURNING department
+                """).first()?.text("department")
+            if let department {
+                try await DoctorVolumes.count(.consultations, doctor: consultation.doctorId, department: department, at: context.at, in: tx)
+            }
             try await doctors.refreshRank(of: consultation.doctorId, in: tx)
             try await audit.append(AuditRecord(action: "consultation.complete", resourceType: "consultation", resourceId: id.text,
                                                patientId: consultation.patientId), context: context, in: tx)

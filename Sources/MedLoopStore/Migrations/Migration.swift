@@ -62,6 +62,7 @@ public enum Migrations {
         settlementsByDayInOrder,
         approvedDoctorsByDepartment,
         doctorsByPlace,
+        doctorDayVolumes,
 
     ]
 }

@@ -114,8 +114,8 @@ public struct PrescriptionStore: Sendable {
         try await database.unitOfWork { tx in
             var prescription = try await owned(id, byDoctor: doctor, in: tx)
             try PrescriptionRules.checkPrescriber(try await qualification(of: doctor, in: tx))
-            let doctorName = try await tx.sql.raw("SELECT name FROM doctors WHERE account_id = \(bind: doctor.text)").first()?
-                .text("name") ?? ""
+            let doctorRow = try await tx.sql.raw("SELECT id, name, department FROM doctors WHERE account_id = \(bind: doctor.text)").first()
+            let doctorName = try doctorRow?.text("name") ?? ""
             let facts = try await patientFacts(prescription.patientId, at: context.at, in: tx.sql)
             prescription.findings = formulary.checks.findings(for: prescription.items.map(\.checkItem), patient: facts)
             try PrescriptionRules.checkSignable(findings: prescription.findings, overrides: prescription.overrideReasons)
@@ -145,6 +145,10 @@ public struct PrescriptionStore: Sendable {
             prescription.signedAt = context.at
             prescription.validUntil = validUntil
             prescription.documentHash = signature.hash
+            if let doctorRow {
+                try await DoctorVolumes.count(.prescriptions, doctor: try doctorRow.uuid("id"), department: try doctorRow.text("department"),
+                                              at: context.at, in: tx)
+            }
             try await trail(.signed, prescription, detail: ["hash": signature.hash], context: context, in: tx)
             try await EventStore.append(.prescription(.prescriptionSigned, id, state: .signed, at: context.at), in: tx)
             return prescription

@@ -87,6 +87,8 @@ public enum HistoryGenerator {
         summary.patients = state.patientsCreated
         let what = "seed:\(seed) run:\(run) days:\(days) consultations:\(summary.consultations)"
         try await database.unitOfWork { tx in
+            // The rows were written in bulk, not completed and signed one by one: their volumes are counted.
+            for statement in Migrations.doctorDayVolumesFill(database.engine) { try await tx.sql.raw(SQLQueryString(statement)).run() }
             try await AuditStore(database: database).append(
                 AuditRecord(action: "seed.history", resourceType: "database", resourceId: what),
                 context: AuditContext(actorAccountId: nil, actorRole: nil, clientAddress: nil, requestId: nil, at: now), in: tx)

@@ -5,7 +5,8 @@ import SQLKit
 /// The promises the database keeps after any run, crash or restart (`medloop check`, and the
 /// crash test): the books balance, no idempotency key is claimed without its answer, and every
 /// order's money in escrow is what its state says (`Escrow.heldFen`), every insurance
-/// settlement adds up, and every search term agrees with its doctor.
+/// settlement adds up, every search term agrees with its doctor, and every doctor's kept daily
+/// volume agrees with the consultations and prescriptions it counts.
 public struct ConsistencyCheck: Sendable {
     let database: Database
 
@@ -22,6 +23,7 @@ public struct ConsistencyCheck: Sendable {
         problems += try await medicineEscrowProblems()
         problems += try await SettlementStore.problems(in: database)
         problems += try await DoctorStore.termProblems(in: database)
+        problems += try await DoctorVolumes.problems(in: database)
         return problems
     }
 

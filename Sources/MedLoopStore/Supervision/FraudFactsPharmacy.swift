@@ -56,7 +56,7 @@ extension FraudFacts {
         var received = 0
         for row in rows {
             guard let detail = try row.optionalText("detail"),
-                  let change = try? JSONDecoder().decode(Change.self, from: Data(detail.utf8)) else { continue }
+                  let change = try? StoredJSON.value(Change.self, from: detail) else { continue }
             received += max(0, change.onHandAfter - change.onHandBefore)
         }
         return received

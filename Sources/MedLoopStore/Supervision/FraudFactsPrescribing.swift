@@ -54,21 +54,17 @@ extension FraudFacts {
             }
             let day = Self.shanghaiDay(of: signedAt)
             // The department's counts only when the doctor's own may flag: most days it cannot.
-            if try await rules.doctorVolumeAbovePeers.mayFlag(count: Self.count(sql, """
-                SELECT COUNT(*) AS n FROM prescriptions
-                WHERE doctor_account_id = (SELECT account_id FROM doctors WHERE id = \(bind: doctorId.text))
-                  AND signed_at >= \(bind: day.start.epochMillis) AND signed_at < \(bind: day.end.epochMillis)
-                """)) {
-                let counts = try await Self.counts(sql, Self.departmentPrescriptionCounts(department, from: day.start, to: day.end))
+            if try await rules.doctorVolumeAbovePeers.mayFlag(
+                count: DoctorVolumes.volume(of: doctorId, .prescriptions, department: department, day: day.day, in: sql)) {
+                let counts = try await Self.counts(sql, DoctorVolumes.department(department, .prescriptions, day: day.day))
                 let volume = DailyVolume(doctorId: doctorId, department: department, day: day.day, measure: .prescriptions, counts: counts,
                                          quietPeers: try await Self.quietPeers(sql, department: department, besides: counts, doctorId))
                 if let draft = rules.doctorVolumeAbovePeers.evaluate(volume, region: region, at: event.occurredAt) { drafts.append(draft) }
             }
             let overrides = rules.overridesAbovePeers
-            let decoder = JSONDecoder()
             if overrides.enabled,
-               overrides.isOverridden(findings: try decoder.decode([Finding].self, from: Data(try row.text("findings").utf8)),
-                                      overrides: try decoder.decode([FindingOverride].self, from: Data(try row.text("overrides").utf8))) {
+               overrides.isOverridden(findings: try StoredJSON.value([Finding].self, from: try row.text("findings")),
+                                      overrides: try StoredJSON.value([FindingOverride].self, from: try row.text("overrides"))) {
                 let from = signedAt.addingTimeInterval(-TimeInterval(overrides.windowDays) * 86_400)
                 let rows = try await sql.raw("""
                     SELECT d.id, p.findings, p.overrides FROM doctors d
@@ -80,8 +76,8 @@ extension FraudFacts {
                 for row in rows {
                     let doctor = try row.uuid("id")
                     let overridden = overrides.isOverridden(
-                        findings: try decoder.decode([Finding].self, from: Data(try row.text("findings").utf8)),
-                        overrides: try decoder.decode([FindingOverride].self, from: Data(try row.text("overrides").utf8)))
+                        findings: try StoredJSON.value([Finding].self, from: try row.text("findings")),
+                        overrides: try StoredJSON.value([FindingOverride].self, from: try row.text("overrides")))
                     var count = counts[doctor] ?? OverrideCount(prescriptions: 0, overridden: 0)
                     count.prescriptions += 1
                     if overridden { count.overridden += 1 }
@@ -109,49 +105,19 @@ extension FraudFacts {
             let doctorId = try row.uuid("doctor_id")
             let department = try row.text("department")
             let day = Self.shanghaiDay(of: try row.instant("completed_at"))
-            // Bounded by the queue index: a consultation is queued at most a week before it completes.
-            let queuedFrom = day.start.addingTimeInterval(-7 * 86_400)
-            guard try await rules.doctorVolumeAbovePeers.mayFlag(count: Self.count(sql, """
-                SELECT COUNT(*) AS n FROM consultations
-                WHERE doctor_id = \(bind: doctorId.text) AND state = 'completed'
-                  AND queued_at >= \(bind: queuedFrom.epochMillis) AND queued_at < \(bind: day.end.epochMillis)
-                  AND completed_at >= \(bind: day.start.epochMillis) AND completed_at < \(bind: day.end.epochMillis)
-                """)) else { return [] }
-            let counts = try await Self.counts(sql, """
-                SELECT d.id, COUNT(c.id) AS n FROM doctors d
-                JOIN consultations c ON c.doctor_id = d.id AND c.state = 'completed'
-                     AND c.queued_at >= \(bind: queuedFrom.epochMillis) AND c.queued_at < \(bind: day.end.epochMillis)
-                     AND c.completed_at >= \(bind: day.start.epochMillis) AND c.completed_at < \(bind: day.end.epochMillis)
-                WHERE d.qualification = 'approved' AND d.department = \(bind: department)
-                GROUP BY d.id
-                """)
+            guard try await rules.doctorVolumeAbovePeers.mayFlag(
+                count: DoctorVolumes.volume(of: doctorId, .consultations, department: department, day: day.day, in: sql)) else { return [] }
+            let counts = try await Self.counts(sql, DoctorVolumes.department(department, .consultations, day: day.day))
             let volume = DailyVolume(doctorId: doctorId, department: department, day: day.day, measure: .consultations, counts: counts,
                                      quietPeers: try await Self.quietPeers(sql, department: department, besides: counts, doctorId))
             return rules.doctorVolumeAbovePeers.evaluate(volume, region: region, at: event.occurredAt).map { [$0] } ?? []
         }
     }
 
-    /// Each approved doctor of `department` with the prescriptions they signed in [from, to): the
-    /// department's doctors from `doctors_by_department_account`, which holds the account each
-    /// prescription names, so no doctor row is read.
-    static func departmentPrescriptionCounts(_ department: String, from: Date, to: Date) -> SQLQueryString {
-        """
-        SELECT d.id, COUNT(p.id) AS n FROM doctors d
-        JOIN prescriptions p ON p.doctor_account_id = d.account_id
-             AND p.signed_at >= \(bind: from.epochMillis) AND p.signed_at < \(bind: to.epochMillis)
-        WHERE d.qualification = 'approved' AND d.department = \(bind: department)
-        GROUP BY d.id
-        """
-    }
-
     private static func fill(_ row: any SQLRow) throws -> SupplyFill {
         SupplyFill(prescriptionId: try row.uuid("id"), patientId: try row.uuid("patient_id"), doctorId: try row.uuid("doctor_id"),
                    drugId: try row.uuid("drug_id"), signedAt: try row.instant("signed_at"),
                    days: Int(try row.int64("days")), quantity: Int(try row.int64("quantity")))
-    }
-
-    private static func count(_ sql: any SQLDatabase, _ query: SQLQueryString) async throws -> Int {
-        Int(try await sql.raw(query).first()?.int64("n") ?? 0)
     }
 
     /// The approved doctors of `department` that are neither in `counts` (those with a count that

@@ -160,6 +160,7 @@ struct MedicineOrderTests {
                         SELECT \(bind: copy), position, drug_id, dose, dose_unit, times_per_day, route, days, quantity
                         FROM prescription_items WHERE prescription_id = \(bind: prescription.lowercased())
                         """).run()
+                    try await Harness.countSignature(of: copy, in: tx)
                 }
             }
             try await app.setStock(Self.xinqiao, Shelf.amlodipine, onHand: 10)

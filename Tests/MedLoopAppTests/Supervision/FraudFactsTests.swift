@@ -30,8 +30,22 @@ extension Harness {
                        \(unsafeRaw: days.map(String.init) ?? "days"), quantity
                 FROM prescription_items WHERE prescription_id = \(bind: source.lowercased())
                 """).run()
+            try await Self.countSignature(of: id.text, in: tx)
         }
         return id
+    }
+
+    /// Counts a copied prescription's signature in its doctor's day (`DoctorVolumes`), as signing
+    /// it would have.
+    static func countSignature(of prescription: String, in tx: Transaction) async throws {
+        let row = try #require(try await tx.sql.raw("""
+            SELECT d.id, d.department, p.signed_at FROM prescriptions p JOIN doctors d ON d.account_id = p.doctor_account_id
+            WHERE p.id = \(bind: prescription.lowercased())
+            """).first())
+        let doctor = try #require(UUID(uuidString: try row.decode(column: "id", as: String.self)))
+        try await DoctorVolumes.count(.prescriptions, doctor: doctor,
+                                      department: try row.decode(column: "department", as: String.self),
+                                      at: try row.decode(column: "signed_at", as: Int64.self).asInstant, in: tx)
     }
 
     /// Copies settlement `source` as a new settlement (of no order) at `institution`, `at`, for `totalFen`.
