@@ -30,7 +30,7 @@ struct DoctorVolumesTests {
             let check = ConsistencyCheck(database: database)
             #expect(try await check.problems() == [])
             let (kept, completed) = try await database.read { sql in
-                (try await sql.raw("SELECT SUM(volume) AS n FROM doctor_day_volumes WHERE measure = 'consultations'").first()?
+                (try await sql.raw("SELECT CAST(SUM(volume) AS BIGINT) AS n FROM doctor_day_volumes WHERE measure = 'consultations'").first()?
                     .decode(column: "n", as: Int.self),
                  try await sql.raw("SELECT COUNT(*) AS n FROM consultations WHERE state = 'completed'").first()?.decode(column: "n", as: Int.self))
             }
