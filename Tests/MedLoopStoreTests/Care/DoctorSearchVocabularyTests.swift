@@ -43,6 +43,24 @@ struct DoctorSearchVocabularyTests {
         return searches
     }()
 
+    /// That `doctors` answer `search` with the trigram index's page: the same doctors in the same
+    /// order, and a next page exactly when the trigram index has more.
+    static func expectTrigramsPage(of search: DoctorSearch, from doctors: DoctorStore, in database: Database) async throws {
+        let page = try await doctors.search(search)
+        let matched = try await ids(DoctorStore.searchQuery(search, engine: database.engine), in: database)
+        #expect(page.items.map(\.id) == Array(matched.prefix(search.limit)), "\(search)")
+        #expect((page.nextCursor != nil) == (matched.count > search.limit), "\(search)")
+    }
+
+    /// The groups of terms of `search` and the one that drives it, when `doctors` walk the service
+    /// lines in price order for it.
+    static func priceWalk(of search: DoctorSearch, by doctors: DoctorStore,
+                          gatheredEntries: Int64) async throws -> (groups: [TermGroup], driving: Int)? {
+        guard let groups = try await doctors.termGroups(of: search, substringOnly: DoctorStore.walksTermInOrder(search)),
+              case .priceWalk(let driving)? = DoctorStore.termPlan(search, groups: groups, gatheredEntries: gatheredEntries) else { return nil }
+        return (groups, driving)
+    }
+
     /// The pieces a word is found in, as `termGroups` gives them.
     static func pieces(_ word: String, in doctors: DoctorStore) async throws -> [String]? {
         try await doctors.termGroups(of: DoctorSearch(text: word, sort: .rating), substringOnly: false)?.first?.terms
@@ -94,16 +112,11 @@ struct DoctorSearchVocabularyTests {
             var settled = 0
             var unsettled = 0
             for search in Self.searches where search.sort == .price {
-                let substringOnly = DoctorStore.walksTermInOrder(search)
-                if let groups = try await doctors.termGroups(of: search, substringOnly: substringOnly),
-                   case .priceWalk(let driving)? = DoctorStore.termPlan(search, groups: groups, gatheredEntries: 0) {
+                if let (groups, driving) = try await Self.priceWalk(of: search, by: doctors, gatheredEntries: 0) {
                     // A walk that does not settle the page's last price within its lines is gathered.
                     if try await doctors.priceEdge(search, groups: groups, driving: driving) != nil { settled += 1 } else { unsettled += 1 }
                 }
-                let page = try await doctors.search(search)
-                let matched = try await Self.ids(DoctorStore.searchQuery(search, engine: database.engine), in: database)
-                #expect(page.items.map(\.id) == Array(matched.prefix(search.limit)), "\(search)")
-                #expect((page.nextCursor != nil) == (matched.count > search.limit), "\(search)")
+                try await Self.expectTrigramsPage(of: search, from: doctors, in: database)
             }
             #expect(settled > 40)
             #expect(unsettled > 0)
@@ -119,9 +132,7 @@ struct DoctorSearchVocabularyTests {
             var gathered = 0
             var walked = 0
             for search in Self.searches where search.sort == .price && (search.department != nil || search.city != nil) {
-                let substringOnly = DoctorStore.walksTermInOrder(search)
-                if let groups = try await doctors.termGroups(of: search, substringOnly: substringOnly),
-                   case .priceWalk(let driving)? = DoctorStore.termPlan(search, groups: groups, gatheredEntries: 10) {
+                if let (groups, driving) = try await Self.priceWalk(of: search, by: doctors, gatheredEntries: 10) {
                     let placed = DoctorStore.placedEntriesQuery(search, groups: groups, driving: driving, gatheredEntries: 10_000)
                     let entries = try await database.read { sql in try await sql.raw(placed).first()?.int64("n") ?? -1 }
                     let gathers = try await doctors.gathersPlacedEntries(search, groups: groups, driving: driving)
@@ -136,10 +147,7 @@ struct DoctorSearchVocabularyTests {
                         walked += 1
                     }
                 }
-                let page = try await doctors.search(search)
-                let matched = try await Self.ids(DoctorStore.searchQuery(search, engine: database.engine), in: database)
-                #expect(page.items.map(\.id) == Array(matched.prefix(search.limit)), "\(search)")
-                #expect((page.nextCursor != nil) == (matched.count > search.limit), "\(search)")
+                try await Self.expectTrigramsPage(of: search, from: doctors, in: database)
             }
             #expect(settledShort > 5)
             #expect(gathered > 5)
