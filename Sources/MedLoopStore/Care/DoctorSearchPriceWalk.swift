@@ -58,16 +58,16 @@ extension DoctorStore {
     /// The deepest row a price walk is tried for: up to 12,000 lines read.
     static let deepestPriceWalkRow = 100
 
-    /// The largest driving group whose entries in the search's place are counted before a price
-    /// walk (`placedEntriesQuery`): counting reads at most the group's entries in the term index,
-    /// about 4 ms for 23,000 of them when none is in the place.
+    /// The largest driving group whose entries in the search's place are counted when a short price
+    /// walk found none of its lines (`placedEntriesQuery`): counting reads at most the group's
+    /// entries in the term index, about 4 ms for 23,000 of them when none is in the place.
     static let mostCountedEntries: Int64 = 40_000
 
-    /// Whether a price walk of `groups` first counts the driving group's entries in the search's
-    /// place: a word common among all doctors may be rare in a department or city (`asthma` in
-    /// ophthalmology), where the walk reads its 120 lines a row in vain and the page falls to
-    /// gathering or the trigram index (26–52 ms on SQLite, 95–113 ms on PostgreSQL among 150,000
-    /// doctors); its few entries there are gathered instead.
+    /// Whether a price walk of `groups` whose short walk found none of its lines counts the driving
+    /// group's entries in the search's place: a word common among all doctors may be rare in a
+    /// department or city (`asthma` in ophthalmology), where the long walk reads its 120 lines a row
+    /// in vain and the page falls to gathering or the trigram index (26–52 ms on SQLite, 95–113 ms
+    /// on PostgreSQL among 150,000 doctors); its few entries there are gathered instead.
     static func countsPlacedEntries(_ search: DoctorSearch, group: TermGroup) -> Bool {
         (search.department != nil || search.cityPrefix != nil) && group.entries <= mostCountedEntries
     }
