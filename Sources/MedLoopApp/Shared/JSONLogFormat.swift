@@ -19,31 +19,37 @@ enum JSONLogFormat {
     /// The fixed fields, in byte order of their keys, which is the order they take in a line.
     private static let fixedKeys = ["label", "level", "message", "time"]
 
-    /// Appends one line, newline included, to `buffer`.
+    /// Appends one line, newline included, to `buffer`; `overrides` wins over `metadata` for a key
+    /// both have (an event's metadata over its logger's). The two are read in place, not merged
+    /// into a third: this runs once per request.
     static func appendLine(to buffer: inout [UInt8], millisecondsSinceEpoch: Int64, level: String, label: String,
-                           message: String, metadata: Logger.Metadata) {
-        var entries: [(key: String, value: Logger.MetadataValue)] = []
-        entries.reserveCapacity(metadata.count)
-        for entry in metadata where !fixedKeys.contains(entry.key) { entries.append(entry) }
-        entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                           message: String, metadata: Logger.Metadata, overriddenBy overrides: Logger.Metadata = [:]) {
+        var keys: [String] = []
+        keys.reserveCapacity(metadata.count + overrides.count)
+        for key in overrides.keys where !fixedKeys.contains(key) { keys.append(key) }
+        for key in metadata.keys where overrides[key] == nil && !fixedKeys.contains(key) { keys.append(key) }
+        keys.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 
         buffer.append(UInt8(ascii: "{"))
         var isFirst = true
-        func appendKey(_ key: String) {
+        func appendField(_ key: String) {
             if !isFirst { buffer.append(UInt8(ascii: ",")) }
             isFirst = false
             appendString(key, to: &buffer)
             buffer.append(UInt8(ascii: ":"))
         }
+        func appendMetadata(_ key: String) {
+            appendField(key)
+            appendString((overrides[key] ?? metadata[key])?.description ?? "", to: &buffer)
+        }
         // Merge the sorted metadata keys with the sorted fixed keys.
-        var next = entries.startIndex
+        var next = keys.startIndex
         for fixed in fixedKeys {
-            while next < entries.endIndex, entries[next].key.utf8.lexicographicallyPrecedes(fixed.utf8) {
-                appendKey(entries[next].key)
-                appendString(entries[next].value.description, to: &buffer)
+            while next < keys.endIndex, keys[next].utf8.lexicographicallyPrecedes(fixed.utf8) {
+                appendMetadata(keys[next])
                 next += 1
             }
-            appendKey(fixed)
+            appendField(fixed)
             switch fixed {
             case "label": appendString(label, to: &buffer)
             case "level": appendString(level, to: &buffer)
@@ -54,9 +60,8 @@ enum JSONLogFormat {
                 buffer.append(UInt8(ascii: "\""))
             }
         }
-        while next < entries.endIndex {
-            appendKey(entries[next].key)
-            appendString(entries[next].value.description, to: &buffer)
+        while next < keys.endIndex {
+            appendMetadata(keys[next])
             next += 1
         }
         buffer.append(UInt8(ascii: "}"))

@@ -28,19 +28,11 @@ public struct JSONLogHandler: LogHandler {
 
     /// Formats the event and queues it; the event's metadata wins over the handler's for a key.
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let eventMetadata = event.metadata, !eventMetadata.isEmpty {
-            if fields.isEmpty {
-                fields = eventMetadata
-            } else {
-                fields.merge(eventMetadata) { _, eventValue in eventValue }
-            }
-        }
         var line: [UInt8] = []
         line.reserveCapacity(256)
         JSONLogFormat.appendLine(to: &line, millisecondsSinceEpoch: JSONLogFormat.nowMillisecondsSinceEpoch(),
                                  level: event.level.rawValue, label: label, message: event.message.description,
-                                 metadata: fields)
+                                 metadata: metadata, overriddenBy: event.metadata ?? [:])
         writer.append(line)
     }
 

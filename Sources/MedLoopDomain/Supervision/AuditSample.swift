@@ -83,7 +83,16 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public init(seed: UInt64) { state = seed }
 
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
+        state &+= Self.increment
+        return Self.mix(state)
+    }
+
+    /// What the generator adds to its state before each output.
+    public static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// The output function: a bijection of the 64-bit values, so distinct states give distinct
+    /// outputs.
+    public static func mix(_ state: UInt64) -> UInt64 {
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

@@ -70,6 +70,19 @@ struct JSONLogFormatTests {
             """)
     }
 
+    @Test("an event's metadata wins over its logger's for a shared key; both give their other keys, in order")
+    func overridesWin() {
+        var bytes: [UInt8] = []
+        JSONLogFormat.appendLine(to: &bytes, millisecondsSinceEpoch: 1_796_216_701_123, level: "info", label: "medloop.test",
+                                 message: "m", metadata: ["request_id": "r-1", "shared": "logger", "zeta": "z"],
+                                 overriddenBy: ["shared": "event", "alpha": "a", "level": "spoofed"])
+        #expect(String(decoding: bytes, as: UTF8.self) == """
+            {"alpha":"a","label":"medloop.test","level":"info","message":"m","request_id":"r-1","shared":"event",\
+            "time":"2026-12-02T13:05:01.123Z","zeta":"z"}
+
+            """)
+    }
+
     @Test("a metadata value is written as its description, nested values as one string")
     func metadataDescriptions() throws {
         let nested: Logger.MetadataValue = ["count": "2", "items": ["a", "b"]]
@@ -257,5 +270,26 @@ struct RequestDurationTextTests {
     ] as [(Duration, String)])
     func milliseconds(_ elapsed: Duration, _ text: String) {
         #expect(RequestMiddleware.milliseconds(elapsed) == text)
+    }
+}
+
+@Suite("Request ids")
+struct RequestIdTests {
+    @Test("two words are written as 32 lowercase hex digits, high word first", arguments: [
+        (UInt64(0), UInt64(0), "00000000000000000000000000000000"),
+        (0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210, "0123456789abcdeffedcba9876543210"),
+        (UInt64.max, 1, "ffffffffffffffff0000000000000001"),
+    ] as [(UInt64, UInt64, String)])
+    func hex(_ high: UInt64, _ low: UInt64, _ text: String) {
+        #expect(RequestIds.hex(high, low) == text)
+    }
+
+    @Test("ids are 32 lowercase hex digits, share the process's first half, and do not repeat")
+    func idsAreDistinct() {
+        let ids = (0..<20_000).map { _ in RequestIds.next() }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.utf8.count == 32 && $0.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } })
+        #expect(Set(ids.map { $0.prefix(16) }).count == 1)
+        #expect(RequestMiddleware.requestId(from: nil).count == 32)
     }
 }

@@ -56,6 +56,18 @@ struct AuditSampleTests {
         ])
     }
 
+    @Test("the output function alone gives the n-th output of a seed's sequence, and 0 maps to 0")
+    func mixGivesTheSequence() async {
+        #expect(SplitMix64.mix(0) == 0)
+        #expect(SplitMix64.mix(SplitMix64.increment) == 0xE220_A839_7B1D_CDAF)
+        await propertyCheck(input: Gen.uint64(in: 0...UInt64.max), Gen.int(in: 1...50)) { seed, count in
+            var generator = SplitMix64(seed: seed)
+            for n in 1...UInt64(count) {
+                #expect(generator.next() == SplitMix64.mix(seed &+ n &* SplitMix64.increment))
+            }
+        }
+    }
+
     @Test("a bounded draw stays below its bound and a bound of 1 always gives 0")
     func uniformStaysInRange() async {
         await propertyCheck(input: Gen.uint64(in: 0...UInt64.max), Gen.uint64(in: 1...UInt64.max)) { seed, bound in
