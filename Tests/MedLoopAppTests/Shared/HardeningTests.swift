@@ -172,20 +172,16 @@ struct HardeningTests {
     @Test("a stream opened with no token or an unknown one is upgraded only to be told why, in the standard shape",
           arguments: [(nil, "token_missing"), ("Bearer ml_nope", "token_invalid")] as [(String?, String)])
     func unauthenticatedStream(authorization: String?, code: String) async throws {
-        // A raw connection reads the frame as it arrives, whether or not it shares a packet with
-        // the handshake, which is the moment a WebSocket client library may still be setting up.
         try await withApp(seedDemo: false, live: true) { app in
-            let connection = try RawConnection(port: try #require(app.client.port))
-            let header = authorization.map { "Authorization: \($0)\r\n" } ?? ""
-            connection.send("GET /api/v1/consultations/\(UUID().uuidString)/stream HTTP/1.1\r\nHost: localhost\r\n"
-                            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\(header)\r\n")
-            // The server closes after its answer; the long wait is for a machine busy with other tests.
-            let (text, _) = await connection.readUntilClosed(timeout: 30)
-            #expect(text.hasPrefix("HTTP/1.1 101"))
-            #expect(text.contains(#""type":"error""#))
-            #expect(text.contains(#""code":"\#(code)""#))
-            #expect(text.contains(#""requestId":""#))
+            let stream = try await RawWebSocket.open(port: try #require(app.client.port),
+                                                     "/api/v1/consultations/\(UUID().uuidString)/stream",
+                                                     headers: authorization.map { ["Authorization: \($0)"] } ?? [])
+            #expect(stream.head.hasPrefix("HTTP/1.1 101"))
+            #expect(stream.texts.count == 1)
+            #expect(stream.texts.first?.contains(#""type":"error""#) == true)
+            #expect(stream.texts.first?.contains(#""code":"\#(code)""#) == true)
+            #expect(stream.texts.first?.contains(#""requestId":""#) == true)
+            #expect(stream.closed)
         }
     }
 
@@ -193,14 +189,11 @@ struct HardeningTests {
     func strangerStream() async throws {
         try await withApp(live: true) { app in
             let token = try await app.signIn(Demo.patientPhone)
-            let received = Collected()
-            try await app.client.ws("/api/v1/consultations/\(UUID().uuidString)/stream",
-                                                configuration: CarePathTests.bearer(token)) { inbound, _, _ in
-                for try await frame in inbound.messages(maxSize: 1 << 16) {
-                    if case .text(let text) = frame { _ = received.append(text) }
-                }
-            }
-            #expect(received.items.first?.contains(#""code":"not_found""#) == true)
+            let stream = try await RawWebSocket.open(port: try #require(app.client.port),
+                                                     "/api/v1/consultations/\(UUID().uuidString)/stream",
+                                                     headers: ["Authorization: Bearer \(token)"])
+            #expect(stream.texts.first?.contains(#""code":"not_found""#) == true)
+            #expect(stream.closed)
         }
     }
 
@@ -240,14 +233,11 @@ struct HardeningTests {
         try await withApp(live: true) { app in
             let token = try await app.signIn(Demo.patientPhone)
             #expect(try await app.send(.post, "/api/v1/auth/sign-out", token: token).status == .noContent)
-            let received = Collected()
-            try await app.client.ws("/api/v1/consultations/\(UUID().uuidString)/stream",
-                                                configuration: CarePathTests.bearer(token)) { inbound, _, _ in
-                for try await frame in inbound.messages(maxSize: 1 << 16) {
-                    if case .text(let text) = frame { _ = received.append(text) }
-                }
-            }
-            #expect(received.items.first?.contains(#""code":"token_revoked""#) == true)
+            let stream = try await RawWebSocket.open(port: try #require(app.client.port),
+                                                     "/api/v1/consultations/\(UUID().uuidString)/stream",
+                                                     headers: ["Authorization: Bearer \(token)"])
+            #expect(stream.texts.first?.contains(#""code":"token_revoked""#) == true)
+            #expect(stream.closed)
         }
     }
 
