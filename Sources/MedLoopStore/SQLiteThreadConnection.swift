@@ -24,6 +24,8 @@ final class SQLiteThreadConnection: @unchecked Sendable {
     /// statement at a time, or while opening and closing).
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
+    /// Set by `close`, on `thread`; a statement after it is refused rather than run on a closed handle.
+    private var isClosed = false
     let logger: Logger
     /// More distinct statements than a process's units or a reader's reads use; past it the cache
     /// starts again.
@@ -60,9 +62,12 @@ final class SQLiteThreadConnection: @unchecked Sendable {
     /// The connection as an `SQLDatabase`; its statements run on the connection's thread.
     var sql: any SQLDatabase { ThreadConnectionSQLDatabase(connection: self) }
 
-    /// Closes the connection and ends the thread. The connection cannot be used afterwards.
+    /// Closes the connection and ends the thread. A statement afterwards is refused
+    /// (`SQLITE_MISUSE`); closing again does nothing.
     func close() async {
         await withTaskExecutorPreference(thread) {
+            guard !isClosed else { return }
+            isClosed = true
             for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
             statements.removeAll()
             sqlite_nio_sqlite3_close_v2(handle)
@@ -72,6 +77,7 @@ final class SQLiteThreadConnection: @unchecked Sendable {
 
     /// Runs one statement and hands each row to `onRow`. Called on the connection's thread only.
     fileprivate func run(_ query: String, binds: [SQLiteData], onRow: (any SQLRow) -> Void) throws {
+        guard !isClosed else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the connection is closed") }
         assert(thread.isCurrent, "an SQLite statement ran off its connection's thread")
         let statement = try prepared(query)
         // No `sqlite3_clear_bindings`: it marks for preparing again every statement whose plan
@@ -259,11 +265,17 @@ private struct SQLColumnKey: CodingKey {
 }
 
 /// A thread of its own that runs the jobs of the tasks that prefer it (a connection's work).
+///
+/// Once stopped, the thread ends; a job that arrives later (a task that still prefers it, resuming
+/// after its connection closed) runs on a thread of its own, so that its task ends, with the
+/// connection's refusal, instead of waiting forever.
 final class SQLiteConnectionThread: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     /// Guarded by `condition`.
     private var jobs: [UnownedJob] = []
     private var stopping = false
+    /// Whether the thread has ended; guarded by `condition`.
+    private var ended = false
 
     private var worker: Thread?
 
@@ -281,6 +293,11 @@ final class SQLiteConnectionThread: TaskExecutor, @unchecked Sendable {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
+        guard !ended else {
+            condition.unlock()
+            Thread { job.runSynchronously(on: self.asUnownedTaskExecutor()) }.start()
+            return
+        }
         jobs.append(job)
         condition.signal()
         condition.unlock()
@@ -300,6 +317,7 @@ final class SQLiteConnectionThread: TaskExecutor, @unchecked Sendable {
             condition.lock()
             while jobs.isEmpty && !stopping { condition.wait() }
             if jobs.isEmpty {
+                ended = true
                 condition.unlock()
                 return
             }

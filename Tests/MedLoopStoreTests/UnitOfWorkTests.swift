@@ -103,6 +103,33 @@ struct UnitOfWorkTests {
         }
     }
 
+    /// A task can still hold an SQLite connection's thread when the database closes (a request in
+    /// flight at shutdown). The thread has ended by then; the task must end too, with a refusal.
+    @Test("on SQLite, a read that goes on after the database closed, and reads and units after it, are refused rather than left waiting",
+          .timeLimit(.minutes(1)))
+    func workAfterClose() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("medloop-tests/closed-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try await Database.open(.sqlite(path: path))
+        let (started, start) = AsyncStream.makeStream(of: Void.self)
+        let (resumed, resume) = AsyncStream.makeStream(of: Void.self)
+        let inFlight = Task {
+            try await database.read { sql -> Int64? in
+                let first = try await sql.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int64.self)
+                start.yield()
+                for await _ in resumed { break }
+                _ = try await sql.raw("SELECT 2 AS two").first()
+                return first
+            }
+        }
+        for await _ in started { break }
+        await database.close()
+        resume.yield()
+        await #expect(throws: SQLiteStatementError.self) { try await inFlight.value }
+        await #expect(throws: SQLiteStatementError.self) { try await database.read { try await $0.raw("SELECT 1").all() } }
+        await #expect(throws: SQLiteStatementError.self) { try await database.unitOfWork { try await $0.sql.raw("SELECT 1").run() } }
+    }
+
     @Test("reads beside units of work see each unit whole or not at all, and every unit once it has committed")
     func readsBesideWrites() async throws {
         try await withTestDatabase(migrate: false) { database in
