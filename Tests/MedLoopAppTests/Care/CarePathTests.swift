@@ -90,6 +90,8 @@ struct CarePathTests {
             try await withThrowingTaskGroup(of: [String].self) { group in
                 group.addTask {
                     let received = Collected()
+                    // The patient waits for the doctor's stream; it waits no longer once that stream has ended.
+                    defer { readySignal.finish() }
                     try await app.client.ws(stream, configuration: Self.bearer(doctor)) { inbound, outbound, _ in
                         // An unknown frame type is answered with an error: proof the server listens.
                         try await outbound.write(.text(#"{"type":"hello"}"#))

@@ -15,11 +15,13 @@ struct ChatFanOutTests {
     struct TimedOut: Error {}
 
     /// Opens a consultation stream, proves the server is listening (an unknown frame is answered
-    /// with an error), signals `ready`, then collects events until `done` says so.
+    /// with an error), signals `ready`, then collects events until `done` says so. Finishes `ready`
+    /// when it ends, however it ends, so that no one waits for good on a stream that failed.
     static func listen(_ client: any TestClientProtocol, consultation: String, token: String,
                        ready: AsyncStream<Void>.Continuation, whenReady: (@Sendable (WebSocketOutboundWriter) async throws -> Void)? = nil,
                        until done: @escaping @Sendable ([[String: Any]]) -> Bool) async throws -> [String] {
         let received = Collected()
+        defer { ready.finish() }
         try await client.ws("/api/v1/consultations/\(consultation)/stream", configuration: CarePathTests.bearer(token)) { inbound, outbound, _ in
             try await outbound.write(.text(#"{"type":"hello"}"#))
             for try await frame in inbound.messages(maxSize: 1 << 16) {
@@ -90,6 +92,7 @@ struct ChatFanOutTests {
                     }
                     group.addTask {
                         try await Task.sleep(for: .seconds(20))
+                        readySignal.finish()
                         throw TimedOut()
                     }
                     // Both streams are open: the doctor accepts and writes through the first server.

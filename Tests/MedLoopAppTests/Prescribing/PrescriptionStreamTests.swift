@@ -27,6 +27,7 @@ struct PrescriptionStreamTests {
                 }
                 group.addTask {
                     try await Task.sleep(for: .seconds(20))
+                    readySignal.finish()
                     throw ChatFanOutTests.TimedOut()
                 }
                 for await _ in ready { break }

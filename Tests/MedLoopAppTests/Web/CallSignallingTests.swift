@@ -63,10 +63,15 @@ struct CallSignallingTests {
         try await withApp(live: true) { app in
             let (id, patient, doctor) = try await Self.anAcceptedConsultation(app, service: "videoPerMinute")
             let (ready, opened) = AsyncStream.makeStream(of: Void.self)
-            async let doctorSaw = Self.exchange(app, id, token: doctor, send: [#"{"type":"hello"}"#]) { frames in
-                if frames.count == 1 { opened.yield() }
-                return frames.contains { $0.contains(#""kind":"offer""#) }
-            }
+            // The doctor's first frame (the answer to its hello) says its stream is open; if it never
+            // comes, the end of the doctor's wait ends this one too.
+            async let doctorSaw = { () async throws -> [String] in
+                defer { opened.finish() }
+                return try await Self.exchange(app, id, token: doctor, send: [#"{"type":"hello"}"#]) { frames in
+                    if frames.count == 1 { opened.yield() }
+                    return frames.contains { $0.contains(#""kind":"offer""#) }
+                }
+            }()
             for await _ in ready { break }
             let patientSaw = try await Self.exchange(app, id, token: patient, send: [Self.offer], patience: .seconds(1))
             let signals = try await doctorSaw.map(CarePathTests.event).filter { $0["type"] as? String == "signal" }
