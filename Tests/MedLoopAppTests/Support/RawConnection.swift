@@ -46,9 +46,8 @@ final class RawConnection: @unchecked Sendable {
         return true
     }
 
-    /// Everything the server sends until it closes the connection or `timeout` passes; and
-    /// whether it closed. Waits on a thread of its own: the test server's handlers run on the
-    /// same few threads as the tests, so a test must not block one of them.
+    /// Everything the server sends, as text, until it closes the connection or `timeout` passes;
+    /// and whether it closed (`read`).
     func readUntilClosed(timeout: TimeInterval) async -> (text: String, closed: Bool) {
         let (bytes, closed) = await read(timeout: timeout) { _ in false }
         return (String(decoding: bytes, as: UTF8.self), closed)
